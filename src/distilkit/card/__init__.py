@@ -1,0 +1,4 @@
+"""Model cards (README.md with model-index front matter)."""
+from .card import base_model_id, card_data, render_body, write_card
+
+__all__ = ["base_model_id", "card_data", "render_body", "write_card"]

@@ -1,0 +1,152 @@
+"""Model cards: YAML front matter (model-index via huggingface_hub) and a body that states what
+was actually done: data sizes, every hyperparameter used, per-epoch results, final evaluation,
+training time, framework versions, and the learning-curve and confusion-matrix images."""
+from __future__ import annotations
+
+import importlib.metadata as md
+from pathlib import Path
+
+from huggingface_hub import EvalResult, ModelCard, ModelCardData
+
+# Hub ids of the offline aliases, so a card's base_model points at the real upstream model.
+ALIAS_HUB_IDS = {"minilm-l6": "sentence-transformers/all-MiniLM-L6-v2",
+                 "all-minilm-l6-v2": "sentence-transformers/all-MiniLM-L6-v2"}
+METRIC_TYPES = {"accuracy": ("accuracy", None), "f1_macro": ("f1", "macro"), "f1_weighted": ("f1", "weighted"),
+                "in_scope_accuracy": ("accuracy", "in_scope"), "oos_recall": ("recall", "out_of_scope")}
+FRAMEWORKS = ("distilkit", "transformers", "torch", "datasets", "tokenizers", "accelerate")
+
+
+def base_model_id(name: str) -> str | None:
+    """The hub id to cite as base_model; None for a local folder (the body names its path)."""
+    if name in ALIAS_HUB_IDS:
+        return ALIAS_HUB_IDS[name]
+    return None if Path(name).exists() or name.startswith((".", "/", "~")) else name
+
+
+def _versions() -> dict:
+    out = {}
+    for name in FRAMEWORKS:
+        try:
+            out[name] = md.version(name)
+        except md.PackageNotFoundError:
+            pass
+    return out
+
+
+def _eval_results(summary: dict, meta: dict) -> list[EvalResult]:
+    results = []
+    for split, metrics in summary["results"].items():
+        for key, value in metrics.items():
+            if key not in METRIC_TYPES:
+                continue
+            metric_type, metric_config = METRIC_TYPES[key]
+            results.append(EvalResult(
+                task_type=summary["pipeline_tag"], task_name=summary["pipeline_tag"].replace("-", " ").title(),
+                dataset_type=meta["dataset_id"], dataset_name=meta["dataset_name"],
+                dataset_config=meta.get("dataset_config"), dataset_split=split,
+                metric_type=metric_type, metric_name=key.replace("_", " ").title(), metric_value=round(value, 4),
+                metric_config=metric_config))
+    return results
+
+
+def _meta(summary: dict) -> dict:
+    cfg = summary["config"]
+    extra = dict(cfg.get("card") or {})
+    train_source = summary["data"]["train"]["source"].split("::")[0]
+    extra.setdefault("dataset_name", Path(train_source).parent.name or "custom")
+    extra.setdefault("dataset_id", extra["dataset_name"])
+    extra.setdefault("model_name", Path(cfg["training"]["output_dir"]).name)
+    extra.setdefault("license", "apache-2.0")
+    return extra
+
+
+def card_data(summary: dict) -> ModelCardData:
+    meta = _meta(summary)
+    return ModelCardData(
+        model_name=meta["model_name"], license=meta["license"], language=meta.get("language", "en"),
+        base_model=base_model_id(summary["config"]["model"]["name"]), library_name="transformers",
+        pipeline_tag=summary["pipeline_tag"], datasets=[meta["dataset_id"]],
+        metrics=sorted({METRIC_TYPES[k][0] for r in summary["results"].values() for k in r if k in METRIC_TYPES}),
+        tags=["distilkit", summary["pipeline_tag"], "generated_from_trainer"],
+        eval_results=_eval_results(summary, meta) or None)
+
+
+def _table(rows: list[dict]) -> str:
+    if not rows:
+        return "_No evaluations were run._\n"
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    fmt = lambda v: "No log" if v is None else (f"{v:.4f}" if isinstance(v, float) else str(v))  # noqa: E731
+    head = "| " + " | ".join(k.replace("_", " ").capitalize() for k in keys) + " |"
+    return "\n".join([head, "|" + "---|" * len(keys)] +
+                     ["| " + " | ".join(fmt(r.get(k)) for k in keys) + " |" for r in rows]) + "\n"
+
+
+def _kv_table(pairs: dict, header=("Name", "Value")) -> str:
+    lines = [f"| {header[0]} | {header[1]} |", "|---|---|"]
+    lines += [f"| {k} | {'—' if v is None else v} |" for k, v in pairs.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _hyperparameters(summary: dict) -> dict:
+    cfg = summary["config"]
+    flat = {}
+    for section in ("model", "loss", "training"):
+        for key, value in cfg[section].items():
+            flat[f"{section}.{key}"] = value
+    for key in ("max_train_samples", "max_eval_samples", "validation_fraction", "on_empty", "text_pair_column"):
+        flat[f"data.{key}"] = cfg["data"].get(key)
+    flat.update({f"derived.{k}": v for k, v in summary["derived"].items()})
+    return flat
+
+
+def render_body(summary: dict) -> str:
+    meta, cfg = _meta(summary), summary["config"]
+    base = base_model_id(cfg["model"]["name"])
+    base_text = f"[{base}](https://huggingface.co/{base})" if base else f"the local model `{cfg['model']['name']}`"
+    final = summary["results"].get("test") or summary["results"].get("validation") or {}
+    final_split = "test" if "test" in summary["results"] else "validation"
+    d = summary["derived"]
+    parts = [
+        f"# {meta['model_name']}\n",
+        f"This model is a fine-tuned version of {base_text} on the {meta['dataset_name']} dataset, trained with "
+        f"[distilkit](https://github.com/) for {summary['pipeline_tag']} over {len(summary['labels'])} labels.",
+        f"It achieves the following results on the {final_split} set:\n",
+        "\n".join(f"- {k.replace('_', ' ').title()}: {v:.4f}" for k, v in final.items()) + "\n",
+        "## Model description\n",
+        f"{d['parameters']:,} parameters ({d['trainable_parameters']:,} trained). Labels: "
+        + ", ".join(f"`{n}`" for n in summary["labels"][:40]) + (" ..." if len(summary["labels"]) > 40 else "") + ".\n",
+        "## Intended uses & limitations\n",
+        meta.get("notes", "Trained and evaluated on the data below only; check it on your own data before relying "
+                          "on it. Texts longer than `model.max_length` tokens are truncated.") + "\n",
+        "## Training and evaluation data\n",
+        _table([{"split": k, "source": f"`{v['source']}`", "examples": v["rows"]} for k, v in summary["data"].items()]),
+        "".join(f"- {n}\n" for n in summary["notes"]),
+        "## Training procedure\n",
+        "### Training hyperparameters\n",
+        "Every setting used by this run (the recipe is saved next to the weights as `distilkit_recipe.yaml`):\n",
+        _kv_table(_hyperparameters(summary)),
+        f"Training took {summary['train_runtime_s']:.0f} s ({summary['train_samples_per_second']:.1f} training "
+        f"examples/s) on {d['device']} with {d['torch_threads']} threads and {d['num_processes']} process(es)."
+        + (f" Resumed from `{summary['resumed_from']}`." if summary.get("resumed_from") else "") + "\n",
+        "### Training results\n",
+        _table(summary["history"]),
+        "![Learning curve](learning_curve.png)\n",
+        "### Evaluation\n",
+        _table([{"split": split, **metrics} for split, metrics in summary["results"].items()]),
+        "".join(f"![Confusion matrix ({s})](confusion_matrix_{s}.png)\n" for s in summary["results"]),
+        "Per-class precision, recall and F1 are in `eval_<split>.json`.\n",
+        "## How to use\n",
+        "```python\nfrom transformers import pipeline\nclassifier = pipeline(\"text-classification\", "
+        f"model=\"{meta['model_name']}\")\nclassifier(\"your text here\", top_k=3)\n```\n",
+        f"or `distilkit predict {meta['model_name']} \"your text here\" --top-k 3`.\n",
+        "### Framework versions\n",
+        "".join(f"- {k}: {v}\n" for k, v in _versions().items()),
+    ]
+    return "\n".join(parts)
+
+
+def write_card(folder: Path, summary: dict) -> Path:
+    card = ModelCard(f"---\n{card_data(summary).to_yaml()}\n---\n\n{render_body(summary)}")
+    path = Path(folder) / "README.md"
+    card.save(path)
+    return path

@@ -1,0 +1,161 @@
+"""The ``distilkit`` command line, generated from the signatures of the command functions.
+
+Each command is a plain function: parameters without defaults become positional arguments,
+the others ``--flags`` (underscores become dashes), ``bool`` flags are switches, ``list``
+parameters take several values, and the docstring's ``Args:`` lines become the help text.
+Errors the user can fix (``DistilkitError``) print as one line, with no traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import re
+import sys
+import typing
+
+from .errors import DistilkitError
+
+FLAG_NAMES = {"overrides": "--set"}  # a parameter may not be called `set`, the flag may
+
+
+def train(recipe: str, overrides: list[str] | None = None, output_dir: str | None = None,
+          max_train_samples: int | None = None, max_eval_samples: int | None = None,
+          epochs: float | None = None, resume: bool = False):
+    """Fine-tune a model from a YAML recipe; writes the model folder, its card and evaluations.
+
+    Args:
+        recipe: YAML recipe, e.g. recipes/emotion.yaml.
+        overrides: KEY=VALUE settings that override the recipe, e.g. training.learning_rate=1e-4.
+        output_dir: Where the model folder goes (training.output_dir).
+        max_train_samples: Train on a seeded random sample of N rows.
+        max_eval_samples: Evaluate on a seeded random sample of N rows.
+        epochs: Number of epochs (training.epochs).
+        resume: Continue the run in output_dir from its last checkpoint (after a crash or kill).
+    """
+    from .config import load_recipe
+    from .training import train as run_training
+
+    flags = {"training.output_dir": output_dir, "data.max_train_samples": max_train_samples,
+             "data.max_eval_samples": max_eval_samples, "training.epochs": epochs}
+    overrides = list(overrides or []) + [f"{k}={v}" for k, v in flags.items() if v is not None]
+    summary = run_training(load_recipe(recipe, overrides), resume=resume)
+    if summary:
+        print(json.dumps({"output_dir": summary["config"]["training"]["output_dir"], "results": summary["results"],
+                          "train_runtime_s": summary["train_runtime_s"]}, indent=2))
+
+
+def eval(model: str, data: str, output: str | None = None, oos_label: str = "auto", text_column: str = "text",
+         text_pair_column: str | None = None, label_column: str = "label", label_names: list[str] | None = None,
+         batch_size: int = 64, max_eval_samples: int | None = None):
+    """Evaluate a trained classifier on labelled data: metrics JSON and confusion-matrix PNG.
+
+    Args:
+        model: Model folder (or hub id) of a text classifier.
+        data: Labelled data: a file, FILE::split, or hub:NAME::split.
+        output: JSON file for the results (default: MODEL/eval_<data name>.json); the PNG goes beside it.
+        oos_label: Out-of-scope label for in-scope accuracy and OOS recall ('auto': 'oos' if the model has it).
+        text_column: Column holding the text.
+        text_pair_column: Column holding the second text of a pair.
+        label_column: Column holding the gold label.
+        label_names: Names for integer labels 0..k-1 in the data.
+        batch_size: Examples per batch.
+        max_eval_samples: Evaluate on a seeded random sample of N rows.
+    """
+    from .evaluation import evaluate
+
+    report = evaluate(model, data, output, None if oos_label == "none" else oos_label, text_column,
+                      text_pair_column, label_column, label_names, batch_size, max_eval_samples=max_eval_samples)
+    print(json.dumps({"data": data, "examples": report["examples"], "metrics": report["metrics"]}, indent=2))
+
+
+def predict(model: str, texts: list[str] | None = None, file: str | None = None, output: str | None = None,
+            text_column: str = "text", text_pair_column: str | None = None, top_k: int = 1, batch_size: int = 64,
+            on_empty: str = "error"):
+    """Classify texts given on the command line, or every row of a file (JSON Lines out).
+
+    Args:
+        model: Model folder (or hub id) of a text classifier.
+        texts: Texts to classify.
+        file: Input file (jsonl, csv, tsv, txt, json, parquet) for batch mode.
+        output: Output JSON Lines file for batch mode (default: predictions.jsonl).
+        text_column: Column holding the text in batch mode.
+        text_pair_column: Column holding the second text of a pair in batch mode.
+        top_k: Labels returned per text, best first.
+        batch_size: Examples per batch.
+        on_empty: What an empty text in a file does: 'error' or 'skip' (counted).
+    """
+    from .predict import Classifier
+
+    if not texts and not file:
+        raise DistilkitError("predict: give texts to classify or --file FILE")
+    if on_empty not in ("error", "skip"):
+        raise DistilkitError(f"--on-empty: '{on_empty}' is not one of: error, skip")
+    clf = Classifier(model, batch_size)
+    if texts:
+        for text, preds in zip(texts, clf.predict(texts, top_k=top_k)):
+            print(json.dumps({"text": text, "predictions": preds}, ensure_ascii=False))
+    if file:
+        counts = clf.predict_file(file, output or "predictions.jsonl", text_column, text_pair_column, top_k,
+                                  on_empty=on_empty)
+        print(json.dumps({"output": output or "predictions.jsonl", **counts}))
+
+
+COMMANDS = {"train": train, "eval": eval, "predict": predict}
+
+
+def _arg_help(doc: str) -> dict[str, str]:
+    return dict(re.findall(r"^\s+(\w+): (.+)$", doc or "", flags=re.MULTILINE))
+
+
+def _add_command(sub, name: str, fn) -> None:
+    doc = inspect.getdoc(fn) or ""
+    parser = sub.add_parser(name, help=doc.splitlines()[0], description=doc.split("\n\n")[0])
+    helps, hints = _arg_help(doc), typing.get_type_hints(fn)
+    for param in inspect.signature(fn).parameters.values():
+        hint = hints.get(param.name, str)
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        base = args[0] if args and typing.get_origin(hint) is not list else hint
+        is_list = typing.get_origin(base) is list
+        kwargs = {"help": helps.get(param.name)}
+        if param.default is inspect.Parameter.empty:
+            parser.add_argument(param.name, **kwargs)
+        elif base is bool:
+            parser.add_argument(FLAG_NAMES.get(param.name, "--" + param.name.replace("_", "-")),
+                                dest=param.name, action="store_true", **kwargs)
+        elif is_list and param.name == "texts":  # free positional texts: `predict MODEL "a" "b"`
+            parser.add_argument(param.name, nargs="*", default=None, **kwargs)
+        else:
+            item = typing.get_args(base)[0] if is_list else base
+            extra = {"nargs": "+", "action": "extend"} if is_list else {}
+            parser.add_argument(FLAG_NAMES.get(param.name, "--" + param.name.replace("_", "-")), dest=param.name,
+                                type=item, default=param.default, metavar=param.name.upper(), **extra, **kwargs)
+    parser.set_defaults(_fn=fn)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="distilkit", description="Fine-tune, evaluate, document and run compact "
+                                     "transformer encoders.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, fn in COMMANDS.items():
+        _add_command(sub, name, fn)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = vars(build_parser().parse_args(argv))
+    fn = args.pop("_fn")
+    args.pop("command")
+    try:
+        fn(**args)
+    except DistilkitError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: training runs continue from their last checkpoint with --resume", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""Load one split into memory, validate it, and map labels to ids.
+
+A ``TextSplit`` keeps each row's number in its source so later checks (an unknown label, an
+empty text) can still name the row. Nothing is dropped silently: skipped rows are counted.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from ..config import DataConfig, OnEmpty
+from ..errors import DistilkitError
+from .formats import read_records
+
+
+@dataclass
+class TextSplit:
+    source: str
+    texts: list[str]
+    pairs: list[str] | None
+    labels: list[str] | None
+    rows: list[int]
+    skipped_empty: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def subset(self, n: int | None, seed: int) -> "TextSplit":
+        """A seeded random sample of n rows (files such as CLINC150 are sorted by label)."""
+        if n is None or n >= len(self):
+            return self
+        keep = sorted(random.Random(seed).sample(range(len(self)), n))
+        pick = lambda xs: None if xs is None else [xs[i] for i in keep]  # noqa: E731
+        return TextSplit(self.source, pick(self.texts), pick(self.pairs), pick(self.labels), pick(self.rows),
+                         self.skipped_empty, self.notes + [f"sampled {n} of {len(self)} rows (seed {seed})"])
+
+
+def _label_text(value, names: list[str] | None) -> str:
+    """Labels are kept as strings; integer ids map through label_names when given."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    if names is not None and text.lstrip("-").isdigit() and text not in names:
+        index = int(text)
+        if not 0 <= index < len(names):
+            raise ValueError(f"label id {index} is outside label_names (0..{len(names) - 1})")
+        return names[index]
+    return text
+
+
+def _column(record: dict, column: str, source: str, row: int) -> object:
+    if column not in record:
+        raise DistilkitError(f"{source}: row {row} has no column '{column}' (columns: {', '.join(map(str, record))}): "
+                             f"set data.{'text_column' if 'text' in column else 'label_column'} or fix the file")
+    return record[column]
+
+
+def load_split(source: str, cfg: DataConfig, require_label: bool = True) -> TextSplit:
+    """Read ``source`` into a TextSplit using the column mapping and empty-text policy of ``cfg``."""
+    texts, pairs, labels, rows, skipped = [], [], [], [], 0
+    want_pair = cfg.text_pair_column is not None
+    for row, record in read_records(source):
+        if row == 1 or not rows:  # check the columns once, on the first record
+            for column in [cfg.text_column] + ([cfg.text_pair_column] if want_pair else []):
+                _column(record, column, source, row)
+            require_label = require_label or cfg.label_column in record
+            if require_label:
+                _column(record, cfg.label_column, source, row)
+        text = _column(record, cfg.text_column, source, row)
+        pair = _column(record, cfg.text_pair_column, source, row) if want_pair else None
+        if not isinstance(text, str) or not text.strip() or (want_pair and (not isinstance(pair, str) or not pair.strip())):
+            if cfg.on_empty is OnEmpty.SKIP:
+                skipped += 1
+                continue
+            column = cfg.text_column if not (isinstance(text, str) and text.strip()) else cfg.text_pair_column
+            raise DistilkitError(f"{source}: row {row} has an empty '{column}': fill it in, remove the row, "
+                                 "or set data.on_empty=skip to skip (and count) such rows")
+        if require_label:
+            label = _column(record, cfg.label_column, source, row)
+            if label is None or str(label).strip() == "":
+                raise DistilkitError(f"{source}: row {row} has an empty '{cfg.label_column}': give every row a label")
+            try:
+                labels.append(_label_text(label, cfg.label_names))
+            except ValueError as exc:
+                raise DistilkitError(f"{source}: row {row}: {exc}: fix the row or data.label_names") from None
+        texts.append(text)
+        pairs.append(pair)
+        rows.append(row)
+    if not texts:
+        raise DistilkitError(f"{source}: no usable rows (skipped {skipped} empty): check the file and its columns")
+    notes = [f"skipped {skipped} row(s) with empty text (data.on_empty=skip)"] if skipped else []
+    return TextSplit(source, texts, pairs if want_pair else None, labels if require_label else None,
+                     rows, skipped, notes)
+
+
+def _sort_key(name: str):
+    return (0, int(name), "") if name.lstrip("-").isdigit() else (1, 0, name)
+
+
+class LabelSpace:
+    """The ordered label names of a classifier; ids are positions in ``names``."""
+
+    def __init__(self, names: list[str]):
+        if len(names) < 2:
+            raise DistilkitError(f"training data has {len(names)} distinct label(s) ({', '.join(names)}): "
+                                 "a classifier needs at least 2")
+        self.names = list(names)
+        self.label2id = {name: i for i, name in enumerate(self.names)}
+
+    @classmethod
+    def from_split(cls, split: TextSplit, label_names: list[str] | None = None) -> "LabelSpace":
+        if label_names:
+            return cls(list(label_names))
+        return cls(sorted(set(split.labels or []), key=_sort_key))
+
+    @property
+    def id2label(self) -> dict[int, str]:
+        return dict(enumerate(self.names))
+
+    def encode(self, split: TextSplit) -> list[int]:
+        """Label ids of a split; a label not seen in training is an error naming its row."""
+        ids = []
+        for label, row in zip(split.labels or [], split.rows):
+            if label not in self.label2id:
+                known = ", ".join(self.names[:12]) + (" ..." if len(self.names) > 12 else "")
+                raise DistilkitError(f"{split.source}: row {row} has label '{label}', which was not seen in training "
+                                     f"(known: {known}): fix the label or add training examples of it")
+            ids.append(self.label2id[label])
+        return ids
+
+    def counts(self, ids: list[int]) -> list[int]:
+        out = [0] * len(self.names)
+        for i in ids:
+            out[i] += 1
+        return out

@@ -1,0 +1,60 @@
+"""Pictures people would rather look at than read: learning curve and confusion matrix."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless: no display on servers and CI
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def learning_curve(loss_curve: list, history: list[dict], path: Path, metric: str = "accuracy") -> Path:
+    fig, ax = plt.subplots(figsize=(7, 4))
+    if loss_curve:
+        steps, losses = zip(*loss_curve)
+        ax.plot(steps, losses, label="training loss", color="tab:blue", alpha=0.8)
+    if history:
+        ax.plot([r["step"] for r in history], [r["validation_loss"] for r in history], "o-",
+                label="validation loss", color="tab:orange")
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    if history and metric in history[0]:
+        right = ax.twinx()
+        right.plot([r["step"] for r in history], [r[metric] for r in history], "s--", color="tab:green",
+                   label=f"validation {metric}")
+        right.set_ylabel(metric)
+        right.legend(loc="center right")
+    ax.legend(loc="upper right")
+    ax.set_title("Learning curve")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def confusion_matrix_plot(matrix: list[list[int]], names: list[str], path: Path, title: str) -> Path:
+    import numpy as np
+
+    cm = np.asarray(matrix, dtype=float)
+    norm = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)  # rows sum to 1: recall per class
+    n = len(names)
+    size = min(4 + 0.35 * n, 24)
+    fig, ax = plt.subplots(figsize=(size, size * 0.85))
+    im = ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+    fig.colorbar(im, ax=ax, fraction=0.046, label="fraction of true class")
+    if n <= 30:  # beyond that, tick labels and counts become unreadable
+        ax.set_xticks(range(n), names, rotation=45, ha="right")
+        ax.set_yticks(range(n), names)
+        for i in range(n):
+            for j in range(n):
+                if cm[i, j]:
+                    ax.text(j, i, int(cm[i, j]), ha="center", va="center", fontsize=8,
+                            color="white" if norm[i, j] > 0.5 else "black")
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

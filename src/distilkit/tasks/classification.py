@@ -1,0 +1,146 @@
+"""Text (and text-pair) classification: sentiment, emotion, intent, NLI-style pairs."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..config import DataConfig
+from ..data import LabelSpace, TextSplit, load_split
+from ..errors import DistilkitError
+from ..evaluation.metrics import classification_metrics, confusion, per_class_report
+from .base import TaskData
+
+
+def _holdout(split: TextSplit, fraction: float, seed: int) -> tuple[TextSplit, TextSplit]:
+    """Stratified, seeded hold-out of a fraction of train as validation data."""
+    from sklearn.model_selection import train_test_split
+
+    idx = np.arange(len(split))
+    try:
+        keep, held = train_test_split(idx, test_size=fraction, random_state=seed, stratify=split.labels)
+    except ValueError:  # a class too rare to stratify: fall back to a plain random split
+        keep, held = train_test_split(idx, test_size=fraction, random_state=seed)
+
+    def take(ix, what):
+        ix = sorted(ix)
+        pick = lambda xs: None if xs is None else [xs[i] for i in ix]  # noqa: E731
+        return TextSplit(f"{split.source} ({what})", pick(split.texts), pick(split.pairs), pick(split.labels),
+                         pick(split.rows), notes=[f"{what}: {len(ix)} rows held out from train (seed {seed})"])
+    return take(keep, "train"), take(held, "validation")
+
+
+class ClassificationTask:
+    name = "text-classification"
+    pipeline_tag = "text-classification"
+
+    def __init__(self, data: DataConfig, max_length: int = 128, labels: LabelSpace | None = None):
+        self.data = data
+        self.max_length = max_length
+        self.labels = labels
+
+    # --- model -------------------------------------------------------------------------------
+    @property
+    def auto_model(self):
+        from transformers import AutoModelForSequenceClassification
+
+        return AutoModelForSequenceClassification
+
+    def model_kwargs(self) -> dict:
+        return {"num_labels": len(self.labels.names), "id2label": self.labels.id2label,
+                "label2id": self.labels.label2id}
+
+    @classmethod
+    def for_model(cls, model, data: DataConfig, max_length: int | None = None) -> "ClassificationTask":
+        """A task whose label space is the trained model's own (for evaluation and prediction)."""
+        id2label = model.config.id2label
+        names = [id2label[i] for i in range(len(id2label))]
+        return cls(data, min(max_length or 512, 512), LabelSpace(names))
+
+    # --- data ----------------------------------------------------------------------------------
+    def load(self, seed: int = 42) -> TaskData:
+        cfg = self.data
+        if not cfg.train:
+            raise DistilkitError("data.train is not set: give a training file in the recipe or with --set data.train=FILE")
+        train = load_split(cfg.train, cfg)
+        validation = load_split(cfg.validation, cfg) if cfg.validation else None
+        if validation is None and cfg.validation_fraction:
+            train, validation = _holdout(train, cfg.validation_fraction, seed)
+        test = load_split(cfg.test, cfg, require_label=False) if cfg.test else None
+        train = train.subset(cfg.max_train_samples, seed)
+        validation = validation.subset(cfg.max_eval_samples, seed) if validation else None
+        test = test.subset(cfg.max_eval_samples, seed) if test else None
+        self.labels = LabelSpace.from_split(train, cfg.label_names)
+        for split in (train, validation, test):  # unknown labels fail now, not after training
+            if split is not None and split.labels is not None:
+                self.labels.encode(split)
+        notes = [f"{s.source}: {n}" for s in (train, validation, test) if s is not None for n in s.notes]
+        return TaskData(train, validation, test, notes)
+
+    def load_eval(self, source: str) -> TextSplit:
+        split = load_split(source, self.data, require_label=False)
+        if split.labels is not None:
+            self.labels.encode(split)
+        return split.subset(self.data.max_eval_samples, 42)
+
+    def preprocess(self, split: TextSplit, tokenizer, notes: list[str] | None = None):
+        """Tokenize without padding (the collator pads per batch) and record lengths for grouping."""
+        import datasets
+
+        enc = tokenizer(split.texts, split.pairs, truncation=True, max_length=self.max_length)
+        columns = {k: enc[k] for k in enc.keys()}
+        columns["length"] = [len(ids) for ids in enc["input_ids"]]
+        truncated = self._count_truncated(split, tokenizer, columns["length"])
+        if truncated and notes is not None:
+            notes.append(f"{split.source}: {truncated} of {len(split)} texts truncated to {self.max_length} tokens")
+        if split.labels is not None:
+            columns["labels"] = self.labels.encode(split)
+        return datasets.Dataset.from_dict(columns)
+
+    def _count_truncated(self, split: TextSplit, tokenizer, lengths: list[int]) -> int:
+        full = [i for i, n in enumerate(lengths) if n >= self.max_length]
+        if not full:
+            return 0
+        pairs = [split.pairs[i] for i in full] if split.pairs else None
+        untruncated = tokenizer([split.texts[i] for i in full], pairs)["input_ids"]
+        return sum(len(ids) > self.max_length for ids in untruncated)
+
+    def collator(self, tokenizer):
+        from transformers import DataCollatorWithPadding
+
+        return _DropLength(DataCollatorWithPadding(tokenizer))
+
+    # --- training and evaluation -------------------------------------------------------------
+    def compute_loss(self, model, inputs: dict, loss_fn):
+        inputs = dict(inputs)
+        labels = inputs.pop("labels")
+        outputs = model(**inputs)
+        return loss_fn(outputs.logits, labels), outputs
+
+    def metrics(self, logits, labels) -> dict:
+        return classification_metrics(labels, np.asarray(logits).argmax(-1), self.labels.names, self.data.oos_label)
+
+    def report(self, logits, labels) -> dict:
+        """Everything evaluation writes: flat metrics, per-class scores, confusion matrix."""
+        predictions = np.asarray(logits).argmax(-1)
+        return {"metrics": self.metrics(logits, labels),
+                "per_class": per_class_report(labels, predictions, self.labels.names),
+                "confusion_matrix": confusion(labels, predictions, len(self.labels.names)),
+                "labels": self.labels.names}
+
+    def postprocess(self, logits, top_k: int = 1) -> list[list[dict]]:
+        import torch
+
+        probs = torch.as_tensor(np.asarray(logits), dtype=torch.float).softmax(-1)
+        k = min(top_k, probs.shape[-1])
+        scores, ids = probs.topk(k, dim=-1)
+        return [[{"label": self.labels.names[i], "score": round(float(s), 6)} for s, i in zip(row_s, row_i)]
+                for row_s, row_i in zip(scores.tolist(), ids.tolist())]
+
+
+class _DropLength:
+    """Pads a batch and drops the 'length' column, which only the length-grouped sampler needs."""
+
+    def __init__(self, collate):
+        self.collate = collate
+
+    def __call__(self, features):
+        return self.collate([{k: v for k, v in f.items() if k != "length"} for f in features])

@@ -1,0 +1,55 @@
+"""Checkpoint hygiene: never overwrite an earlier run's work, never resume from a broken file."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..errors import DistilkitError
+
+
+def list_checkpoints(folder: Path) -> list[Path]:
+    found = [p for p in folder.glob("checkpoint-*") if p.is_dir() and p.name.split("-")[-1].isdigit()]
+    return sorted(found, key=lambda p: int(p.name.split("-")[-1]))
+
+
+def check_checkpoint(path: Path) -> str | None:
+    """Return what is wrong with a checkpoint folder, or None if it looks complete."""
+    from safetensors import safe_open
+
+    state = path / "trainer_state.json"
+    weights = path / "model.safetensors"
+    try:
+        json.loads(state.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "trainer_state.json is missing or unreadable"
+    if not weights.is_file():
+        return "model.safetensors is missing"
+    try:
+        with safe_open(str(weights), framework="pt") as f:
+            for key in f.keys():
+                f.get_slice(key)
+    except Exception:  # safetensors raises several types for a truncated or garbled file
+        return "model.safetensors is truncated or corrupt"
+    for needed in ("optimizer.pt", "scheduler.pt"):
+        if not (path / needed).is_file():
+            return f"{needed} is missing"
+    return None
+
+
+def resume_point(folder: Path, resume: bool) -> str | None:
+    """The checkpoint to resume from, or None for a fresh start; refuses to clobber earlier work."""
+    checkpoints = list_checkpoints(folder)
+    if not resume:
+        if checkpoints:
+            raise DistilkitError(f"{folder} holds {checkpoints[-1].name} from an earlier run: pass --resume to continue "
+                                 "it, or choose another --output-dir (or delete that folder) to start afresh")
+        return None
+    if not checkpoints:
+        raise DistilkitError(f"--resume: no checkpoint in {folder} to resume from: run without --resume")
+    last = checkpoints[-1]
+    problem = check_checkpoint(last)
+    if problem:
+        earlier = f"resume from {checkpoints[-2].name}" if len(checkpoints) > 1 else "start afresh"
+        raise DistilkitError(f"checkpoint {last} is corrupt ({problem}): delete that folder and run again to "
+                             f"{earlier}")
+    return str(last)

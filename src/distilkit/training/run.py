@@ -1,0 +1,181 @@
+"""``train(config)``: data -> model -> Trainer -> best model folder -> evaluation -> model card."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import yaml
+
+from ..compat import sampling_kwargs, warmup_kwargs
+from ..config import Checkpoints, EvalStrategy, Freeze, Precision, RunConfig
+from ..errors import DistilkitError
+from ..losses import build_loss
+from ..models import load_model, load_tokenizer
+from ..tasks import get_task
+from .checkpoints import resume_point
+from .history import epoch_table, training_losses
+
+
+def training_arguments(cfg: RunConfig, checkpoint_dir: Path, has_validation: bool):
+    from transformers import TrainingArguments
+
+    t = cfg.training
+    strategy = t.eval_strategy.value if has_validation else "no"
+    metric = t.metric_for_best_model
+    return TrainingArguments(
+        output_dir=str(checkpoint_dir),
+        num_train_epochs=t.epochs,
+        max_steps=t.max_steps or -1,
+        learning_rate=t.learning_rate,
+        per_device_train_batch_size=t.batch_size,
+        per_device_eval_batch_size=t.eval_batch_size,
+        gradient_accumulation_steps=t.gradient_accumulation_steps,
+        weight_decay=t.weight_decay,
+        **warmup_kwargs(t.warmup_ratio),
+        lr_scheduler_type=t.scheduler,
+        optim=t.optimizer,
+        seed=t.seed,
+        bf16=t.precision is Precision.BF16,
+        use_cpu=not _has_accelerator(),
+        **sampling_kwargs(t.sampling.value),
+        length_column_name="length",
+        remove_unused_columns=False,  # the collator drops 'length' itself; the sampler needs it
+        eval_strategy=strategy,
+        eval_steps=t.eval_steps,
+        save_strategy=strategy if has_validation else "epoch",
+        save_steps=t.eval_steps,
+        save_total_limit=t.save_total_limit,
+        load_best_model_at_end=has_validation,
+        metric_for_best_model=metric if has_validation else None,
+        greater_is_better=None if not has_validation else not metric.endswith("loss"),
+        logging_strategy="steps",
+        logging_steps=t.logging_steps,
+        report_to="none",
+        save_only_model=False,
+        dataloader_num_workers=0,
+    )
+
+
+def _has_accelerator() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def _callbacks(cfg: RunConfig, has_validation: bool):
+    from transformers import EarlyStoppingCallback
+
+    patience = cfg.training.early_stopping_patience
+    return [EarlyStoppingCallback(early_stopping_patience=patience)] if patience and has_validation else []
+
+
+def _check_metric(cfg: RunConfig, task):
+    """Fail before training if the best-model metric is not one evaluation produces."""
+    import numpy as np
+
+    name = cfg.training.metric_for_best_model
+    n = len(task.labels.names)
+    known = set(task.metrics(np.eye(n), np.arange(n))) | {"loss"}
+    if name not in known:
+        raise DistilkitError(f"training.metric_for_best_model: '{name}' is not produced by evaluation; "
+                             f"choose one of {', '.join(sorted(known))}")
+
+
+def train(cfg: RunConfig, resume: bool = False) -> dict:
+    """Train, evaluate and document a model. Returns the run summary (also saved as JSON)."""
+    import torch
+    import transformers
+
+    if cfg.training.num_threads:
+        torch.set_num_threads(cfg.training.num_threads)
+    transformers.set_seed(cfg.training.seed)
+    out = Path(cfg.training.output_dir)
+    checkpoint_dir = out / "checkpoints"
+    resume_from = resume_point(checkpoint_dir, resume)
+
+    task = get_task(cfg.task)(cfg.data, cfg.model.max_length)
+    data = task.load(cfg.training.seed)
+    _check_metric(cfg, task)
+    tokenizer = load_tokenizer(cfg.model.name, cfg.model.trust_remote_code)
+    notes = list(data.notes)
+    train_ds = task.preprocess(data.train, tokenizer, notes)
+    val_ds = task.preprocess(data.validation, tokenizer, notes) if data.validation else None
+    train_ids = train_ds["labels"]
+
+    model = load_model(task.auto_model, cfg.model.name, cfg.model.trust_remote_code,
+                       ignore_mismatched_sizes=True, **task.model_kwargs())
+    if cfg.model.freeze is Freeze.EMBEDDINGS:
+        model.get_input_embeddings().weight.requires_grad_(False)
+    loss_fn = build_loss(cfg.loss, task.labels.counts(train_ids))
+
+    from .trainer import DistilkitTrainer
+
+    args = training_arguments(cfg, checkpoint_dir, val_ds is not None)
+    trainer = DistilkitTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=val_ds,
+                               processing_class=tokenizer, data_collator=task.collator(tokenizer),
+                               compute_metrics=lambda p: task.metrics(p.predictions, p.label_ids),
+                               callbacks=_callbacks(cfg, val_ds is not None), task=task, loss_fn=loss_fn)
+    started = time.time()
+    result = trainer.train(resume_from_checkpoint=resume_from)
+    wall = time.time() - started
+    if not trainer.is_world_process_zero():
+        return {}
+    tokenizer.model_max_length = cfg.model.max_length  # saved: pipelines then truncate as training did
+    trainer.save_model(str(out))
+    (out / "training_args.bin").unlink(missing_ok=True)  # a pickle; the recipe YAML records the settings
+
+    from ..evaluation.evaluate import evaluate_splits
+
+    evaluation = evaluate_splits(trainer.model, tokenizer, task, {"validation": data.validation, "test": data.test}, out)
+    summary = {
+        "task": task.name, "pipeline_tag": task.pipeline_tag, "labels": task.labels.names,
+        "config": cfg.to_dict(),
+        "derived": _derived(trainer, args, model, len(train_ds)),
+        "data": {name: {"source": s.source, "rows": len(s)} for name, s in
+                 (("train", data.train), ("validation", data.validation), ("test", data.test)) if s is not None},
+        "notes": notes,
+        "history": epoch_table(trainer.state.log_history),
+        "loss_curve": training_losses(trainer.state.log_history),
+        "results": {k: v["metrics"] for k, v in evaluation.items()},
+        "train_runtime_s": round(result.metrics.get("train_runtime", wall), 2),
+        "train_samples_per_second": round(result.metrics.get("train_samples_per_second", 0.0), 2),
+        "wall_time_s": round(wall, 2),
+        "resumed_from": resume_from,
+    }
+    _write_outputs(out, cfg, summary)
+    if cfg.training.checkpoints is Checkpoints.DELETE:
+        shutil.rmtree(checkpoint_dir, ignore_errors=True)
+    return summary
+
+
+def _derived(trainer, args, model, n_train: int) -> dict:
+    """Values the config implies but does not state: the card reports what was actually used."""
+    state = trainer.state
+    return {
+        "num_processes": args.world_size,
+        "effective_batch_size": args.per_device_train_batch_size * args.gradient_accumulation_steps * args.world_size,
+        "total_steps": state.max_steps,
+        "steps_completed": state.global_step,
+        "epochs_completed": round(state.epoch or 0.0, 3),
+        "warmup_steps": args.get_warmup_steps(state.max_steps),
+        "best_checkpoint_metric": state.best_metric,
+        "train_examples": n_train,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
+        "device": str(args.device),
+        "torch_threads": __import__("torch").get_num_threads(),
+    }
+
+
+def _write_outputs(out: Path, cfg: RunConfig, summary: dict) -> None:
+    from ..card import write_card
+    from ..evaluation.plots import learning_curve
+
+    (out / "distilkit_recipe.yaml").write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False), encoding="utf-8")
+    learning_curve(summary["loss_curve"], summary["history"], out / "learning_curve.png")
+    (out / "training_summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    write_card(out, summary)
+    os.environ.get("DISTILKIT_QUIET") or print(f"model, card and evaluation written to {out}")
