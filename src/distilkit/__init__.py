@@ -4,7 +4,7 @@ The public API, re-exported here so users never import from submodules:
 
 >>> from distilkit import RunConfig, train, evaluate, Classifier, load_recipe
 """
-from .config import DataConfig, LossConfig, ModelConfig, RunConfig, TrainingConfig, load_recipe
+from .config import DataConfig, LossConfig, ModelConfig, RunConfig, TrainingConfig, config_from_dict, load_recipe
 from .errors import DistilkitError
 from .evaluation import evaluate
 from .losses import LOSSES, build_loss, register_loss
@@ -13,5 +13,5 @@ from .tasks import TASKS
 from .training import train
 
 __version__ = "0.1.0"
-__all__ = ["RunConfig", "ModelConfig", "DataConfig", "LossConfig", "TrainingConfig", "load_recipe", "train",
+__all__ = ["RunConfig", "config_from_dict", "ModelConfig", "DataConfig", "LossConfig", "TrainingConfig", "load_recipe", "train",
            "evaluate", "Classifier", "DistilkitError", "LOSSES", "build_loss", "register_loss", "TASKS"]

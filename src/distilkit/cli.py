@@ -1,7 +1,7 @@
 """The ``distilkit`` command line, generated from the signatures of the command functions.
 
 Each command is a plain function: parameters without defaults become positional arguments,
-the others ``--flags`` (underscores become dashes), ``bool`` flags are switches, ``list``
+keyword-only ones without defaults required ``--flags``, the others ``--flags`` (underscores become dashes), ``bool`` flags are switches, ``list``
 parameters take several values, and the docstring's ``Args:`` lines become the help text.
 Errors the user can fix (``DistilkitError``) print as one line, with no traceback.
 """
@@ -45,7 +45,7 @@ def train(recipe: str, overrides: list[str] | None = None, output_dir: str | Non
                           "train_runtime_s": summary["train_runtime_s"]}, indent=2))
 
 
-def eval(model: str, data: str, output: str | None = None, oos_label: str = "auto", text_column: str = "text",
+def eval(model: str, *, data: str, output: str | None = None, oos_label: str = "auto", text_column: str = "text",
          text_pair_column: str | None = None, label_column: str = "label", label_names: list[str] | None = None,
          batch_size: int = 64, max_eval_samples: int | None = None):
     """Evaluate a trained classifier on labelled data: metrics JSON and confusion-matrix PNG.
@@ -118,7 +118,9 @@ def _add_command(sub, name: str, fn) -> None:
         base = args[0] if args and typing.get_origin(hint) is not list else hint
         is_list = typing.get_origin(base) is list
         kwargs = {"help": helps.get(param.name)}
-        if param.default is inspect.Parameter.empty:
+        if param.default is inspect.Parameter.empty and param.kind is param.KEYWORD_ONLY:
+            parser.add_argument("--" + param.name.replace("_", "-"), dest=param.name, required=True, **kwargs)
+        elif param.default is inspect.Parameter.empty:
             parser.add_argument(param.name, **kwargs)
         elif base is bool:
             parser.add_argument(FLAG_NAMES.get(param.name, "--" + param.name.replace("_", "-")),

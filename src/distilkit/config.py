@@ -234,6 +234,8 @@ def _coerce(value, hint, where: str):
     args = [a for a in typing.get_args(hint) if a is not type(None)]
     base = args[0] if typing.get_origin(hint) in (typing.Union, getattr(__import__("types"), "UnionType", None)) \
         and len(args) == 1 else hint
+    if isinstance(value, bool) and base in (int, float):
+        raise DistilkitError(f"{where}: '{value}' is not a valid {base.__name__}")
     if value is None or not isinstance(base, type) or isinstance(value, base):
         if base is float and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
@@ -245,8 +247,14 @@ def _coerce(value, hint, where: str):
             if str(value).lower() in ("false", "0", "no"):
                 return False
             raise ValueError
-        if base in (int, float):
-            return base(float(value)) if base is int and float(value).is_integer() else base(value)
+        if base is int:
+            if isinstance(value, bool) or not float(value).is_integer():
+                raise ValueError  # 2.5 or true must not quietly become a batch size of 2 or 1
+            return int(float(value))
+        if base is float:
+            if isinstance(value, bool):
+                raise ValueError
+            return float(value)
     except (TypeError, ValueError):
         raise DistilkitError(f"{where}: '{value}' is not a valid {base.__name__}") from None
     return value

@@ -49,11 +49,15 @@ def _label_text(value, names: list[str] | None) -> str:
     return text
 
 
-def _column(record: dict, column: str, source: str, row: int) -> object:
+def _column(record: dict, column: str, source: str, row: int, setting: str) -> object:
     if column not in record:
         raise DistilkitError(f"{source}: row {row} has no column '{column}' (columns: {', '.join(map(str, record))}): "
-                             f"set data.{'text_column' if 'text' in column else 'label_column'} or fix the file")
+                             f"set data.{setting} or fix the file")
     return record[column]
+
+
+def _is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def load_split(source: str, cfg: DataConfig, require_label: bool = True) -> TextSplit:
@@ -61,23 +65,23 @@ def load_split(source: str, cfg: DataConfig, require_label: bool = True) -> Text
     texts, pairs, labels, rows, skipped = [], [], [], [], 0
     want_pair = cfg.text_pair_column is not None
     for row, record in read_records(source):
-        if row == 1 or not rows:  # check the columns once, on the first record
-            for column in [cfg.text_column] + ([cfg.text_pair_column] if want_pair else []):
-                _column(record, column, source, row)
+        if not rows:  # the first record decides whether labels are present
             require_label = require_label or cfg.label_column in record
-            if require_label:
-                _column(record, cfg.label_column, source, row)
-        text = _column(record, cfg.text_column, source, row)
-        pair = _column(record, cfg.text_pair_column, source, row) if want_pair else None
-        if not isinstance(text, str) or not text.strip() or (want_pair and (not isinstance(pair, str) or not pair.strip())):
+        text = _column(record, cfg.text_column, source, row, "text_column")
+        pair = _column(record, cfg.text_pair_column, source, row, "text_pair_column") if want_pair else None
+        for column, value in ((cfg.text_column, text), (cfg.text_pair_column, pair) if want_pair else (None, "x")):
+            if not _is_blank(value) and not isinstance(value, str):
+                raise DistilkitError(f"{source}: row {row}: '{column}' is a {type(value).__name__}, not text: "
+                                     "store it as a string")
+        if _is_blank(text) or (want_pair and _is_blank(pair)):
             if cfg.on_empty is OnEmpty.SKIP:
                 skipped += 1
                 continue
-            column = cfg.text_column if not (isinstance(text, str) and text.strip()) else cfg.text_pair_column
+            column = cfg.text_column if _is_blank(text) else cfg.text_pair_column
             raise DistilkitError(f"{source}: row {row} has an empty '{column}': fill it in, remove the row, "
                                  "or set data.on_empty=skip to skip (and count) such rows")
         if require_label:
-            label = _column(record, cfg.label_column, source, row)
+            label = _column(record, cfg.label_column, source, row, "label_column")
             if label is None or str(label).strip() == "":
                 raise DistilkitError(f"{source}: row {row} has an empty '{cfg.label_column}': give every row a label")
             try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from ..errors import DistilkitError
 from ..losses import build_loss
 from ..models import load_model, load_tokenizer
 from ..tasks import get_task
+from .callbacks import use_stderr_progress
 from .checkpoints import resume_point
 from .history import epoch_table, training_losses
 
@@ -118,6 +120,7 @@ def train(cfg: RunConfig, resume: bool = False) -> dict:
                                processing_class=tokenizer, data_collator=task.collator(tokenizer),
                                compute_metrics=lambda p: task.metrics(p.predictions, p.label_ids),
                                callbacks=_callbacks(cfg, val_ds is not None), task=task, loss_fn=loss_fn)
+    use_stderr_progress(trainer)
     started = time.time()
     result = trainer.train(resume_from_checkpoint=resume_from)
     wall = time.time() - started
@@ -178,4 +181,4 @@ def _write_outputs(out: Path, cfg: RunConfig, summary: dict) -> None:
     learning_curve(summary["loss_curve"], summary["history"], out / "learning_curve.png")
     (out / "training_summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     write_card(out, summary)
-    os.environ.get("DISTILKIT_QUIET") or print(f"model, card and evaluation written to {out}")
+    os.environ.get("DISTILKIT_QUIET") or print(f"model, card and evaluation written to {out}", file=sys.stderr)

@@ -1,0 +1,116 @@
+"""Shared fixtures: tiny random BERT / DistilBERT model folders and a small learnable dataset.
+
+The tiny models reuse the uncased WordPiece vocabulary of the offline MiniLM (the same vocab as
+bert-base-uncased and distilbert-base-uncased), so they exercise exactly the code path of a
+user naming a hub model, through a local folder.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("DISTILKIT_QUIET", "1")
+os.environ.setdefault("TQDM_DISABLE", "1")  # progress bars are for people, not test logs
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data"
+
+POSITIVE = ["great", "wonderful", "happy", "love", "excellent", "delightful", "amazing", "good"]
+NEGATIVE = ["awful", "terrible", "sad", "hate", "horrible", "dreadful", "bad", "angry"]
+FILLER = ["the", "movie", "was", "really", "quite", "today", "this", "food", "story", "day", "it", "felt"]
+
+
+def make_rows(n: int, seed: int = 0) -> list[dict]:
+    """Sentences whose label is given by one sentiment word among filler words."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        label = "pos" if i % 2 == 0 else "neg"
+        words = rng.sample(FILLER, 5) + [rng.choice(POSITIVE if label == "pos" else NEGATIVE)]
+        rng.shuffle(words)
+        rows.append({"text": " ".join(words), "label": label})
+    return rows
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def toy_data(tmp_path_factory) -> dict:
+    folder = tmp_path_factory.mktemp("toy")
+    return {"train": str(write_jsonl(folder / "train.jsonl", make_rows(160, 1))),
+            "validation": str(write_jsonl(folder / "val.jsonl", make_rows(40, 2))),
+            "test": str(write_jsonl(folder / "test.jsonl", make_rows(40, 3)))}
+
+
+def _tokenizer(distilbert: bool):
+    from transformers import AutoTokenizer
+
+    from distilkit.models import resolve_model
+
+    tok = AutoTokenizer.from_pretrained(resolve_model("minilm-l6"))
+    if distilbert:  # distilbert-base-uncased's tokenizer has no token_type_ids
+        tok.model_input_names = ["input_ids", "attention_mask"]
+    return tok
+
+
+def _save_tiny(folder: Path, arch: str) -> str:
+    import torch
+    from transformers import AutoModel, BertConfig, DistilBertConfig
+
+    torch.manual_seed(0)
+    if arch == "bert":
+        config = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                            intermediate_size=64, max_position_embeddings=128)
+    else:
+        config = DistilBertConfig(vocab_size=30522, dim=32, n_layers=2, n_heads=2, hidden_dim=64,
+                                  max_position_embeddings=128)
+    AutoModel.from_config(config).save_pretrained(folder)
+    _tokenizer(arch == "distilbert").save_pretrained(folder)
+    return str(folder)
+
+
+@pytest.fixture(scope="session")
+def tiny_bert(tmp_path_factory) -> str:
+    return _save_tiny(tmp_path_factory.mktemp("tiny-bert"), "bert")
+
+
+@pytest.fixture(scope="session")
+def tiny_distilbert(tmp_path_factory) -> str:
+    return _save_tiny(tmp_path_factory.mktemp("tiny-distilbert"), "distilbert")
+
+
+@pytest.fixture(params=["bert", "distilbert"])
+def tiny_model(request, tiny_bert, tiny_distilbert) -> str:
+    return tiny_bert if request.param == "bert" else tiny_distilbert
+
+
+def tiny_config(model: str, data: dict, out: Path, **training):
+    """A RunConfig for a fast toy run (tiny model, toy data); keyword args override training."""
+    from distilkit import config_from_dict
+
+    settings = {"output_dir": str(out), "epochs": 6, "learning_rate": 3e-3, "batch_size": 16,
+                "logging_steps": 5, "seed": 0, "warmup_ratio": 0.0}
+    settings.update(training)
+    return config_from_dict({"model": {"name": model, "max_length": 32}, "data": dict(data),
+                             "training": settings, "card": {"model_name": "toy"}})
+
+
+@pytest.fixture(scope="session")
+def toy_runs(tmp_path_factory, tiny_bert, tiny_distilbert, toy_data) -> dict:
+    """One finished toy run per architecture: (output folder, summary), shared across test modules."""
+    from distilkit import train
+
+    runs = {}
+    for arch, model in (("bert", tiny_bert), ("distilbert", tiny_distilbert)):
+        out = tmp_path_factory.mktemp(f"run-{arch}")
+        runs[arch] = (out, train(tiny_config(model, toy_data, out)))
+    return runs

@@ -1,0 +1,118 @@
+"""End-to-end training of tiny random BERT and DistilBERT models on a learnable toy task."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from distilkit import Classifier, train
+from tests.conftest import tiny_config
+
+
+@pytest.fixture
+def trained(toy_runs):
+    return toy_runs
+
+
+@pytest.mark.parametrize("arch", ["bert", "distilbert"])
+def test_loss_decreases_and_beats_chance(trained, arch):
+    out, summary = trained[arch]
+    curve = [loss for _, loss in summary["loss_curve"]]
+    assert curve[-1] < 0.7 * curve[0], curve
+    assert summary["results"]["test"]["accuracy"] >= 0.8  # chance is 0.5 on balanced toy data
+    assert len(summary["history"]) == 6  # one evaluation per epoch
+
+
+@pytest.mark.parametrize("arch", ["bert", "distilbert"])
+def test_saved_folder_reloads_and_matches_transformers_pipeline(trained, arch):
+    from transformers import AutoModelForSequenceClassification, pipeline
+
+    out, summary = trained[arch]
+    model = AutoModelForSequenceClassification.from_pretrained(out)
+    assert model.config.id2label == {0: "neg", 1: "pos"}
+    assert not (out / "checkpoints").exists()  # deleted after a finished run (checkpoints: delete)
+    assert not list(out.glob("*.bin")) and (out / "model.safetensors").is_file()  # no pickles in the folder
+    texts = ["the movie was wonderful", "an awful dreadful day", "it felt bad today", "happy story"]
+    ours = [p[0]["label"] for p in Classifier(str(out)).predict(texts)]
+    theirs = [p["label"] for p in pipeline("text-classification", model=str(out))(texts)]
+    assert ours == theirs
+
+
+def test_eval_results_and_plots_written(trained):
+    out, summary = trained["bert"]
+    for name in ("eval_validation.json", "eval_test.json", "learning_curve.png", "confusion_matrix_test.png",
+                 "README.md", "distilkit_recipe.yaml", "training_summary.json"):
+        assert (out / name).is_file(), name
+    report = json.loads((out / "eval_test.json").read_text())
+    assert set(report["per_class"]) == {"neg", "pos"}
+    assert sum(map(sum, report["confusion_matrix"])) == 40
+
+
+@pytest.mark.parametrize("loss", [
+    {"name": "weighted_cross_entropy", "class_weights": "auto", "label_smoothing": 0.1},
+    {"name": "focal", "gamma": 2.0, "alpha": [0.25, 0.75]},
+    {"name": "class_balanced", "beta": 0.99, "base": "focal"},
+])
+def test_every_registry_loss_trains(tmp_path, tiny_bert, toy_data, loss):
+    cfg = tiny_config(tiny_bert, toy_data, tmp_path)
+    cfg.loss = type(cfg.loss)(**loss)
+    summary = train(cfg)
+    assert summary["results"]["test"]["accuracy"] >= 0.75
+    assert summary["config"]["loss"]["name"] == loss["name"]
+
+
+def test_frozen_embeddings_stay_fixed(tmp_path, tiny_bert, toy_data):
+    from transformers import AutoModel
+
+    cfg = tiny_config(tiny_bert, toy_data, tmp_path, epochs=1)
+    cfg.model.freeze = cfg.model.freeze.parse("embeddings", "model.freeze")
+    summary = train(cfg)
+    before = AutoModel.from_pretrained(tiny_bert).get_input_embeddings().weight
+    after = AutoModel.from_pretrained(tmp_path).get_input_embeddings().weight
+    assert torch.equal(before, after)
+    assert summary["derived"]["trainable_parameters"] < summary["derived"]["parameters"]
+
+
+def test_early_stopping_stops_before_the_last_epoch(tmp_path, tiny_bert, toy_data):
+    # Validation loss as the metric with patience 1: on this toy task the loss stops improving
+    # long before 30 epochs, so training must stop early and keep the best checkpoint.
+    cfg = tiny_config(tiny_bert, toy_data, tmp_path, epochs=30, learning_rate=3e-3,
+                      early_stopping_patience=1, metric_for_best_model="loss")
+    summary = train(cfg)
+    assert summary["derived"]["epochs_completed"] < 30
+    best = min(r["validation_loss"] for r in summary["history"])  # the table rounds to 4 decimals
+    assert summary["derived"]["best_checkpoint_metric"] == pytest.approx(best, abs=1e-4)
+
+
+def test_gradient_accumulation_and_bf16_and_max_steps(tmp_path, tiny_distilbert, toy_data):
+    cfg = tiny_config(tiny_distilbert, toy_data, tmp_path, batch_size=8, gradient_accumulation_steps=2,
+                      precision="bf16", max_steps=12, eval_strategy="steps", eval_steps=6)
+    summary = train(cfg)
+    assert summary["derived"]["steps_completed"] == 12
+    assert summary["derived"]["effective_batch_size"] == 16
+    assert [r["step"] for r in summary["history"]] == [6, 12]
+
+
+def test_seed_makes_runs_repeatable(tmp_path, tiny_bert, toy_data):
+    a = train(tiny_config(tiny_bert, toy_data, tmp_path / "a", epochs=1))
+    b = train(tiny_config(tiny_bert, toy_data, tmp_path / "b", epochs=1))
+    assert a["loss_curve"] == b["loss_curve"]
+
+
+def test_validation_fraction_holds_out_train_rows(tmp_path, tiny_bert, toy_data):
+    data = {"train": toy_data["train"], "validation_fraction": 0.25}
+    summary = train(tiny_config(tiny_bert, data, tmp_path, epochs=1))
+    assert summary["data"]["train"]["rows"] == 120 and summary["data"]["validation"]["rows"] == 40
+    assert "test" not in summary["results"]
+
+
+def test_over_long_texts_are_truncated_and_counted(tmp_path, tiny_bert, toy_data):
+    rows = [json.loads(line) for line in Path(toy_data["train"]).read_text().splitlines()]
+    rows[0]["text"] = " ".join(["word"] * 500)
+    long_train = tmp_path / "long.jsonl"
+    long_train.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    summary = train(tiny_config(tiny_bert, {**toy_data, "train": str(long_train)}, tmp_path / "out", epochs=1))
+    assert any("1 of 160 texts truncated to 32 tokens" in note for note in summary["notes"])
+    assert "truncated" in (tmp_path / "out" / "README.md").read_text()
