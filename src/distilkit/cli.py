@@ -34,13 +34,25 @@ def train(recipe: str, overrides: list[str] | None = None, output_dir: str | Non
         resume: Continue the run in output_dir from its last checkpoint (after a crash or kill).
     """
     from .config import load_recipe
-    from .training import train as run_training
 
+    cfg = load_recipe(recipe, _flag_overrides(overrides, output_dir, max_train_samples, max_eval_samples, epochs))
+    _report(run_training(cfg, resume=resume))
+
+
+def run_training(cfg, resume: bool):
+    from .training import train as run
+
+    return run(cfg, resume=resume)
+
+
+def _flag_overrides(overrides, output_dir, max_train_samples, max_eval_samples, epochs) -> list[str]:
     flags = {"training.output_dir": output_dir, "data.max_train_samples": max_train_samples,
              "data.max_eval_samples": max_eval_samples, "training.epochs": epochs}
-    overrides = list(overrides or []) + [f"{k}={v}" for k, v in flags.items() if v is not None]
-    summary = run_training(load_recipe(recipe, overrides), resume=resume)
-    if summary:
+    return list(overrides or []) + [f"{k}={v}" for k, v in flags.items() if v is not None]
+
+
+def _report(summary: dict) -> None:
+    if summary:  # empty on the non-main processes of a multi-process run
         print(json.dumps({"output_dir": summary["config"]["training"]["output_dir"], "results": summary["results"],
                           "train_runtime_s": summary["train_runtime_s"]}, indent=2))
 
@@ -101,7 +113,38 @@ def predict(model: str, texts: list[str] | None = None, file: str | None = None,
         print(json.dumps({"output": output or "predictions.jsonl", **counts}))
 
 
-COMMANDS = {"train": train, "eval": eval, "predict": predict}
+def distill(recipe: str, overrides: list[str] | None = None, output_dir: str | None = None,
+            max_train_samples: int | None = None, max_eval_samples: int | None = None, epochs: float | None = None,
+            resume: bool = False, search: str | None = None, trials: int = 10):
+    """Train a student from a teacher (a recipe with a distill section); optionally search its settings.
+
+    Args:
+        recipe: YAML recipe with a distill section, e.g. recipes/clinc-distill.yaml.
+        overrides: KEY=VALUE settings that override the recipe, e.g. distill.alpha=0.7.
+        output_dir: Where the student folder goes (training.output_dir).
+        max_train_samples: Train on a seeded random sample of N rows.
+        max_eval_samples: Evaluate on a seeded random sample of N rows.
+        epochs: Number of epochs (training.epochs).
+        resume: Continue the run in output_dir from its last checkpoint.
+        search: Comma-separated settings to search with Optuna on validation data, e.g. alpha,temperature.
+        trials: Number of search trials.
+    """
+    from .config import load_recipe
+
+    cfg = load_recipe(recipe, _flag_overrides(overrides, output_dir, max_train_samples, max_eval_samples, epochs))
+    if not cfg.distill.enabled:
+        raise DistilkitError(f"{recipe}: no teacher: set distill.teacher (or distill.teacher_logits), "
+                             "or use `distilkit train` for plain fine-tuning")
+    if search:
+        from .distill.search import search as run_search
+
+        result = run_search(cfg, [p.strip() for p in search.split(",") if p.strip()], trials)
+        print(json.dumps({k: result[k] for k in ("metric", "best_params", "best_value", "best_model")}, indent=2))
+        return
+    _report(run_training(cfg, resume=resume))
+
+
+COMMANDS = {"train": train, "distill": distill, "eval": eval, "predict": predict}
 
 
 def _arg_help(doc: str) -> dict[str, str]:

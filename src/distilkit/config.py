@@ -54,6 +54,11 @@ class EvalStrategy(Choice):
     STEPS = "steps"
 
 
+class TeacherMode(Choice):
+    CACHED = "cached"  # teacher logits computed once, stored on disk, reused by every epoch and run
+    ONLINE = "online"  # teacher run on every training batch (needed for hidden-state losses)
+
+
 class Checkpoints(Choice):
     DELETE = "delete"  # remove intermediate checkpoints once the run has finished well
     KEEP = "keep"
@@ -74,9 +79,17 @@ class ModelConfig:
     """Parameters kept fixed during training: 'none' or 'embeddings' (faster on CPU)."""
     trust_remote_code: bool = False
     """Run model code from the hub. Off unless you trust the model's author."""
+    keep_layers: list[int] | None = None
+    """Keep only these encoder layers of the model (e.g. [0, 2, 4]): a smaller student initialised from a
+    bigger model, as DistilBERT was. The result saves as an ordinary model with fewer layers."""
 
     def __post_init__(self):
         self.freeze = Freeze.parse(self.freeze, "model.freeze")
+        if self.keep_layers is not None:
+            _check(len(self.keep_layers) > 0 and all(isinstance(i, int) for i in self.keep_layers),
+                   "model.keep_layers", "give a non-empty list of layer indices, e.g. [0, 2, 4]")
+            _check(list(self.keep_layers) == sorted(set(self.keep_layers)), "model.keep_layers",
+                   f"{self.keep_layers} must be increasing, without repeats")
         _check(self.max_length >= 8, "model.max_length", f"{self.max_length} is too small; use >= 8")
 
 
@@ -205,6 +218,47 @@ class TrainingConfig:
 
 
 @dataclass
+class DistillConfig:
+    teacher: str | list[str] | None = None
+    """Teacher classifier(s): a folder or hub id, or a list of them (an ensemble: logits averaged). Teachers
+    see the raw text with their own tokenizer, so they need not share the student's."""
+    teacher_logits: str | None = None
+    """Instead of a teacher model: JSON Lines of precomputed outputs for the training examples, one
+    {"text": ..., "logits": [...]} (or "probabilities") per line; an optional first line {"labels": [...]}
+    names the columns (default: the training labels in order)."""
+    alpha: float = 0.5
+    """Weight of the hard-label loss; (1 - alpha) * T^2 weights the soft-label KL term."""
+    temperature: float = 2.0
+    """Softmax temperature T for the soft labels of teacher and student."""
+    hidden_weight: float = 0.0
+    """Weight of a hidden-state cosine loss (as DistilBERT's); needs a teacher with the student's hidden size
+    and tokenizer and runs the teacher on every batch."""
+    layer_map: list[int] | None = None
+    """Teacher layer whose output each student layer imitates in the hidden loss; default model.keep_layers."""
+    teacher_mode: TeacherMode = TeacherMode.CACHED
+    """'cached' (compute teacher logits once, reuse) or 'online' (run the teacher every batch)."""
+    cache_dir: str = ".distilkit_cache"
+    """Where cached teacher logits live, keyed by a fingerprint of teacher, data and preprocessing."""
+
+    def __post_init__(self):
+        self.teacher_mode = TeacherMode.parse(self.teacher_mode, "distill.teacher_mode")
+        _check(0.0 <= self.alpha <= 1.0, "distill.alpha", "must be in [0, 1]")
+        _check(self.temperature > 0, "distill.temperature", "must be > 0")
+        _check(self.hidden_weight >= 0, "distill.hidden_weight", "must be >= 0")
+        _check(not (self.teacher and self.teacher_logits), "distill", "give teacher or teacher_logits, not both")
+        _check(not (self.teacher_logits and (self.hidden_weight or self.teacher_mode is TeacherMode.ONLINE)),
+               "distill", "hidden_weight and teacher_mode=online need a teacher model, not a logits file")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.teacher or self.teacher_logits)
+
+    @property
+    def teachers(self) -> list[str]:
+        return [self.teacher] if isinstance(self.teacher, str) else list(self.teacher or [])
+
+
+@dataclass
 class RunConfig:
     task: str = "text-classification"
     """Task from the registry (see distilkit.tasks.TASKS)."""
@@ -212,6 +266,7 @@ class RunConfig:
     data: DataConfig = field(default_factory=DataConfig)
     loss: LossConfig = field(default_factory=LossConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
+    distill: DistillConfig = field(default_factory=DistillConfig)
     card: dict = field(default_factory=dict)
     """Extra model-card fields: license, language, dataset_name, dataset_config, notes, model_name."""
 

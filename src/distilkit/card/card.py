@@ -90,13 +90,34 @@ def _kv_table(pairs: dict, header=("Name", "Value")) -> str:
 def _hyperparameters(summary: dict) -> dict:
     cfg = summary["config"]
     flat = {}
-    for section in ("model", "loss", "training"):
+    sections = ("model", "loss", "training") + (("distill",) if summary.get("distillation") else ())
+    for section in sections:
         for key, value in cfg[section].items():
             flat[f"{section}.{key}"] = value
     for key in ("max_train_samples", "max_eval_samples", "validation_fraction", "on_empty", "text_pair_column"):
         flat[f"data.{key}"] = cfg["data"].get(key)
     flat.update({f"derived.{k}": v for k, v in summary["derived"].items()})
     return flat
+
+
+def _distillation_section(report: dict | None) -> str:
+    if not report:
+        return ""
+    teachers = ", ".join(f"`{t}`" for t in report["teachers"])
+    accuracy = "; ".join(f"{split} accuracy {m['accuracy']:.4f}" for split, m in report["teacher_results"].items())
+    lines = [
+        "### Knowledge distillation\n",
+        f"Distilled from {teachers}" + (f" ({accuracy})" if accuracy else "") + f", teacher run {report['teacher_mode']}"
+        " (logits computed once and cached)." if report["teacher_mode"] == "cached" else " (teacher run on every batch).",
+        f"Loss: `{report['alpha']}` × hard loss (`loss.*` above) + `{1 - report['alpha']:.2f}` × T² × "
+        f"KL(teacher‖student) at temperature T = `{report['temperature']}`"
+        + (f" + `{report['hidden_weight']}` × hidden-state cosine loss" if report["hidden_weight"] else "") + ".",
+        f"Student layers kept from the initialising model / teacher layer map: `{report['layer_map']}`.\n",
+        "Teacher and student side by side (latency: median of 50 single-text calls on this machine, tokenization "
+        "included):\n",
+        _table(report["comparison"]),
+    ]
+    return "\n".join(lines)
 
 
 def render_body(summary: dict) -> str:
@@ -128,6 +149,7 @@ def render_body(summary: dict) -> str:
         f"Training took {summary['train_runtime_s']:.0f} s ({summary['train_samples_per_second']:.1f} training "
         f"examples/s) on {d['device']} with {d['torch_threads']} threads and {d['num_processes']} process(es)."
         + (f" Resumed from `{summary['resumed_from']}`." if summary.get("resumed_from") else "") + "\n",
+        _distillation_section(summary.get("distillation")),
         "### Training results\n",
         _table(summary["history"]),
         "![Learning curve](learning_curve.png)\n",

@@ -27,7 +27,7 @@ class ClassBalancedFocalLoss(FocalLoss):
         super().__init__(gamma=gamma, alpha=None, label_smoothing=label_smoothing)
         self.register_buffer("weight", weight, persistent=False)
 
-    def forward(self, logits, labels):
+    def forward(self, logits, labels, **_):
         w = self.weight.to(logits.device)[labels]
         return (self.per_example(logits, labels) * w).sum() / w.sum().clamp(min=1e-12)
 

@@ -14,7 +14,7 @@ class CrossEntropyLoss(nn.Module):
         self.register_buffer("weight", weight, persistent=False)
         self.label_smoothing = label_smoothing
 
-    def forward(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    def forward(self, logits: torch.Tensor, labels: torch.Tensor, **_) -> torch.Tensor:
         # Losses are computed in fp32 even under bf16 autocast: small probabilities matter here.
         return F.cross_entropy(logits.float(), labels, weight=self.weight, label_smoothing=self.label_smoothing)
 

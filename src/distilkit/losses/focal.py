@@ -30,7 +30,7 @@ class FocalLoss(nn.Module):
             loss = loss * self.alpha.to(loss.dtype)[labels]
         return loss
 
-    def forward(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    def forward(self, logits: torch.Tensor, labels: torch.Tensor, **_) -> torch.Tensor:
         return self.per_example(logits, labels).mean()
 
 

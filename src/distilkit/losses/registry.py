@@ -1,4 +1,5 @@
-"""The loss registry. A loss is an ``nn.Module`` with ``forward(logits, labels) -> scalar``;
+"""The loss registry. A loss is an ``nn.Module`` with ``forward(logits, labels, **targets) -> scalar``
+(targets are extra batch fields such as ``teacher_logits``, which plain losses ignore);
 its builder takes the LossConfig and the training label counts (for frequency-based weights).
 The trainer asks the registry by name and never branches on which loss it got."""
 from __future__ import annotations

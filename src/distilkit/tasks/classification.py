@@ -106,14 +106,21 @@ class ClassificationTask:
     def collator(self, tokenizer):
         from transformers import DataCollatorWithPadding
 
-        return _DropLength(DataCollatorWithPadding(tokenizer))
+        return _Collator(DataCollatorWithPadding(tokenizer))
 
     # --- training and evaluation -------------------------------------------------------------
     def compute_loss(self, model, inputs: dict, loss_fn):
         inputs = dict(inputs)
         labels = inputs.pop("labels")
-        outputs = model(**inputs)
-        return loss_fn(outputs.logits, labels), outputs
+        targets = {k: inputs.pop(k) for k in [k for k in inputs if k.startswith("teacher_")]}
+        if getattr(loss_fn, "needs_hidden_states", False):
+            outputs = model(**inputs, output_hidden_states=True)
+            targets["hidden_states"] = outputs.hidden_states
+        else:
+            outputs = model(**inputs)
+        if getattr(loss_fn, "needs_inputs", False):
+            targets["inputs"] = inputs
+        return loss_fn(outputs.logits, labels, **targets), outputs
 
     def metrics(self, logits, labels) -> dict:
         return classification_metrics(labels, np.asarray(logits).argmax(-1), self.labels.names, self.data.oos_label)
@@ -136,11 +143,18 @@ class ClassificationTask:
                 for row_s, row_i in zip(scores.tolist(), ids.tolist())]
 
 
-class _DropLength:
-    """Pads a batch and drops the 'length' column, which only the length-grouped sampler needs."""
+class _Collator:
+    """Pads the token fields, drops 'length' (only the length-grouped sampler needs it) and stacks
+    fixed-size targets such as 'teacher_logits', which the tokenizer must not try to pad."""
 
     def __init__(self, collate):
         self.collate = collate
 
     def __call__(self, features):
-        return self.collate([{k: v for k, v in f.items() if k != "length"} for f in features])
+        import torch
+
+        targets = [k for k in features[0] if k.startswith("teacher_")]
+        batch = self.collate([{k: v for k, v in f.items() if k != "length" and k not in targets} for f in features])
+        for key in targets:
+            batch[key] = torch.tensor([f[key] for f in features], dtype=torch.float)
+        return batch

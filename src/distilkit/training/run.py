@@ -11,8 +11,9 @@ from pathlib import Path
 import yaml
 
 from ..compat import sampling_kwargs, warmup_kwargs
-from ..config import Checkpoints, EvalStrategy, Freeze, Precision, RunConfig
+from ..config import Checkpoints, Freeze, Precision, RunConfig
 from ..errors import DistilkitError
+from ..distill import Distiller, check_layers, keep_layers
 from ..losses import build_loss
 from ..models import load_model, load_tokenizer
 from ..tasks import get_task
@@ -86,6 +87,28 @@ def _check_metric(cfg: RunConfig, task):
                              f"choose one of {', '.join(sorted(known))}")
 
 
+def build_model(cfg: RunConfig, task):
+    """The model to train: pretrained weights with a fresh head, optionally cut to ``keep_layers``."""
+    model = load_model(task.auto_model, cfg.model.name, cfg.model.trust_remote_code,
+                       ignore_mismatched_sizes=True, **task.model_kwargs())
+    if cfg.model.keep_layers:
+        model = keep_layers(model, cfg.model.keep_layers)
+    if cfg.model.freeze is Freeze.EMBEDDINGS:
+        model.get_input_embeddings().weight.requires_grad_(False)
+    return model
+
+
+def _check_layers_early(cfg: RunConfig) -> None:
+    """A bad layer list is refused from the config alone, before data or weights are loaded."""
+    if cfg.model.keep_layers:
+        from transformers import AutoConfig
+
+        from ..models import resolve_model
+
+        config = AutoConfig.from_pretrained(resolve_model(cfg.model.name), trust_remote_code=cfg.model.trust_remote_code)
+        check_layers(config, cfg.model.keep_layers, cfg.model.name)
+
+
 def train(cfg: RunConfig, resume: bool = False) -> dict:
     """Train, evaluate and document a model. Returns the run summary (also saved as JSON)."""
     import torch
@@ -97,21 +120,22 @@ def train(cfg: RunConfig, resume: bool = False) -> dict:
     out = Path(cfg.training.output_dir)
     checkpoint_dir = out / "checkpoints"
     resume_from = resume_point(checkpoint_dir, resume)
+    _check_layers_early(cfg)
 
     task = get_task(cfg.task)(cfg.data, cfg.model.max_length)
     data = task.load(cfg.training.seed)
     _check_metric(cfg, task)
+    distiller = Distiller.create(cfg, task)
     tokenizer = load_tokenizer(cfg.model.name, cfg.model.trust_remote_code)
     notes = list(data.notes)
     train_ds = task.preprocess(data.train, tokenizer, notes)
     val_ds = task.preprocess(data.validation, tokenizer, notes) if data.validation else None
-    train_ids = train_ds["labels"]
+    started = time.time()
+    train_ds = distiller.attach(train_ds, data.train)
+    teacher_s = time.time() - started
 
-    model = load_model(task.auto_model, cfg.model.name, cfg.model.trust_remote_code,
-                       ignore_mismatched_sizes=True, **task.model_kwargs())
-    if cfg.model.freeze is Freeze.EMBEDDINGS:
-        model.get_input_embeddings().weight.requires_grad_(False)
-    loss_fn = build_loss(cfg.loss, task.labels.counts(train_ids))
+    model = build_model(cfg, task)
+    loss_fn = distiller.wrap(build_loss(cfg.loss, task.labels.counts(train_ds["labels"])), model, tokenizer)
 
     from .trainer import DistilkitTrainer
 
@@ -136,7 +160,7 @@ def train(cfg: RunConfig, resume: bool = False) -> dict:
     summary = {
         "task": task.name, "pipeline_tag": task.pipeline_tag, "labels": task.labels.names,
         "config": cfg.to_dict(),
-        "derived": _derived(trainer, args, model, len(train_ds)),
+        "derived": {**_derived(trainer, args, model, len(train_ds)), "teacher_logits_s": round(teacher_s, 2)},
         "data": {name: {"source": s.source, "rows": len(s)} for name, s in
                  (("train", data.train), ("validation", data.validation), ("test", data.test)) if s is not None},
         "notes": notes,
@@ -147,6 +171,7 @@ def train(cfg: RunConfig, resume: bool = False) -> dict:
         "train_samples_per_second": round(result.metrics.get("train_samples_per_second", 0.0), 2),
         "wall_time_s": round(wall, 2),
         "resumed_from": resume_from,
+        "distillation": distiller.report(task, data, out),
     }
     _write_outputs(out, cfg, summary)
     if cfg.training.checkpoints is Checkpoints.DELETE:

@@ -1,0 +1,132 @@
+"""Where soft labels come from: one teacher model, an ensemble (logits averaged), or a file of
+precomputed outputs (for teachers distilkit cannot run: another framework, an API, a zero-shot model).
+
+Teachers see the raw text through their own tokenizer. Their label columns are aligned to the
+student's labels by name; label sets that differ are refused with the difference listed.
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from ..data import TextSplit
+from ..errors import DistilkitError
+from ..inference import predict_logits
+from ..models import load_model, load_tokenizer
+
+
+def align_columns(teacher_labels: list[str], student_labels: list[str], who: str) -> list[int]:
+    """Column of the teacher's output for each student label (same names, any order)."""
+    missing = [n for n in student_labels if n not in teacher_labels]
+    extra = [n for n in teacher_labels if n not in student_labels]
+    if missing or extra:
+        parts = ([f"missing in teacher: {', '.join(missing[:8])}"] if missing else []) + \
+                ([f"only in teacher: {', '.join(extra[:8])}"] if extra else [])
+        raise DistilkitError(f"{who}: its labels differ from the training data's ({'; '.join(parts)}): use a teacher "
+                             "trained on the same label set")
+    return [teacher_labels.index(n) for n in student_labels]
+
+
+class ModelTeacher:
+    """A classification model folder or hub id, run with its own tokenizer."""
+
+    def __init__(self, name: str, trust_remote_code: bool = False):
+        from transformers import AutoModelForSequenceClassification
+
+        self.name = name
+        self.model = load_model(AutoModelForSequenceClassification, name, trust_remote_code)
+        self.tokenizer = load_tokenizer(name, trust_remote_code)
+        id2label = self.model.config.id2label
+        self.labels = [id2label[i] for i in range(len(id2label))]
+
+    def logits(self, split: TextSplit, student_labels: list[str]) -> np.ndarray:
+        columns = align_columns(self.labels, student_labels, f"teacher {self.name}")
+        max_length = min(self.tokenizer.model_max_length, 512)
+        out = predict_logits(self.model, self.tokenizer, split.texts, split.pairs, 64, max_length, progress=True)
+        return out[:, columns]
+
+
+class EnsembleTeacher:
+    """Several teachers whose aligned logits are averaged."""
+
+    def __init__(self, names: list[str], trust_remote_code: bool = False):
+        self.names = names
+        self.members = [ModelTeacher(n, trust_remote_code) for n in names]
+
+    @property
+    def name(self) -> str:
+        return " + ".join(self.names)
+
+    def logits(self, split: TextSplit, student_labels: list[str]) -> np.ndarray:
+        return np.mean([m.logits(split, student_labels) for m in self.members], axis=0)
+
+
+def _key(text: str, pair: str | None) -> tuple:
+    return (text, pair)
+
+
+def read_logits_file(path: str, split: TextSplit, student_labels: list[str]) -> np.ndarray:
+    """Teacher outputs for every row of ``split`` from a JSONL file; refuses missing, extra, wrong-width
+    or non-finite rows, naming the first bad one."""
+    from ..data.formats import read_records
+
+    columns, outputs = list(range(len(student_labels))), {}
+    for line, record in read_records(path):
+        if line == 1 and "labels" in record and "text" not in record:
+            columns = align_columns([str(x) for x in record["labels"]], student_labels, f"teacher logits {path}")
+            continue
+        values = record.get("logits", record.get("probabilities"))
+        if "text" not in record or values is None:
+            raise DistilkitError(f"{path}: line {line} needs 'text' and 'logits' (or 'probabilities'): fix that line")
+        if not isinstance(values, list) or len(values) != len(columns):
+            raise DistilkitError(f"{path}: line {line} has {len(values) if isinstance(values, list) else 'no'} values, "
+                                 f"expected {len(columns)} (one per label): fix that line")
+        if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
+            raise DistilkitError(f"{path}: line {line} has a NaN, infinite or non-numeric value: fix that line")
+        row = np.asarray(values, dtype=np.float64)[columns]
+        if "logits" not in record:
+            if (row < 0).any() or abs(row.sum() - 1) > 1e-3:
+                raise DistilkitError(f"{path}: line {line}: probabilities must be >= 0 and sum to 1: fix that line")
+            row = np.log(np.clip(row, 1e-12, None))
+        outputs[_key(record["text"], record.get("text_pair"))] = (line, row)
+    wanted = {_key(t, p) for t, p in zip(split.texts, split.pairs or [None] * len(split))}
+    for text, pair, row in zip(split.texts, split.pairs or [None] * len(split), split.rows):
+        if _key(text, pair) not in outputs:
+            raise DistilkitError(f"{path}: no teacher output for {split.source} row {row} ({text[:40]!r}): add a line "
+                                 "for every training example")
+    extra = sorted(line for key, (line, _) in outputs.items() if key not in wanted)
+    if extra:
+        raise DistilkitError(f"{path}: line {extra[0]} is not a training example ({len(extra)} such lines): remove "
+                             "lines for texts that are not in the training data")
+    return np.stack([outputs[_key(t, p)][1] for t, p in zip(split.texts, split.pairs or [None] * len(split))])
+
+
+def file_fingerprint(path: Path) -> str:
+    """Content hash of a file (weights, tokenizer, logits), streamed."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def teacher_identity(name: str) -> dict:
+    """What makes a teacher's outputs what they are: its files' contents for a folder, else its id."""
+    from ..models import resolve_model
+
+    folder = Path(resolve_model(name))
+    if not folder.is_dir():
+        return {"hub_id": name}
+    files = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]
+    return {f: file_fingerprint(folder / f) for f in files if (folder / f).is_file()}
+
+
+def json_fingerprint(obj) -> str:
+    import hashlib
+
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
