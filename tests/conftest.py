@@ -38,6 +38,22 @@ def make_rows(n: int, seed: int = 0) -> list[dict]:
     return rows
 
 
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def one_line_error(fn, *args, **kwargs) -> str:
+    """The message of the DistilkitError that ``fn(*args, **kwargs)`` raises; it must be one line."""
+    from distilkit import DistilkitError
+
+    with pytest.raises(DistilkitError) as info:
+        fn(*args, **kwargs)
+    message = str(info.value)
+    assert "\n" not in message, message
+    return message
+
+
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path

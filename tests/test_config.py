@@ -5,22 +5,12 @@ import pytest
 
 from distilkit.config import (DataConfig, LossConfig, Precision, RunConfig, apply_overrides, config_from_dict,
                               load_recipe)
-from distilkit.errors import DistilkitError
+from tests.conftest import one_line_error, write
 
 RECIPES = sorted((Path(__file__).resolve().parents[1] / "recipes").glob("*.yaml"))
 
 
-def error_of(fn, *args, **kwargs) -> str:
-    with pytest.raises(DistilkitError) as info:
-        fn(*args, **kwargs)
-    message = str(info.value)
-    assert "\n" not in message, message
-    return message
-
-
-def write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
+error_of = one_line_error
 
 
 def test_there_are_recipes():

@@ -1,26 +1,17 @@
 """Every bad data input is a one-line DistilkitError naming the file, the place and a fix."""
 import json
-from pathlib import Path
 
 import pytest
 
 from distilkit.config import DataConfig
 from distilkit.data import LabelSpace, load_split
 from distilkit.errors import DistilkitError
+from tests.conftest import one_line_error, write
 
 
 def load_error(source, cfg=None, **kwargs) -> str:
-    """The message of the DistilkitError that loading ``source`` raises; it must be one line."""
-    with pytest.raises(DistilkitError) as info:
-        load_split(str(source), cfg or DataConfig(), **kwargs)
-    message = str(info.value)
-    assert "\n" not in message, message
-    return message
-
-
-def write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
+    """The one-line message of the DistilkitError that loading ``source`` raises."""
+    return one_line_error(load_split, str(source), cfg or DataConfig(), **kwargs)
 
 
 def test_missing_file(tmp_path):
