@@ -78,8 +78,7 @@ def test_second_run_reuses_the_cache_and_never_calls_the_teacher(tmp_path, teach
 def test_changed_teacher_or_data_invalidates_the_cache(tmp_path, toy_runs, tiny_bert, toy_data):
     cache = tmp_path / "cache"
     bert, distil = str(toy_runs["bert"][0]), str(toy_runs["distilbert"][0])
-    train(distill_config(tiny_bert, toy_data, tmp_path / "a", teacher=bert, epochs=1) if False else
-          distill_config(tiny_bert, toy_data, tmp_path / "a", teacher=bert))
+    train(distill_config(tiny_bert, toy_data, tmp_path / "a", teacher=bert))
     other_teacher = train(distill_config(tiny_bert, toy_data, tmp_path / "b", teacher=distil))
     assert other_teacher["distillation"]["teacher_cache_hits"]["train"] is False
     fewer = train(distill_config(tiny_bert, {**toy_data, "max_train_samples": 100}, tmp_path / "c", teacher=bert))

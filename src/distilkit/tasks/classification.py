@@ -113,7 +113,10 @@ class ClassificationTask:
         inputs = dict(inputs)
         labels = inputs.pop("labels")
         targets = {k: inputs.pop(k) for k in [k for k in inputs if k.startswith("teacher_")]}
-        if getattr(loss_fn, "needs_hidden_states", False):
+        import torch
+
+        # Hidden states feed only the training loss; evaluation (no grad) scores the hard loss.
+        if getattr(loss_fn, "needs_hidden_states", False) and torch.is_grad_enabled():
             outputs = model(**inputs, output_hidden_states=True)
             targets["hidden_states"] = outputs.hidden_states
         else:
