@@ -45,6 +45,26 @@ def speed_table(r: dict) -> list[str]:
     return lines
 
 
+def distill_tables(r: dict) -> list[str]:
+    cols = ["validation_accuracy", "test_accuracy", "test_in_scope_accuracy", "test_oos_recall", "parameters",
+            "size_mb", "latency_ms_batch1", "throughput_batch32"]
+    lines = ["| model | " + " | ".join(c.replace("_", " ") for c in cols) + " |", "|---|" + "---|" * len(cols)]
+    for name, row in r["rows"].items():
+        cells = [f"{row[c]:,}" if c == "parameters" else fmt(row[c]) for c in cols]
+        lines.append(f"| {name}{' (best)' if name == r['best_student'] else ''} | " + " | ".join(cells) + " |")
+    m = r["metrics"]
+    lines += ["", f"Best student (chosen on validation accuracy): **{r['best_student']}**, test accuracy "
+              f"{m['best_student_test_gap']:+.4f} below the teacher, {m['best_student_throughput_ratio']}x its batch-32 "
+              "throughput.", "",
+              "One epoch of training each way (same student and data; seconds include computing teacher logits "
+              "where the run had to):", "",
+              "| run | train s | teacher logits s | train + teacher s | ratio vs plain fine-tuning |", "|---|---|---|---|---|"]
+    for name, t in r["timings"]["epoch_timing"].items():
+        lines.append(f"| {name} | {t['train_s']} | {t['teacher_logits_s']} | {t['train_plus_teacher_s']} | "
+                     f"{t['ratio_vs_plain']:.3f} |")
+    return lines
+
+
 def provenance(r: dict) -> list[str]:
     return [f"- command: `{r['command']}`", f"- commit: `{r['commit']}`", f"- hardware: {r['hardware']}",
             f"- data: {r['dataset'] if isinstance(r['dataset'], str) else json.dumps(r['dataset'])}", ""]
@@ -63,6 +83,10 @@ def main():
         r = results["trainer_speed"]
         out += ["## Training speed: distilkit vs transformers.Trainer (one run)", "", r.get("note", ""),
                 ""] + speed_table(r) + [""] + provenance(r)
+    if "distill" in results:
+        r = results["distill"]
+        out += ["## Knowledge distillation: CLINC150 plus, teacher vs 3-layer students (one run)", ""] + \
+            distill_tables(r) + [""] + provenance(r)
     (ROOT / "bench" / "RESULTS.md").write_text("\n".join(out) + "\n")
     print("wrote bench/RESULTS.md")
 

@@ -142,6 +142,11 @@ def test_bad_logits_file_names_the_first_bad_row(tmp_path, tiny_bert, toy_data, 
     assert expected in one_line_error(train, distill_config(tiny_bert, toy_data, tmp_path / "s", teacher_logits=path))
 
 
+def test_missing_logits_file_is_a_one_line_error(tmp_path, tiny_bert, toy_data):
+    cfg = distill_config(tiny_bert, toy_data, tmp_path / "s", teacher_logits=str(tmp_path / "nope.jsonl"))
+    assert "nope.jsonl not found" in one_line_error(train, cfg)
+
+
 def test_distillation_loss_terms():
     from distilkit.distill import DistillationLoss
     from distilkit.losses import CrossEntropyLoss
@@ -214,3 +219,27 @@ def test_distill_command_requires_a_teacher(capsys):
     root = Path(__file__).resolve().parents[2]
     assert main(["distill", str(root / "recipes" / "emotion.yaml")]) == 2
     assert "no teacher" in capsys.readouterr().err
+
+
+def test_teacher_with_a_different_tokenizer_teaches_through_raw_text(tmp_path, tiny_bert, toy_data):
+    # A word-level teacher (its own 40-word vocabulary) teaching a WordPiece student: the teacher
+    # reads the raw text with its own tokenizer, so the vocabularies need not match.
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import AutoModel, BertConfig, PreTrainedTokenizerFast
+
+    from tests.conftest import FILLER, NEGATIVE, POSITIVE
+
+    vocab = {w: i for i, w in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]"] + FILLER + POSITIVE + NEGATIVE)}
+    core = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
+    core.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok = PreTrainedTokenizerFast(tokenizer_object=core, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
+                                  sep_token="[SEP]")
+    folder = tmp_path / "word-teacher-base"
+    AutoModel.from_config(BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                                     intermediate_size=64, max_position_embeddings=64)).save_pretrained(folder)
+    tok.save_pretrained(folder)
+    teacher = train(tiny_config(str(folder), toy_data, tmp_path / "word-teacher"))
+    assert teacher["results"]["test"]["accuracy"] >= 0.8
+    student = train(distill_config(tiny_bert, toy_data, tmp_path / "s", teacher=str(tmp_path / "word-teacher")))
+    assert student["distillation"]["teacher_results"]["test"]["accuracy"] >= 0.8
+    assert student["results"]["test"]["accuracy"] >= 0.8

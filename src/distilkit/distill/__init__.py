@@ -33,6 +33,8 @@ class Distiller(NoDistillation):
         self._teacher = None
         self._key = None
         self.cache_hits: dict[str, bool] = {}
+        if self.d.teacher_logits and not Path(self.d.teacher_logits).is_file():
+            raise DistilkitError(f"distill.teacher_logits: {self.d.teacher_logits} not found: check the path")
         if self.d.teacher_mode is TeacherMode.ONLINE or self.d.hidden_weight:
             if len(self.d.teachers) != 1:
                 raise DistilkitError("distill: online teachers and hidden-state losses take exactly one teacher")
