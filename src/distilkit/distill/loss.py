@@ -72,6 +72,9 @@ class DistillationLoss(nn.Module):
         if inputs is None:
             raise DistilkitError("online distillation needs the batch inputs: call the loss through the task")
         teacher = self._teacher[0]
+        device = inputs["input_ids"].device
+        if next(teacher.parameters()).device != device:  # outside the module tree, so Trainer did not move it
+            teacher.to(device)
         accepted = inspect.signature(teacher.forward).parameters  # DistilBERT takes no token_type_ids
         out = teacher(**{k: v for k, v in inputs.items() if k in accepted}, output_hidden_states=self.needs_hidden_states)
         logits = cached_logits if cached_logits is not None else out.logits

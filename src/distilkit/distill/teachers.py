@@ -37,7 +37,11 @@ class ModelTeacher:
         from transformers import AutoModelForSequenceClassification
 
         self.name = name
+        import torch
+
         self.model = load_model(AutoModelForSequenceClassification, name, trust_remote_code)
+        if torch.cuda.is_available():
+            self.model.to("cuda")
         self.tokenizer = load_tokenizer(name, trust_remote_code)
         id2label = self.model.config.id2label
         self.labels = [id2label[i] for i in range(len(id2label))]
