@@ -39,6 +39,11 @@ def test_card_body_states_hyperparameters_history_and_versions(toy_runs):
     for framework in ("transformers", "torch", "datasets", "tokenizers"):
         assert f"- {framework}: " in body
     assert "train.jsonl" in body and "| 160 |" in body  # data sizes
+    report = __import__("json").loads((out / "eval_test.json").read_text())
+    errors = sum(map(sum, report["confusion_matrix"])) - sum(report["confusion_matrix"][i][i] for i in range(2))
+    assert sum(p["count"] for p in report["top_confusions"]) == errors  # two classes: every mistake is listed
+    if errors:
+        assert "Most frequent mistakes on the test split" in body
 
 
 def test_alias_base_model_is_cited_by_hub_id():

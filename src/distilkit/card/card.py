@@ -100,6 +100,15 @@ def _hyperparameters(summary: dict) -> dict:
     return flat
 
 
+def _confusions(by_split: dict) -> str:
+    split = "test" if by_split.get("test") else "validation"
+    pairs = by_split.get(split) or []
+    if not pairs:
+        return ""
+    items = ", ".join(f"`{p['true']}` → `{p['predicted']}` ({p['count']})" for p in pairs)
+    return f"Most frequent mistakes on the {split} split (true → predicted, count): {items}.\n"
+
+
 def _distillation_section(report: dict | None) -> str:
     if not report:
         return ""
@@ -156,6 +165,7 @@ def render_body(summary: dict) -> str:
         "### Evaluation\n",
         _table([{"split": split, **metrics} for split, metrics in summary["results"].items()]),
         "".join(f"![Confusion matrix ({s})](confusion_matrix_{s}.png)\n" for s in summary["results"]),
+        _confusions(summary.get("top_confusions", {})),
         "Per-class precision, recall and F1 are in `eval_<split>.json`.\n",
         "## How to use\n",
         "```python\nfrom transformers import pipeline\nclassifier = pipeline(\"text-classification\", "

@@ -33,3 +33,10 @@ def per_class_report(labels, predictions, names: list[str]) -> dict:
 
 def confusion(labels, predictions, n_classes: int) -> list[list[int]]:
     return confusion_matrix(labels, predictions, labels=list(range(n_classes))).tolist()
+
+
+def top_confusions(matrix: list[list[int]], names: list[str], k: int = 10) -> list[dict]:
+    """The k most frequent (true, predicted) mistakes, most frequent first."""
+    cm = np.asarray(matrix)
+    pairs = [(int(cm[i, j]), i, j) for i in range(len(names)) for j in range(len(names)) if i != j and cm[i, j]]
+    return [{"true": names[i], "predicted": names[j], "count": c} for c, i, j in sorted(pairs, reverse=True)[:k]]

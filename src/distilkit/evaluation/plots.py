@@ -19,16 +19,19 @@ def learning_curve(loss_curve: list, history: list[dict], path: Path, metric: st
                 label="validation loss", color="tab:orange")
     ax.set_xlabel("step")
     ax.set_ylabel("loss")
+    handles, labels = ax.get_legend_handles_labels()
     if history and metric in history[0]:
         right = ax.twinx()
         right.plot([r["step"] for r in history], [r[metric] for r in history], "s--", color="tab:green",
                    label=f"validation {metric}")
         right.set_ylabel(metric)
-        right.legend(loc="center right")
-    ax.legend(loc="upper right")
+        more = right.get_legend_handles_labels()
+        handles, labels = handles + more[0], labels + more[1]
+    # One legend under the plot, so it never hides a curve.
+    fig.legend(handles, labels, loc="lower center", ncol=3, frameon=False)
     ax.set_title("Learning curve")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.subplots_adjust(bottom=0.22)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path
 
@@ -39,9 +42,13 @@ def confusion_matrix_plot(matrix: list[list[int]], names: list[str], path: Path,
     cm = np.asarray(matrix, dtype=float)
     norm = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)  # rows sum to 1: recall per class
     n = len(names)
+    errors_only = n > 30
+    if errors_only:  # with many classes the diagonal drowns everything: show where the errors are
+        np.fill_diagonal(norm, 0)
+        title += " (errors only; diagonal hidden)"
     size = min(4 + 0.35 * n, 24)
     fig, ax = plt.subplots(figsize=(size, size * 0.85))
-    im = ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+    im = ax.imshow(norm, cmap="Reds" if errors_only else "Blues", vmin=0, vmax=max(norm.max(), 1e-9) if errors_only else 1)
     fig.colorbar(im, ax=ax, fraction=0.046, label="fraction of true class")
     if n <= 30:  # beyond that, tick labels and counts become unreadable
         ax.set_xticks(range(n), names, rotation=45, ha="right")

@@ -6,7 +6,7 @@ import numpy as np
 from ..config import DataConfig
 from ..data import LabelSpace, TextSplit, load_split
 from ..errors import DistilkitError
-from ..evaluation.metrics import classification_metrics, confusion, per_class_report
+from ..evaluation.metrics import classification_metrics, confusion, per_class_report, top_confusions
 from .base import TaskData
 
 
@@ -131,10 +131,11 @@ class ClassificationTask:
     def report(self, logits, labels) -> dict:
         """Everything evaluation writes: flat metrics, per-class scores, confusion matrix."""
         predictions = np.asarray(logits).argmax(-1)
+        matrix = confusion(labels, predictions, len(self.labels.names))
         return {"metrics": self.metrics(logits, labels),
                 "per_class": per_class_report(labels, predictions, self.labels.names),
-                "confusion_matrix": confusion(labels, predictions, len(self.labels.names)),
-                "labels": self.labels.names}
+                "top_confusions": top_confusions(matrix, self.labels.names),
+                "confusion_matrix": matrix, "labels": self.labels.names}
 
     def postprocess(self, logits, top_k: int = 1) -> list[list[dict]]:
         import torch

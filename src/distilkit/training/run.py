@@ -167,6 +167,7 @@ def train(cfg: RunConfig, resume: bool = False) -> dict:
         "history": epoch_table(trainer.state.log_history),
         "loss_curve": training_losses(trainer.state.log_history),
         "results": {k: v["metrics"] for k, v in evaluation.items()},
+        "top_confusions": {k: v.get("top_confusions", [])[:5] for k, v in evaluation.items()},
         "train_runtime_s": round(result.metrics.get("train_runtime", wall), 2),
         "train_samples_per_second": round(result.metrics.get("train_samples_per_second", 0.0), 2),
         "wall_time_s": round(wall, 2),
