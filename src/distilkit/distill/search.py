@@ -7,6 +7,7 @@ others pay for student training alone. Optuna is an optional extra: pip install 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from pathlib import Path
 
@@ -54,7 +55,8 @@ def search(cfg: RunConfig, params: list[str], trials: int) -> dict:
         for name in params:
             section, field, low, high, log = SPACE[name]
             row[name] = trial.suggest_float(name, low, high, log=log)
-            setattr(getattr(c, section), field, row[name])
+            # replace(), not setattr(): the section's __post_init__ validates the new value
+            setattr(c, section, dataclasses.replace(getattr(c, section), **{field: row[name]}))
         c.data.test = None  # trials never see the test split
         c.training.output_dir = str(out / "trials" / f"trial-{trial.number}")
         summary = train(c)
