@@ -74,6 +74,7 @@ def timing(teacher: str, work: Path) -> dict:
                                  ("kd_cold_cache", STUDENTS["student_kd"], {}),
                                  ("kd_warm_cache", STUDENTS["student_kd"], {}),
                                  ("kd_teacher_every_step", STUDENTS["student_kd"], {"teacher_mode": "online"})):
+        shutil.rmtree(work / f"timing-{name}", ignore_errors=True)  # measured afresh every time
         cfg = config(teacher, work / f"timing-{name}", variant, 1, cache, **extra)
         cfg.data.validation, cfg.data.test = None, None  # time the training alone
         started = time.time()
