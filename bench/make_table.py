@@ -67,7 +67,7 @@ def distill_tables(r: dict) -> list[str]:
         lines.append(f"| {name}{' (best)' if name == r['best_student'] else ''} | " + " | ".join(cells) + " |")
     m = r["metrics"]
     lines += ["", f"Best student (chosen on validation accuracy): **{r['best_student']}**, test accuracy "
-              f"{m['best_student_test_gap']:+.4f} below the teacher, {m['best_student_throughput_ratio']}x its batch-32 "
+              f"{m['best_student_test_gap']:.4f} below the teacher, {m['best_student_throughput_ratio']}x its batch-32 "
               "throughput.", "",
               "One epoch of training each way (same student and data; seconds include computing teacher logits "
               "where the run had to):", "",
