@@ -35,10 +35,11 @@ def fmt(v):
 def recipe_table(results: dict) -> list[str]:
     lines = ["| recipe | validation acc | test acc | test macro F1 | extra | train time (s) | train ex/s | peak RSS (MB) | target |",
              "|---|---|---|---|---|---|---|---|---|"]
-    for name, targets in RECIPES.items():
-        r = results.get(name)
-        if not r:
-            continue
+    # A recipe's own run, then its variants (results named RECIPE_something, e.g. made with --set).
+    rows = [(n, targets) for recipe, targets in RECIPES.items() for n in results
+            if n == recipe or n.startswith(recipe + "_")]
+    for name, targets in rows:
+        r = results[name]
         m, t = r["metrics"], r["timings"]
         extra = (f"test in-scope acc {fmt(m['test_in_scope_accuracy'])}, OOS recall {fmt(m['test_oos_recall'])}"
                  if "test_oos_recall" in m else f"test weighted F1 {fmt(m['test_f1_weighted'])}")
@@ -89,8 +90,8 @@ def main():
            "number below was produced by the script named in its command line.", ""]
     if any(n in results for n in RECIPES):
         out += ["## Full recipe runs (offline base model all-MiniLM-L6-v2)", ""] + recipe_table(results) + [""]
-        for name in RECIPES:
-            if name in results:
+        for name in results:
+            if any(name == recipe or name.startswith(recipe + "_") for recipe in RECIPES):
                 out += [f"### {name}", ""] + provenance(results[name])
     if "trainer_speed" in results:
         r = results["trainer_speed"]
