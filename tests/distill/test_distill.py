@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from distilkit import DistilkitError, train
+from distilkit import train
 from distilkit.config import DistillConfig
 from distilkit.distill import teachers as teachers_mod
 from tests.conftest import one_line_error, tiny_config

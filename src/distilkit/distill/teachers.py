@@ -96,16 +96,17 @@ def read_logits_file(path: str, split: TextSplit, student_labels: list[str]) -> 
                 raise DistilkitError(f"{path}: line {line}: probabilities must be >= 0 and sum to 1: fix that line")
             row = np.log(np.clip(row, 1e-12, None))
         outputs[_key(record["text"], record.get("text_pair"))] = (line, row)
-    wanted = {_key(t, p) for t, p in zip(split.texts, split.pairs or [None] * len(split))}
-    for text, pair, row in zip(split.texts, split.pairs or [None] * len(split), split.rows):
-        if _key(text, pair) not in outputs:
-            raise DistilkitError(f"{path}: no teacher output for {split.source} row {row} ({text[:40]!r}): add a line "
+    keys = [_key(t, p) for t, p in zip(split.texts, split.pairs or [None] * len(split))]
+    for key, row in zip(keys, split.rows):
+        if key not in outputs:
+            raise DistilkitError(f"{path}: no teacher output for {split.source} row {row} ({key[0][:40]!r}): add a line "
                                  "for every training example")
+    wanted = set(keys)
     extra = sorted(line for key, (line, _) in outputs.items() if key not in wanted)
     if extra:
         raise DistilkitError(f"{path}: line {extra[0]} is not a training example ({len(extra)} such lines): remove "
                              "lines for texts that are not in the training data")
-    return np.stack([outputs[_key(t, p)][1] for t, p in zip(split.texts, split.pairs or [None] * len(split))])
+    return np.stack([outputs[key][1] for key in keys])
 
 
 def file_fingerprint(path: Path) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from ..bench import parameters
 from ..compat import sampling_kwargs, warmup_kwargs
 from ..config import Checkpoints, Freeze, Precision, RunConfig
 from ..errors import DistilkitError
@@ -192,7 +193,7 @@ def _derived(trainer, args, model, n_train: int) -> dict:
         "warmup_steps": args.get_warmup_steps(state.max_steps),
         "best_checkpoint_metric": state.best_metric,
         "train_examples": n_train,
-        "parameters": sum(p.numel() for p in model.parameters()),
+        "parameters": parameters(model),
         "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
         "device": str(args.device),
         "torch_threads": __import__("torch").get_num_threads(),
