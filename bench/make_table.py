@@ -79,6 +79,56 @@ def distill_tables(r: dict) -> list[str]:
     return lines
 
 
+def qa_seeds_table(r: dict) -> list[str]:
+    """bench/qa_seeds.py: exact match and F1 per seed, mean and spread."""
+    splits = [k[:-len("_exact_match")] for k in r["metrics"] if k.endswith("_exact_match") and "ans" not in k]
+    head = " | ".join(f"{s} EM | {s} F1" for s in splits)
+    lines = [f"| seed | {head} | train time (s) | train ex/s |", "|---|" + "---|---|" * len(splits) + "---|---|"]
+    for run in r["runs"]:
+        m = run["metrics"]
+        cells = " | ".join(f"{m[f'{s}_exact_match']:.2f} | {m[f'{s}_f1']:.2f}" for s in splits)
+        lines.append(f"| {run['seed']} | {cells} | {run['train_runtime_s']:.0f} | {run['train_examples_per_s']:.1f} |")
+    sp = r["spread"]
+    cells = " | ".join(f"{sp[f'{s}_exact_match']['mean']:.2f} ± {sp[f'{s}_exact_match']['std']:.2f} | "
+                       f"{sp[f'{s}_f1']['mean']:.2f} ± {sp[f'{s}_f1']['std']:.2f}" for s in splits)
+    lines.append(f"| **mean ± std** | {cells} | | |")
+    if r.get("targets"):
+        lines += ["", "Targets (reference card): " + "; ".join(f"{k}: {'met' if ok else 'missed'}"
+                                                              for k, ok in r["targets"].items()) + "."]
+    return lines
+
+
+# --- QA inference vs the transformers 4.57 question-answering pipeline (bench/qa_pipeline.py) ---
+def qa_pipeline_table(r: dict) -> list[str]:
+    def cell(text: str) -> str:  # one markdown table cell
+        return " ".join(text.split()).replace("|", "\\|")
+
+    def answer(a: dict | None) -> str:
+        return "—" if a is None else cell(f'"{a["answer"]}" ({a["score"]:.4g})')
+
+    m, c = r["metrics"], r["config"]
+    lines = [f"{c['examples']} questions, batch size {c['batch_size']}, max length {c['max_length']}, doc stride "
+             f"{c['doc_stride']}, max answer length {c['max_answer_length']}, {c['threads']} torch threads on both "
+             f"sides; pipeline: transformers {r['versions']['pipeline_env']['transformers']} in its own venv; a "
+             "warm-up pass, then one timed pass each.", "",
+             "| run | batch size | seconds | examples/s | answers identical to pipeline_batched |",
+             "|---|---|---|---|---|"]
+    agree = {"pipeline_batch1": m["pipeline_configs_answer_agreement"], "distilkit": m["answer_agreement"]}
+    for name, run in r["runs"].items():
+        lines.append(f"| {name} | {run['batch_size']} | {run['seconds']} | {run['examples_per_s']} | "
+                     f"{'—' if name not in agree else f'{agree[name]:.2%}'} |")
+    lines += ["", f"distilkit vs the best pipeline config: **{m['speedup_vs_pipeline_best']}x** examples/s, vs the "
+              f"pipeline's default (batch 1): {m['speedup_vs_pipeline_batch1']}x; identical answers "
+              f"**{m['answer_agreement']:.2%}**, identical start/end offsets {m['offset_agreement']:.2%}. Targets: "
+              + "; ".join(f"{k} {'met' if ok else 'missed'}" for k, ok in m["targets_met"].items()) + "."]
+    if r["disagreements"]:
+        lines += ["", "| question | pipeline answer (score) | distilkit answer (score) |", "|---|---|---|"]
+        lines += [f"| {cell(d['question'])} | {answer(d['pipeline'])} | {answer(d['distilkit'])} |"
+                  for d in r["disagreements"]]
+    return lines
+# --- end QA pipeline ---
+
+
 def provenance(r: dict) -> list[str]:
     return [f"- command: `{r['command']}`", f"- commit: `{r['commit']}`", f"- hardware: {r['hardware']}",
             f"- data: {r['dataset'] if isinstance(r['dataset'], str) else json.dumps(r['dataset'])}", ""]
@@ -105,6 +155,19 @@ def main():
         r = results["distill"]
         out += ["## Knowledge distillation: CLINC150 plus, teacher vs 3-layer students (one run)", ""] + \
             distill_tables(r) + [""] + provenance(r)
+    qa_titles = {"clinic_qa": "Extractive QA on synthetic clinic notes (recipes/clinic-qa.yaml)",
+                 "squad": "Extractive QA, general (recipes/squad.yaml): SQuAD v1.1 dev as test"}
+    for name in [n for n in results if "spread" in results[n]]:
+        title = qa_titles.get(name.split("_seed")[0], name)
+        out += [f"## {title} ({name}, {len(results[name]['seeds'])} seed(s))", "",
+                "Exact match and F1 in percent (official SQuAD normalisation).", ""] + \
+            qa_seeds_table(results[name]) + [""] + provenance(results[name])
+    # --- QA inference vs the transformers 4.57 pipeline (bench/qa_pipeline.py) ---
+    for name in [n for n in results if n == "qa_pipeline" or n.startswith("qa_pipeline_")]:
+        r = results[name]
+        out += [f"## Extractive QA inference: distilkit vs the transformers 4.57 question-answering pipeline "
+                f"({name}, one run)", ""] + qa_pipeline_table(r) + [""] + provenance(r)
+    # --- end QA pipeline ---
     (ROOT / "bench" / "RESULTS.md").write_text("\n".join(out) + "\n")
     print("wrote bench/RESULTS.md")
 

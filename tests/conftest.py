@@ -130,3 +130,56 @@ def toy_runs(tmp_path_factory, tiny_bert, tiny_distilbert, toy_data) -> dict:
         out = tmp_path_factory.mktemp(f"run-{arch}")
         runs[arch] = (out, train(tiny_config(model, toy_data, out)))
     return runs
+
+
+COLORS = ["red", "blue", "green", "yellow", "purple", "orange", "black", "white"]
+QA_FILLER = ["the", "car", "was", "parked", "near", "house", "today", "and", "it", "looked", "very", "old", "new"]
+
+
+def make_qa_rows(n: int, seed: int = 0, unanswerable: float = 0.0) -> list[dict]:
+    """SQuAD-flat rows: a context of filler words with one colour; 'what color is it?' asks for it.
+    With ``unanswerable`` > 0, that fraction of contexts has no colour and no answer (SQuAD v2)."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        words = rng.sample(QA_FILLER, 7)
+        answers = {"text": [], "answer_start": []}
+        if rng.random() >= unanswerable:
+            color = rng.choice(COLORS)
+            words.insert(rng.randrange(len(words) + 1), color)
+            context = " ".join(words)
+            answers = {"text": [color], "answer_start": [(" " + context + " ").index(f" {color} ")]}
+        rows.append({"id": f"q{seed}-{i}", "question": "what color is it?", "context": " ".join(words),
+                     "answers": answers})
+    return rows
+
+
+@pytest.fixture(scope="session")
+def qa_data(tmp_path_factory) -> dict:
+    folder = tmp_path_factory.mktemp("qa")
+    return {"train": str(write_jsonl(folder / "train.jsonl", make_qa_rows(240, 1))),
+            "validation": str(write_jsonl(folder / "val.jsonl", make_qa_rows(40, 2))),
+            "test": str(write_jsonl(folder / "test.jsonl", make_qa_rows(40, 3)))}
+
+
+def qa_config(model: str, data: dict, out: Path, qa: dict | None = None, **training):
+    from distilkit import config_from_dict
+
+    settings = {"output_dir": str(out), "epochs": 6, "learning_rate": 3e-3, "batch_size": 16,
+                "logging_steps": 5, "seed": 0}
+    settings.update(training)
+    return config_from_dict({"task": "question-answering", "model": {"name": model, "max_length": 48},
+                             "data": dict(data), "qa": {"doc_stride": 16, **(qa or {})}, "training": settings,
+                             "card": {"model_name": "toy-qa"}})
+
+
+@pytest.fixture(scope="session")
+def qa_runs(tmp_path_factory, tiny_bert, tiny_distilbert, qa_data) -> dict:
+    """One finished toy QA run per architecture: (output folder, summary)."""
+    from distilkit import train
+
+    runs = {}
+    for arch, model in (("bert", tiny_bert), ("distilbert", tiny_distilbert)):
+        out = tmp_path_factory.mktemp(f"qa-run-{arch}")
+        runs[arch] = (out, train(qa_config(model, qa_data, out)))
+    return runs

@@ -60,10 +60,11 @@ def _report(summary: dict) -> None:
 def eval(model: str, *, data: str, output: str | None = None, oos_label: str = "auto", text_column: str = "text",
          text_pair_column: str | None = None, label_column: str = "label", label_names: list[str] | None = None,
          batch_size: int = 64, max_eval_samples: int | None = None):
-    """Evaluate a trained classifier on labelled data: metrics JSON and confusion-matrix PNG.
+    """Evaluate a trained model on labelled data: a classifier (metrics JSON and confusion-matrix PNG) or
+    an extractive QA model (SQuAD exact match and F1, and a file of wrong answers).
 
     Args:
-        model: Model folder (or hub id) of a text classifier.
+        model: Model folder (or hub id) of a text classifier or an extractive QA model.
         data: Labelled data: a file, FILE::split, or hub:NAME::split.
         output: JSON file for the results (default: MODEL/eval_<data name>.json); the PNG goes beside it.
         oos_label: Out-of-scope label for in-scope accuracy and OOS recall ('auto': 'oos' if the model has it).
@@ -144,7 +145,79 @@ def distill(recipe: str, overrides: list[str] | None = None, output_dir: str | N
     _report(run_training(cfg, resume=resume))
 
 
-COMMANDS = {"train": train, "distill": distill, "eval": eval, "predict": predict}
+def qa(model: str, question: str | None = None, context: str | None = None, file: str | None = None,
+       output: str | None = None, top_k: int = 1, batch_size: int = 32, max_length: int | None = None,
+       doc_stride: int | None = None, max_answer_length: int | None = None, question_column: str = "question",
+       context_column: str = "context"):
+    """Answer questions from contexts with any extractive QA model folder (ours or any other).
+
+    Args:
+        model: Model folder (or hub id) with a question-answering head (BERT, DistilBERT, RoBERTa...).
+        question: The question (with --context).
+        context: The text holding the answer.
+        file: Batch mode: JSON Lines / csv / SQuAD-style rows with question and context columns.
+        output: Output JSON Lines file for batch mode (default: answers.jsonl).
+        top_k: Answers per question, best first.
+        batch_size: Windows per batch.
+        max_length: Tokens per window (default: the training setting, else 384 as the transformers pipeline).
+        doc_stride: Tokens shared by consecutive windows of a long context (default: training's, else 128).
+        max_answer_length: Longest answer in tokens (default: training's, else 15 as the pipeline).
+        question_column: Column holding the question in batch mode.
+        context_column: Column holding the context in batch mode.
+    """
+    from .qa import QuestionAnswerer
+
+    if not file and not (question and context):
+        raise DistilkitError("qa: give --question and --context, or --file FILE for batch mode")
+    answerer = QuestionAnswerer(model, batch_size, max_length, doc_stride, max_answer_length)
+    if question and context:
+        found = answerer.predict([question], [context], top_k)[0]
+        print(json.dumps({"question": question, "answers": found}, ensure_ascii=False))
+    if file:
+        counts = answerer.predict_file(file, output or "answers.jsonl", question_column, context_column, top_k)
+        print(json.dumps({"output": output or "answers.jsonl", **counts}))
+
+
+def check_qa(files: list[str], fix_offsets: bool = False, output: str | None = None,
+             question_column: str = "question", context_column: str = "context", answers_column: str = "answers",
+             id_column: str = "id"):
+    """Validate extractive-QA data before training: per file, count answers that are not at their
+    answer_start (fixable or not found), empty questions or contexts, and repeated ids.
+
+    Args:
+        files: SQuAD JSON, JSON Lines, parquet files, or hub:NAME::split sources.
+        fix_offsets: Move each misplaced answer to its nearest exact occurrence in the context (counted).
+        output: With --fix-offsets: write the repaired, usable examples here as JSON Lines.
+        question_column: Column holding the question.
+        context_column: Column holding the context.
+        answers_column: Column holding the answers.
+        id_column: Column holding the example id.
+    """
+    from .data.qa import check_files
+
+    if output and not fix_offsets:
+        raise DistilkitError("check-qa: --output writes repaired data, so it needs --fix-offsets")
+    reports = check_files(files, fix_offsets, output, question_column, context_column, answers_column, id_column)
+    print(json.dumps(reports, indent=2))
+
+
+def make_clinic_data(output_dir: str, train: int = 1200, validation: int = 300, test: int = 400, seed: int = 42):
+    """Write seeded synthetic ophthalmology clinic notes with questions (train/validation/test JSON Lines).
+
+    Args:
+        output_dir: Folder for train.jsonl, validation.jsonl, test.jsonl and a README.
+        train: Training questions (seed SEED).
+        validation: Validation questions (seed SEED+1000).
+        test: Test questions (seed SEED+2000; contexts never seen in train or validation).
+        seed: Base seed.
+    """
+    from .data.clinic import make_clinic_data as make
+
+    print(json.dumps(make(output_dir, train, validation, test, seed), indent=2))
+
+
+COMMANDS = {"train": train, "distill": distill, "eval": eval, "predict": predict, "qa": qa, "check-qa": check_qa,
+            "make-clinic-data": make_clinic_data}
 
 
 def _arg_help(doc: str) -> dict[str, str]:
@@ -164,7 +237,7 @@ def _add_command(sub, name: str, fn) -> None:
         if param.default is inspect.Parameter.empty and param.kind is param.KEYWORD_ONLY:
             parser.add_argument("--" + param.name.replace("_", "-"), dest=param.name, required=True, **kwargs)
         elif param.default is inspect.Parameter.empty:
-            parser.add_argument(param.name, **kwargs)
+            parser.add_argument(param.name, **({"nargs": "+"} if is_list else {}), **kwargs)
         elif base is bool:
             parser.add_argument(FLAG_NAMES.get(param.name, "--" + param.name.replace("_", "-")),
                                 dest=param.name, action="store_true", **kwargs)

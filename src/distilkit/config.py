@@ -59,6 +59,17 @@ class TeacherMode(Choice):
     ONLINE = "online"  # teacher run on every training batch (needed for hidden-state losses)
 
 
+class AnswerRepair(Choice):
+    ERROR = "error"  # refuse data whose answers do not sit at their answer_start, naming the row
+    FIX = "fix"  # move each misplaced answer to the nearest exact occurrence in its context (counted)
+    SKIP = "skip"  # fix what can be fixed; skip (and count) examples that still cannot be used
+
+
+class SpanAlignment(Choice):
+    WORDS = "words"  # widen answers to whole words, as the transformers pipeline does (never half a word)
+    TOKENS = "tokens"  # the raw offsets of the start and end tokens
+
+
 class Checkpoints(Choice):
     DELETE = "delete"  # remove intermediate checkpoints once the run has finished well
     KEEP = "keep"
@@ -95,8 +106,8 @@ class ModelConfig:
 
 @dataclass
 class DataConfig:
-    train: str | None = None
-    """Training data: a file (csv, tsv, jsonl, json, parquet, txt 'text;label'), 'FILE::split' for
+    train: str | list[str] | None = None
+    """Training data (question answering also takes a list of sources, joined): a file (csv, tsv, jsonl, json, parquet, txt 'text;label'), 'FILE::split' for
     multi-split files such as CLINC150 JSON, or 'hub:NAME[:CONFIG]::split' for a hub dataset."""
     validation: str | None = None
     """Validation data (same forms). Used for per-epoch evaluation, early stopping and model selection."""
@@ -189,8 +200,9 @@ class TrainingConfig:
     """When to evaluate and checkpoint: every 'epoch' or every eval_steps 'steps'."""
     eval_steps: int | None = None
     """Steps between evaluations when eval_strategy is 'steps'."""
-    metric_for_best_model: str = "accuracy"
-    """Validation metric that picks the best checkpoint and drives early stopping ('loss' is minimised)."""
+    metric_for_best_model: str | None = None
+    """Validation metric that picks the best checkpoint and drives early stopping ('loss' is minimised);
+    default: the task's main metric (accuracy for classification, f1 for question answering)."""
     early_stopping_patience: int | None = None
     """Stop after this many evaluations without improvement; none trains all epochs."""
     save_total_limit: int = 2
@@ -259,6 +271,51 @@ class DistillConfig:
 
 
 @dataclass
+class QAConfig:
+    """Extractive question answering (task: question-answering)."""
+
+    question_column: str = "question"
+    """Column holding the question (JSON Lines, hub and parquet data; SQuAD JSON is read as is)."""
+    context_column: str = "context"
+    """Column holding the passage the answer is extracted from."""
+    answers_column: str = "answers"
+    """Column holding the answers: {"text": [...], "answer_start": [...]} or a list of {"text", "answer_start"}."""
+    id_column: str = "id"
+    """Column holding a unique example id; rows without one are numbered."""
+    doc_stride: int = 128
+    """Tokens shared by consecutive windows when a context is longer than model.max_length."""
+    max_answer_length: int = 30
+    """Longest answer considered, in tokens."""
+    n_best: int | None = None
+    """Candidate spans each window offers when decoding answers (default: 2 * top_k + 10, as the
+    transformers pipeline); candidates with the same text add up their probabilities."""
+    negative_windows: float = 1.0
+    """Fraction of training windows without the answer that are kept (seeded). 1.0 keeps all, as usual;
+    lower it for long documents, where most windows hold no answer and dominate training time."""
+    bad_answers: AnswerRepair = AnswerRepair.ERROR
+    """Answers whose text is not at their answer_start: 'error', 'fix' (move to the nearest exact
+    occurrence, counted) or 'skip' (fix, and skip what cannot be fixed, counted)."""
+    null_threshold: float | str = "auto"
+    """SQuAD v2 data (unanswerable questions): answer nothing when the no-answer score beats the best span
+    by more than this; 'auto' picks it on validation data. Ignored for data where every question has an answer."""
+    span_alignment: SpanAlignment = SpanAlignment.WORDS
+    """Answer boundaries: 'words' (widened to whole words, as the transformers pipeline does) or 'tokens'."""
+
+    def __post_init__(self):
+        self.bad_answers = AnswerRepair.parse(self.bad_answers, "qa.bad_answers")
+        self.span_alignment = SpanAlignment.parse(self.span_alignment, "qa.span_alignment")
+        _check(self.doc_stride > 0, "qa.doc_stride", "must be > 0")
+        _check(0.0 < self.negative_windows <= 1.0, "qa.negative_windows", "must be in (0, 1]")
+        _check(self.max_answer_length > 0 and (self.n_best is None or self.n_best > 0), "qa.max_answer_length",
+               "max_answer_length and n_best must be > 0")
+        if isinstance(self.null_threshold, str) and self.null_threshold != "auto":
+            try:
+                self.null_threshold = float(self.null_threshold)
+            except ValueError:
+                raise DistilkitError(f"qa.null_threshold: '{self.null_threshold}' is not 'auto' or a number") from None
+
+
+@dataclass
 class RunConfig:
     task: str = "text-classification"
     """Task from the registry (see distilkit.tasks.TASKS)."""
@@ -267,8 +324,14 @@ class RunConfig:
     loss: LossConfig = field(default_factory=LossConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
     distill: DistillConfig = field(default_factory=DistillConfig)
+    qa: QAConfig = field(default_factory=QAConfig)
     card: dict = field(default_factory=dict)
     """Extra model-card fields: license, language, dataset_name, dataset_config, notes, model_name."""
+
+    def __post_init__(self):
+        if self.task == "question-answering":
+            _check(self.qa.doc_stride < self.model.max_length, "qa.doc_stride",
+                   f"{self.qa.doc_stride} must be smaller than model.max_length ({self.model.max_length})")
 
     def to_dict(self) -> dict:
         return _plain(dataclasses.asdict(self))

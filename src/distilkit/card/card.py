@@ -12,7 +12,11 @@ from huggingface_hub import EvalResult, ModelCard, ModelCardData
 ALIAS_HUB_IDS = {"minilm-l6": "sentence-transformers/all-MiniLM-L6-v2",
                  "all-minilm-l6-v2": "sentence-transformers/all-MiniLM-L6-v2"}
 METRIC_TYPES = {"accuracy": ("accuracy", None), "f1_macro": ("f1", "macro"), "f1_weighted": ("f1", "weighted"),
-                "in_scope_accuracy": ("accuracy", "in_scope"), "oos_recall": ("recall", "out_of_scope")}
+                "in_scope_accuracy": ("accuracy", "in_scope"), "oos_recall": ("recall", "out_of_scope"),
+                # question answering (SQuAD, in percent); HasAns/NoAns for data with unanswerable questions
+                "exact_match": ("exact_match", None), "f1": ("f1", None),
+                "has_ans_exact_match": ("exact_match", "has_answer"), "has_ans_f1": ("f1", "has_answer"),
+                "no_ans_exact_match": ("exact_match", "no_answer"), "no_ans_f1": ("f1", "no_answer")}
 FRAMEWORKS = ("distilkit", "transformers", "torch", "datasets", "tokenizers", "accelerate")
 
 
@@ -90,7 +94,8 @@ def _kv_table(pairs: dict, header=("Name", "Value")) -> str:
 def _hyperparameters(summary: dict) -> dict:
     cfg = summary["config"]
     flat = {}
-    sections = ("model", "loss", "training") + (("distill",) if summary.get("distillation") else ())
+    sections = tuple(summary.get("config_sections", ("model", "loss", "training")))
+    sections += ("distill",) if summary.get("distillation") else ()
     for section in sections:
         for key, value in cfg[section].items():
             flat[f"{section}.{key}"] = value
@@ -136,18 +141,22 @@ def render_body(summary: dict) -> str:
     final = summary["results"].get("test") or summary["results"].get("validation") or {}
     final_split = "test" if "test" in summary["results"] else "validation"
     d = summary["derived"]
+    text = summary["card_text"]
+    labels = summary["labels"]
     parts = [
         f"# {meta['model_name']}\n",
         f"This model is a fine-tuned version of {base_text} on the {meta['dataset_name']} dataset, trained with "
-        f"[distilkit](https://github.com/) for {summary['pipeline_tag']} over {len(summary['labels'])} labels.",
+        f"[distilkit](https://github.com/) for {text['what']}.",
         f"It achieves the following results on the {final_split} set:\n",
         "\n".join(f"- {k.replace('_', ' ').title()}: {v:.4f}" for k, v in final.items()) + "\n",
         "## Model description\n",
-        f"{d['parameters']:,} parameters ({d['trainable_parameters']:,} trained). Labels: "
-        + ", ".join(f"`{n}`" for n in summary["labels"][:40]) + (" ..." if len(summary["labels"]) > 40 else "") + ".\n",
+        f"{d['parameters']:,} parameters ({d['trainable_parameters']:,} trained)."
+        + (" Labels: " + ", ".join(f"`{n}`" for n in labels[:40]) + (" ..." if len(labels) > 40 else "") + "."
+           if labels else "") + "\n",
         "## Intended uses & limitations\n",
         meta.get("notes", "Trained and evaluated on the data below only; check it on your own data before relying "
-                          "on it. Texts longer than `model.max_length` tokens are truncated.") + "\n",
+                          "on it. " + text.get("limits", "Texts longer than `model.max_length` tokens are truncated."))
+        + "\n",
         "## Training and evaluation data\n",
         _table([{"split": k, "source": f"`{v['source']}`", "examples": v["rows"]} for k, v in summary["data"].items()]),
         "".join(f"- {n}\n" for n in summary["notes"]),
@@ -164,13 +173,11 @@ def render_body(summary: dict) -> str:
         "![Learning curve](learning_curve.png)\n",
         "### Evaluation\n",
         _table([{"split": split, **metrics} for split, metrics in summary["results"].items()]),
-        "".join(f"![Confusion matrix ({s})](confusion_matrix_{s}.png)\n" for s in summary["results"]),
+        "".join(f"![{Path(img).stem.replace('_', ' ').capitalize()}]({img})\n" for img in summary.get("images", [])),
         _confusions(summary.get("top_confusions", {})),
-        "Per-class precision, recall and F1 are in `eval_<split>.json`.\n",
+        text["extra"] + "\n",
         "## How to use\n",
-        "```python\nfrom transformers import pipeline\nclassifier = pipeline(\"text-classification\", "
-        f"model=\"{meta['model_name']}\")\nclassifier(\"your text here\", top_k=3)\n```\n",
-        f"or `distilkit predict {meta['model_name']} \"your text here\" --top-k 3`.\n",
+        text["usage"] + "\n",
         "### Framework versions\n",
         "".join(f"- {k}: {v}\n" for k, v in _versions().items()),
     ]

@@ -33,6 +33,9 @@ class Distiller(NoDistillation):
         self._teacher = None
         self._key = None
         self.cache_hits: dict[str, bool] = {}
+        if not task.supports_distillation:
+            raise DistilkitError(f"distill: knowledge distillation is implemented for text classification, not "
+                                 f"{task.name}: remove the distill section, or train with `distilkit train`")
         if self.d.teacher_logits and not Path(self.d.teacher_logits).is_file():
             raise DistilkitError(f"distill.teacher_logits: {self.d.teacher_logits} not found: check the path")
         if self.d.teacher_mode is TeacherMode.ONLINE or self.d.hidden_weight:

@@ -46,7 +46,7 @@ def search(cfg: RunConfig, params: list[str], trials: int) -> dict:
         raise DistilkitError("--search scores trials on validation data: set data.validation or data.validation_fraction")
     optuna = _optuna()
     out = Path(cfg.training.output_dir)
-    metric = cfg.training.metric_for_best_model
+    metric = cfg.training.metric_for_best_model or "accuracy"
     rows = []
 
     def objective(trial):

@@ -36,23 +36,62 @@ def write_report(report: dict, json_path: Path, plot_path: Path | None) -> None:
 
 
 def evaluate_splits(model, tokenizer, task, splits: dict, out: Path) -> dict:
-    """After training: evaluate the (best) model on each labelled split. Runs on the main process
-    only, with a plain inference loop (Trainer.predict would wait for the other DDP ranks)."""
+    """After training: evaluate the (best) model on each labelled split, validation first (a task
+    may tune a decision threshold there, e.g. SQuAD v2's no-answer threshold, and apply it to test).
+    Runs on the main process only, with a plain inference loop (Trainer.predict would wait for the
+    other DDP ranks)."""
     results = {}
     for name, split in splits.items():
-        report = report_split(model, tokenizer, task, split)
+        report = task.evaluate_split(model, tokenizer, split, tune_threshold=name == "validation")
         if report is not None:
-            write_report(report, out / f"eval_{name}.json", out / f"confusion_matrix_{name}.png")
+            report["images"] = task.write_report(report, out, name)
             results[name] = report
     return results
+
+
+def is_qa_model(model_dir: str) -> bool:
+    from transformers import AutoConfig
+
+    from ..models import resolve_model
+
+    try:
+        config = AutoConfig.from_pretrained(resolve_model(model_dir))
+    except (OSError, ValueError):
+        return False  # load_model reports the problem with its one-line error
+    return any(a.endswith("ForQuestionAnswering") for a in config.architectures or [])
+
+
+def evaluate_qa(model_dir: str, data: str, output: str | None = None, batch_size: int = 64,
+                max_eval_samples: int | None = None, qa=None) -> dict:
+    """Evaluate an extractive QA folder (ours or any other) on SQuAD-style data: EM/F1 and an errors file."""
+    from ..config import QAConfig
+    from ..qa import QuestionAnswerer
+    from ..tasks import QuestionAnsweringTask
+
+    answerer = QuestionAnswerer(model_dir, batch_size)
+    settings = qa or QAConfig(doc_stride=answerer.doc_stride, max_answer_length=answerer.max_answer_length)
+    task = QuestionAnsweringTask(DataConfig(max_eval_samples=max_eval_samples), answerer.max_length, settings)
+    split = task.load_eval(data)
+    if answerer.null_threshold is not None:
+        task.null_threshold, task.unanswerable = answerer.null_threshold, True
+    report = task.evaluate_split(answerer.model, answerer.tokenizer, split, batch_size)
+    if report is None:
+        raise DistilkitError(f"{data} has no answers to score against: use `distilkit qa --file` for unlabelled "
+                             "questions, or set --answers-column")
+    json_path = Path(output) if output else Path(model_dir) / f"eval_{Path(data.split('::')[0]).stem}.json"
+    task.write_report(report, json_path.parent, json_path.stem.removeprefix("eval_"))
+    return report
 
 
 def evaluate(model_dir: str, data: str, output: str | None = None, oos_label: str | None = "auto",
              text_column: str = "text", text_pair_column: str | None = None, label_column: str = "label",
              label_names: list[str] | None = None, batch_size: int = 64, max_length: int | None = None,
              max_eval_samples: int | None = None) -> dict:
-    """Evaluate a trained classifier folder on a labelled data source."""
+    """Evaluate a trained model folder on a labelled data source (classifier, or extractive QA)."""
     from ..tasks import ClassificationTask
+
+    if is_qa_model(model_dir):
+        return evaluate_qa(model_dir, data, output, batch_size, max_eval_samples)
 
     model = load_model(__import__("transformers").AutoModelForSequenceClassification, model_dir)
     tokenizer = load_tokenizer(model_dir)

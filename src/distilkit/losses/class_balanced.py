@@ -32,7 +32,7 @@ class ClassBalancedFocalLoss(FocalLoss):
         return (self.per_example(logits, labels) * w).sum() / w.sum().clamp(min=1e-12)
 
 
-@register_loss("class_balanced")
+@register_loss("class_balanced", weights_classes=True)
 def build_class_balanced(cfg, counts) -> nn.Module:
     weight = effective_number_weights(counts, cfg.beta)
     if cfg.base == "focal":

@@ -31,7 +31,7 @@ def build_cross_entropy(cfg, counts):
     return CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
 
 
-@register_loss("weighted_cross_entropy")
+@register_loss("weighted_cross_entropy", weights_classes=True)
 def build_weighted_cross_entropy(cfg, counts):
     if cfg.class_weights in (None, "auto"):
         weight = balanced_weights(counts)

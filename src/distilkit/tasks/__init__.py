@@ -4,8 +4,9 @@ from __future__ import annotations
 from ..errors import DistilkitError
 from .base import TaskData
 from .classification import ClassificationTask
+from .question_answering import QuestionAnsweringTask
 
-TASKS = {"text-classification": ClassificationTask}
+TASKS = {"text-classification": ClassificationTask, "question-answering": QuestionAnsweringTask}
 
 
 def get_task(name: str):
@@ -14,4 +15,4 @@ def get_task(name: str):
     return TASKS[name]
 
 
-__all__ = ["TASKS", "get_task", "TaskData", "ClassificationTask"]
+__all__ = ["TASKS", "get_task", "TaskData", "ClassificationTask", "QuestionAnsweringTask"]

@@ -31,11 +31,18 @@ def _holdout(split: TextSplit, fraction: float, seed: int) -> tuple[TextSplit, T
 class ClassificationTask:
     name = "text-classification"
     pipeline_tag = "text-classification"
+    default_metric = "accuracy"
+    config_sections = ("model", "loss", "training")
+    supports_distillation = True
 
     def __init__(self, data: DataConfig, max_length: int = 128, labels: LabelSpace | None = None):
         self.data = data
         self.max_length = max_length
         self.labels = labels
+
+    @classmethod
+    def from_config(cls, cfg) -> "ClassificationTask":
+        return cls(cfg.data, cfg.model.max_length)
 
     # --- model -------------------------------------------------------------------------------
     @property
@@ -55,11 +62,21 @@ class ClassificationTask:
         names = [id2label[i] for i in range(len(id2label))]
         return cls(data, min(max_length or 512, 512), LabelSpace(names))
 
+    def metric_names(self) -> list[str]:
+        n = len(self.labels.names)
+        return list(self.metrics(np.eye(n), np.arange(n)))
+
+    def class_counts(self, dataset) -> list[int]:
+        return self.labels.counts(dataset["labels"])
+
     # --- data ----------------------------------------------------------------------------------
     def load(self, seed: int = 42) -> TaskData:
         cfg = self.data
         if not cfg.train:
             raise DistilkitError("data.train is not set: give a training file in the recipe or with --set data.train=FILE")
+        if not isinstance(cfg.train, str):
+            raise DistilkitError("data.train: give one source for classification (join the files first); lists of "
+                                 "sources are for question answering")
         train = load_split(cfg.train, cfg)
         validation = load_split(cfg.validation, cfg) if cfg.validation else None
         if validation is None and cfg.validation_fraction:
@@ -81,7 +98,7 @@ class ClassificationTask:
             self.labels.encode(split)
         return split.subset(self.data.max_eval_samples, 42)
 
-    def preprocess(self, split: TextSplit, tokenizer, notes: list[str] | None = None):
+    def preprocess(self, split: TextSplit, tokenizer, notes: list[str] | None = None, training: bool = False):
         """Tokenize without padding (the collator pads per batch) and record lengths for grouping."""
         import datasets
 
@@ -136,6 +153,33 @@ class ClassificationTask:
                 "per_class": per_class_report(labels, predictions, self.labels.names),
                 "top_confusions": top_confusions(matrix, self.labels.names),
                 "confusion_matrix": matrix, "labels": self.labels.names}
+
+    def trainer_metrics(self, split, dataset):
+        """``compute_metrics`` for Trainer's per-epoch evaluation."""
+        return lambda p: self.metrics(p.predictions, p.label_ids)
+
+    def evaluate_split(self, model, tokenizer, split, batch_size: int = 64, tune_threshold: bool = False):
+        from ..evaluation.evaluate import report_split
+
+        return report_split(model, tokenizer, self, split, batch_size)
+
+    def write_report(self, report: dict, folder, name: str) -> list[str]:
+        """eval_<name>.json and confusion_matrix_<name>.png; returns the images written."""
+        from ..evaluation.evaluate import write_report
+
+        write_report(report, folder / f"eval_{name}.json", folder / f"confusion_matrix_{name}.png")
+        return [f"confusion_matrix_{name}.png"]
+
+    def summary_fields(self) -> dict:
+        return {"labels": self.labels.names}
+
+    def card_text(self, model_name: str) -> dict:
+        n = len(self.labels.names)
+        return {"what": f"text classification over {n} labels",
+                "usage": ("```python\nfrom transformers import pipeline\nclassifier = pipeline(\"text-classification\", "
+                          f"model=\"{model_name}\")\nclassifier(\"your text here\", top_k=3)\n```\n\n"
+                          f"or `distilkit predict {model_name} \"your text here\" --top-k 3`."),
+                "extra": "Per-class precision, recall and F1 are in `eval_<split>.json`."}
 
     def postprocess(self, logits, top_k: int = 1) -> list[list[dict]]:
         import torch

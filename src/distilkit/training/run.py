@@ -23,12 +23,11 @@ from .checkpoints import resume_point
 from .history import epoch_table, training_losses
 
 
-def training_arguments(cfg: RunConfig, checkpoint_dir: Path, has_validation: bool):
+def training_arguments(cfg: RunConfig, checkpoint_dir: Path, has_validation: bool, metric: str):
     from transformers import TrainingArguments
 
     t = cfg.training
     strategy = t.eval_strategy.value if has_validation else "no"
-    metric = t.metric_for_best_model
     return TrainingArguments(
         output_dir=str(checkpoint_dir),
         num_train_epochs=t.epochs,
@@ -76,16 +75,14 @@ def _callbacks(cfg: RunConfig, has_validation: bool):
     return [EarlyStoppingCallback(early_stopping_patience=patience)] if patience and has_validation else []
 
 
-def _check_metric(cfg: RunConfig, task):
-    """Fail before training if the best-model metric is not one evaluation produces."""
-    import numpy as np
-
-    name = cfg.training.metric_for_best_model
-    n = len(task.labels.names)
-    known = set(task.metrics(np.eye(n), np.arange(n))) | {"loss"}
+def _check_metric(cfg: RunConfig, task) -> str:
+    """The best-model metric; fails before training if evaluation does not produce it."""
+    name = cfg.training.metric_for_best_model or task.default_metric
+    known = set(task.metric_names()) | {"loss"}
     if name not in known:
-        raise DistilkitError(f"training.metric_for_best_model: '{name}' is not produced by evaluation; "
+        raise DistilkitError(f"training.metric_for_best_model: '{name}' is not produced by {task.name} evaluation; "
                              f"choose one of {', '.join(sorted(known))}")
+    return name
 
 
 def build_model(cfg: RunConfig, task):
@@ -123,27 +120,27 @@ def train(cfg: RunConfig, resume: bool = False) -> dict:
     resume_from = resume_point(checkpoint_dir, resume)
     _check_layers_early(cfg)
 
-    task = get_task(cfg.task)(cfg.data, cfg.model.max_length)
+    task = get_task(cfg.task).from_config(cfg)
     data = task.load(cfg.training.seed)
-    _check_metric(cfg, task)
+    metric = _check_metric(cfg, task)
     distiller = Distiller.create(cfg, task)
     tokenizer = load_tokenizer(cfg.model.name, cfg.model.trust_remote_code)
     notes = list(data.notes)
-    train_ds = task.preprocess(data.train, tokenizer, notes)
+    train_ds = task.preprocess(data.train, tokenizer, notes, training=True)
     val_ds = task.preprocess(data.validation, tokenizer, notes) if data.validation else None
     started = time.time()
     train_ds = distiller.attach(train_ds, data.train)
     teacher_s = time.time() - started
 
     model = build_model(cfg, task)
-    loss_fn = distiller.wrap(build_loss(cfg.loss, task.labels.counts(train_ds["labels"])), model, tokenizer)
+    loss_fn = distiller.wrap(build_loss(cfg.loss, task.class_counts(train_ds)), model, tokenizer)
 
     from .trainer import DistilkitTrainer
 
-    args = training_arguments(cfg, checkpoint_dir, val_ds is not None)
+    args = training_arguments(cfg, checkpoint_dir, val_ds is not None, metric)
     trainer = DistilkitTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=val_ds,
                                processing_class=tokenizer, data_collator=task.collator(tokenizer),
-                               compute_metrics=lambda p: task.metrics(p.predictions, p.label_ids),
+                               compute_metrics=task.trainer_metrics(data.validation, val_ds) if val_ds else None,
                                callbacks=_callbacks(cfg, val_ds is not None), task=task, loss_fn=loss_fn)
     use_stderr_progress(trainer)
     started = time.time()
@@ -158,8 +155,10 @@ def train(cfg: RunConfig, resume: bool = False) -> dict:
     from ..evaluation.evaluate import evaluate_splits
 
     evaluation = evaluate_splits(trainer.model, tokenizer, task, {"validation": data.validation, "test": data.test}, out)
+    name = cfg.card.get("model_name") or out.name
     summary = {
-        "task": task.name, "pipeline_tag": task.pipeline_tag, "labels": task.labels.names,
+        "task": task.name, "pipeline_tag": task.pipeline_tag, **task.summary_fields(),
+        "card_text": task.card_text(name), "config_sections": list(task.config_sections), "images": [img for v in evaluation.values() for img in v["images"]],
         "config": cfg.to_dict(),
         "derived": {**_derived(trainer, args, model, len(train_ds)), "teacher_logits_s": round(teacher_s, 2)},
         "data": {name: {"source": s.source, "rows": len(s)} for name, s in

@@ -24,3 +24,14 @@ class DistilkitTrainer(Trainer):
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         loss, outputs = self.task.compute_loss(model, inputs, self.loss_fn)
         return (loss, outputs) if return_outputs else loss
+
+    def _get_eval_sampler(self, eval_dataset):
+        # Evaluate in dataset order. Trainer 5.x groups evaluation batches by length too, which
+        # scrambles the order; tasks whose examples span several rows (QA windows) map predictions
+        # back to examples by position, so the order must be kept.
+        from torch.utils.data import SequentialSampler
+
+        if eval_dataset is None:
+            return None
+        # Several processes: accelerate shards in order and gathers back in order.
+        return SequentialSampler(eval_dataset) if self.args.world_size <= 1 else None

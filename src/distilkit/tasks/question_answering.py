@@ -1,0 +1,224 @@
+"""Extractive question answering: a span head that points at the answer inside a context.
+
+Same surface as classification (see ``tasks.base``); what differs is that one example becomes one
+or more windows (``qa_features``), the loss is the mean of the start and end losses over token
+positions, and predictions are decoded back from windows to text spans (``qa_postprocess``)
+before SQuAD exact match and F1 are computed (``evaluation.squad``).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..config import DataConfig, QAConfig, SpanAlignment
+from ..data.qa import QASplit, load_qa_split
+from ..errors import DistilkitError
+from ..evaluation.squad import apply_null_threshold, best_null_threshold, per_example, squad_metrics
+from .base import TaskData
+from .qa_features import answer_positions, make_windows
+from .qa_postprocess import decode
+
+INPUT_KEYS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+class QuestionAnsweringTask:
+    name = "question-answering"
+    pipeline_tag = "question-answering"
+    default_metric = "f1"
+    config_sections = ("model", "loss", "training", "qa")
+    supports_distillation = False  # soft labels over spans are not implemented yet
+
+    def __init__(self, data: DataConfig, max_length: int = 384, qa: QAConfig | None = None):
+        self.data, self.max_length, self.qa = data, max_length, qa or QAConfig()
+        self.unanswerable = False  # SQuAD v2 data: decide "no answer" against a threshold
+        self.null_threshold: float | None = None
+        self._windows: dict[int, object] = {}
+
+    @classmethod
+    def from_config(cls, cfg) -> "QuestionAnsweringTask":
+        return cls(cfg.data, cfg.model.max_length, cfg.qa)
+
+    # --- model -------------------------------------------------------------------------------
+    @property
+    def auto_model(self):
+        from transformers import AutoModelForQuestionAnswering
+
+        return AutoModelForQuestionAnswering
+
+    def model_kwargs(self) -> dict:
+        return {}
+
+    def metric_names(self) -> list[str]:
+        extra = ["has_ans_f1", "no_ans_f1", "has_ans_exact_match", "no_ans_exact_match"] if self.unanswerable else []
+        return ["exact_match", "f1", *extra]
+
+    def class_counts(self, dataset) -> list[int] | None:
+        return None  # positions are not classes: frequency-weighted losses do not apply
+
+    # --- data ----------------------------------------------------------------------------------
+    def load(self, seed: int = 42) -> TaskData:
+        cfg = self.data
+        if not cfg.train:
+            raise DistilkitError("data.train is not set: give a training file in the recipe or with --set data.train=FILE")
+        if cfg.validation_fraction:
+            raise DistilkitError("data.validation_fraction: question answering needs a separate validation file "
+                                 "(questions on one context must not straddle train and validation)")
+        train = load_qa_split(cfg.train, cfg, self.qa).subset(cfg.max_train_samples, seed)
+        validation = load_qa_split(cfg.validation, cfg, self.qa).subset(cfg.max_eval_samples, seed) \
+            if cfg.validation else None
+        test = load_qa_split(cfg.test, cfg, self.qa, require_answers=False).subset(cfg.max_eval_samples, seed) \
+            if cfg.test else None
+        self.unanswerable = any(s is not None and s.has_unanswerable for s in (train, validation))
+        notes = [f"{s.source}: {n}" for s in (train, validation, test) if s is not None for n in s.notes]
+        return TaskData(train, validation, test, notes)
+
+    def load_eval(self, source: str) -> QASplit:
+        split = load_qa_split(source, self.data, self.qa, require_answers=False)
+        self.unanswerable = self.unanswerable or split.has_unanswerable
+        return split.subset(self.data.max_eval_samples, 42)
+
+    def windows(self, split: QASplit, tokenizer):
+        where = lambda i: f"{split.source}: {split.rows[i]} (id {split.ids[i]})"  # noqa: E731
+        return make_windows(tokenizer, split.questions, split.contexts, self.max_length, self.qa.doc_stride, where)
+
+    def preprocess(self, split: QASplit, tokenizer, notes: list[str] | None = None, training: bool = False):
+        import datasets
+
+        windows = self.windows(split, tokenizer)
+        if not training:  # kept to decode this split's evaluation predictions
+            self._windows[id(split)] = windows
+        columns = dict(windows.encoding)
+        columns["length"] = [len(ids) for ids in windows.encoding["input_ids"]]
+        if split.answers is not None:
+            columns["start_positions"], columns["end_positions"] = answer_positions(windows, split.answers)
+        if training and self.qa.negative_windows < 1.0:
+            columns = self._drop_negatives(columns, split, notes)
+        if notes is not None and len(windows) > len(split):
+            notes.append(f"{split.source}: {len(split)} questions became {len(windows)} windows of at most "
+                         f"{self.max_length} tokens (doc_stride {self.qa.doc_stride})")
+        return datasets.Dataset.from_dict(columns)
+
+    def _drop_negatives(self, columns: dict, split: QASplit, notes: list[str] | None) -> dict:
+        """Keep a seeded fraction of the training windows that do not hold the answer: long documents
+        (COVID-QA papers span 20+ windows) would otherwise be mostly "no answer here" windows."""
+        rng = np.random.default_rng(0)
+        positive = np.asarray(columns["start_positions"]) > 0
+        keep = positive | (rng.random(len(positive)) < self.qa.negative_windows)
+        if notes is not None:
+            notes.append(f"{split.source}: kept {int(keep.sum() - positive.sum())} of {int((~positive).sum())} "
+                         f"training windows without the answer (qa.negative_windows={self.qa.negative_windows})")
+        return {k: [v for v, ok in zip(values, keep) if ok] for k, values in columns.items()}
+
+    def collator(self, tokenizer):
+        return _Collator(tokenizer)
+
+    # --- training and evaluation -------------------------------------------------------------
+    def compute_loss(self, model, inputs: dict, loss_fn):
+        outputs = model(**{k: v for k, v in inputs.items() if k in INPUT_KEYS})
+        # Start and end are two classifications over token positions; any registry loss applies.
+        loss = (loss_fn(outputs.start_logits, inputs["start_positions"])
+                + loss_fn(outputs.end_logits, inputs["end_positions"])) / 2
+        return loss, outputs
+
+    def decode(self, windows, starts, ends, split: QASplit, top_k: int = 1) -> list[dict]:
+        return decode(windows, starts, ends, split.contexts, top_k, self.qa.n_best, self.qa.max_answer_length,
+                      self.qa.span_alignment is SpanAlignment.WORDS)
+
+    def score(self, split: QASplit, decoded: list[dict], tune_threshold: bool) -> tuple[dict, dict]:
+        """SQuAD metrics of decoded answers and the predictions scored; for v2 data the no-answer
+        threshold is picked on this split when ``tune_threshold`` (validation), else the stored one."""
+        spans = {i: (d["answers"][0]["answer"] if d["answers"] else "") for i, d in zip(split.ids, decoded)}
+        refs = {i: a["text"] for i, a in zip(split.ids, split.answers)}
+        if not self.unanswerable:
+            return squad_metrics(spans, refs), spans
+        diff = {i: d["null_score"] - (d["answers"][0]["score"] if d["answers"] else 0.0)
+                for i, d in zip(split.ids, decoded)}
+        fixed = self.qa.null_threshold if isinstance(self.qa.null_threshold, float) else None
+        if tune_threshold and fixed is None:
+            self.null_threshold, metrics = best_null_threshold(spans, diff, refs)
+        else:
+            threshold = fixed if fixed is not None else (self.null_threshold or 0.0)
+            predictions = apply_null_threshold(spans, diff, threshold)
+            metrics = squad_metrics(predictions, refs)
+        chosen = apply_null_threshold(spans, diff, self.null_threshold if fixed is None else fixed)
+        return {**metrics, "null_threshold": float(self.null_threshold if fixed is None else fixed)}, chosen
+
+    def trainer_metrics(self, split: QASplit, dataset):
+        """``compute_metrics`` for Trainer's per-epoch evaluation of the validation windows."""
+        windows = self._windows[id(split)]
+
+        def compute(prediction) -> dict:
+            starts, ends = prediction.predictions[:2]
+            metrics, _ = self.score(split, self.decode(windows, starts, ends, split), tune_threshold=True)
+            return {k: round(float(v), 4) for k, v in metrics.items() if not k.endswith("total")}
+        return compute
+
+    def evaluate_split(self, model, tokenizer, split: QASplit | None, batch_size: int = 64,
+                       tune_threshold: bool = False) -> dict | None:
+        """The full report on one split: metrics and a row per question for error analysis."""
+        if split is None or split.answers is None:
+            return None
+        from ..inference import predict_windows
+
+        windows = self.windows(split, tokenizer)
+        starts, ends = predict_windows(model, tokenizer, windows.encoding, batch_size, progress=True)
+        decoded = self.decode(windows, starts, ends, split)
+        metrics, predictions = self.score(split, decoded, tune_threshold)
+        scores = {i: (d["answers"][0]["score"] if d["answers"] else 0.0) for i, d in zip(split.ids, decoded)}
+        refs = {i: a["text"] for i, a in zip(split.ids, split.answers)}
+        rows = per_example(predictions, refs, scores)
+        for row, question in zip(rows, split.questions):
+            row["question"] = question
+        return {"metrics": {k: round(float(v), 4) for k, v in metrics.items() if not k.endswith("total")},
+                "source": split.source, "examples": len(split), "windows": len(windows), "errors": rows,
+                "validation": split.report}
+
+    def write_report(self, report: dict, folder: Path, name: str) -> list[str]:
+        """eval_<name>.json (metrics) and eval_<name>_errors.jsonl (every wrong or partial answer)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        rows = report["errors"]
+        wrong = sorted((r for r in rows if r["exact_match"] < 1), key=lambda r: r["f1"])
+        summary = {k: v for k, v in report.items() if k != "errors"}
+        (folder / f"eval_{name}.json").write_text(json.dumps({**summary, "wrong": len(wrong)}, indent=2),
+                                                 encoding="utf-8")
+        with (folder / f"eval_{name}_errors.jsonl").open("w", encoding="utf-8") as out:
+            for row in wrong:
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return []
+
+    # --- cards and users -----------------------------------------------------------------------
+    def summary_fields(self) -> dict:
+        return {"labels": [], "qa": {"unanswerable": self.unanswerable, "null_threshold": self.null_threshold}}
+
+    def card_text(self, model_name: str) -> dict:
+        return {"what": "extractive question answering (the answer is a span of the given context)",
+                "usage": ("```python\nfrom distilkit import QuestionAnswerer\nqa = QuestionAnswerer(\""
+                          f"{model_name}\")\nqa.predict([\"your question\"], [\"the context holding the answer\"], "
+                          "top_k=3)\n```\n\nor `distilkit qa " f"{model_name} --question \"...\" --context \"...\"`. "
+                          "The folder loads with `AutoModelForQuestionAnswering`."),
+                "limits": (f"Contexts longer than `model.max_length` ({self.max_length}) tokens are read in "
+                           f"overlapping windows (stride {self.qa.doc_stride}); answers longer than "
+                           f"{self.qa.max_answer_length} tokens are never predicted."),
+                "extra": ("Exact match and F1 are SQuAD's (official normalisation), in percent. Every wrong or "
+                          "partial answer (question, gold answers, prediction, score) is in "
+                          "`eval_<split>_errors.jsonl`.")}
+
+
+class _Collator:
+    """Pads the model inputs per batch; stacks start/end positions; drops 'length'."""
+
+    def __init__(self, tokenizer):
+        from transformers import DataCollatorWithPadding
+
+        self.pad = DataCollatorWithPadding(tokenizer)
+
+    def __call__(self, features):
+        import torch
+
+        batch = self.pad([{k: f[k] for k in INPUT_KEYS if k in f} for f in features])
+        for key in ("start_positions", "end_positions"):
+            if key in features[0]:
+                batch[key] = torch.tensor([f[key] for f in features], dtype=torch.long)
+        return batch

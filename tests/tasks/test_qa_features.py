@@ -1,0 +1,123 @@
+"""QA windows (doc_stride over long contexts, answer labels) and decoding (n-best spans, limits)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from distilkit.models import load_tokenizer
+from distilkit.tasks.qa_features import answer_positions, make_windows
+from tests.conftest import one_line_error
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return load_tokenizer("minilm-l6")
+
+
+def _long_context(n_words: int, answer: str, at_word: int) -> tuple[str, int]:
+    words = [f"w{i % 50}" for i in range(n_words)]
+    words[at_word] = answer
+    context = " ".join(words)
+    return context, len(" ".join(words[:at_word])) + (1 if at_word else 0)
+
+
+def test_long_context_is_windowed_with_stride_and_answer_labelled_in_its_window(tokenizer):
+    context, start = _long_context(300, "eylea", 250)
+    windows = make_windows(tokenizer, ["which drug?"], [context], max_length=64, doc_stride=16)
+    assert len(windows) > 5 and set(windows.example) == {0}
+    assert all(len(ids) <= 64 for ids in windows.encoding["input_ids"])
+    # The question is never truncated: every window starts with it.
+    question = tokenizer("which drug?")["input_ids"][:-1]
+    assert all(ids[:len(question)] == question for ids in windows.encoding["input_ids"])
+    # Consecutive windows share doc_stride tokens of context.
+    first = [o for o in windows.offsets[0] if o is not None]
+    second = [o for o in windows.offsets[1] if o is not None]
+    assert first[-16:] == second[:16]
+    starts, ends = answer_positions(windows, [{"text": ["eylea"], "answer_start": [start]}])
+    labelled = [w for w, s in enumerate(starts) if s > 0]
+    assert labelled, "the answer must be labelled in at least one window"
+    for w in labelled:
+        span = windows.offsets[w][starts[w]][0], windows.offsets[w][ends[w]][1]
+        assert context[span[0]:span[1]] == "eylea"
+    assert all(starts[w] == ends[w] == 0 for w in range(len(windows)) if w not in labelled)
+
+
+def test_question_longer_than_max_length_is_a_clear_error(tokenizer):
+    message = one_line_error(make_windows, tokenizer, ["why " * 80], ["short context"], 64, 16)
+    assert "question 1" in message and "model.max_length=64" in message and "qa.doc_stride" in message
+
+
+def test_stride_must_be_smaller_than_max_length():
+    from distilkit import config_from_dict
+
+    message = one_line_error(config_from_dict, {"task": "question-answering", "model": {"max_length": 64},
+                                                "qa": {"doc_stride": 64}})
+    assert "qa.doc_stride" in message and "smaller than model.max_length (64)" in message
+
+
+def test_context_of_100k_characters_is_answered(tokenizer):
+    from distilkit.tasks.qa_postprocess import decode
+
+    context, start = _long_context(27_000, "aflibercept", 26_990)
+    assert len(context) > 100_000
+    windows = make_windows(tokenizer, ["which drug?"], [context], max_length=384, doc_stride=128)
+    starts, ends = answer_positions(windows, [{"text": ["aflibercept"], "answer_start": [start]}])
+    # Logits that point at the labelled tokens: decoding must map them back to the right characters.
+    s_logits = [np.full(len(o), -5.0) for o in windows.offsets]
+    e_logits = [np.full(len(o), -5.0) for o in windows.offsets]
+    for w, (s, e) in enumerate(zip(starts, ends)):
+        if s:
+            s_logits[w][s], e_logits[w][e] = 10.0, 10.0
+    best = decode(windows, s_logits, e_logits, [context])[0]["answers"][0]
+    assert best["answer"] == "aflibercept" and best["start"] == start
+
+
+def _one_window(tokenizer, context="4/52 rev + l) eylea hn $95"):
+    return make_windows(tokenizer, ["what drug?"], [context], 64, 16), context
+
+
+def test_decode_scores_are_probabilities_and_respect_limits(tokenizer):
+    from distilkit.tasks.qa_postprocess import decode
+
+    windows, context = _one_window(tokenizer)
+    offsets = windows.offsets[0]
+    inside = [i for i, o in enumerate(offsets) if o is not None]
+    start, end = np.zeros(len(offsets)), np.zeros(len(offsets))
+    start[1], end[1] = 50.0, 50.0  # a question token: never an answer, whatever its score
+    s_tok = next(i for i in inside if context[offsets[i][0]:].startswith("ey"))
+    e_tok = max(i for i in inside if offsets[i][1] <= context.index("eylea") + 5)
+    start[s_tok], end[e_tok] = 8.0, 8.0
+    answers = decode(windows, [start], [end], [context], top_k=5)[0]["answers"]
+    assert answers[0]["answer"] == "eylea"
+    assert all(0 < a["score"] <= 1 for a in answers)
+    assert [a["score"] for a in answers] == sorted((a["score"] for a in answers), reverse=True)
+    assert all(context[a["start"]:a["end"]] == a["answer"] for a in answers)
+    # max_answer_length: a 1-token limit cannot return a span of several tokens
+    short = decode(windows, [start], [end], [context], top_k=20, max_answer_length=1, align_words=False)[0]["answers"]
+    single_tokens = {tuple(o) for o in offsets if o is not None}
+    assert short and all((a["start"], a["end"]) in single_tokens for a in short)
+
+
+def test_word_alignment_widens_half_words(tokenizer):
+    from distilkit.tasks.qa_postprocess import decode
+
+    windows, context = _one_window(tokenizer, "patient on aflibercept today")
+    offsets, words = windows.offsets[0], windows.words[0]
+    word = words[next(i for i, o in enumerate(offsets) if o is not None and o[0] == context.index("afl"))]
+    pieces = [i for i, w in enumerate(words) if w == word]
+    assert len(pieces) >= 2, "aflibercept should be several word pieces"
+    start, end = np.full(len(offsets), -5.0), np.full(len(offsets), -5.0)
+    start[pieces[1]], end[pieces[1]] = 9.0, 9.0  # a middle piece only
+    words = decode(windows, [start], [end], [context])[0]["answers"][0]["answer"]
+    tokens = decode(windows, [start], [end], [context], align_words=False)[0]["answers"][0]["answer"]
+    assert words == "aflibercept" and tokens != words and tokens in words
+
+
+def test_null_score_is_reported(tokenizer):
+    from distilkit.tasks.qa_postprocess import decode
+
+    windows, context = _one_window(tokenizer)
+    start, end = np.zeros(len(windows.offsets[0])), np.zeros(len(windows.offsets[0]))
+    start[0], end[0] = 20.0, 20.0  # [CLS]: "no answer"
+    result = decode(windows, [start], [end], [context])[0]
+    assert result["null_score"] > 0.99 and result["answers"][0]["score"] < 0.01

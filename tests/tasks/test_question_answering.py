@@ -1,0 +1,154 @@
+"""Question answering end to end with tiny BERT and DistilBERT: train, reload, evaluate, card, answer."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from tests.conftest import make_qa_rows, one_line_error, qa_config, write_jsonl
+
+
+@pytest.mark.parametrize("arch", ["bert", "distilbert"])
+def test_training_learns_the_span_and_beats_chance(qa_runs, arch):
+    out, summary = qa_runs[arch]
+    losses = [loss for _, loss in summary["loss_curve"]]
+    assert losses[-1] < losses[0] * 0.5
+    # Chance: 8 context tokens, a start and an end: far below 50% exact match.
+    assert summary["results"]["test"]["exact_match"] > 80
+    assert summary["results"]["test"]["f1"] >= summary["results"]["test"]["exact_match"]
+    assert summary["history"] and "f1" in summary["history"][-1]
+
+
+@pytest.mark.parametrize("arch", ["bert", "distilbert"])
+def test_saved_folder_loads_with_transformers_and_answers(qa_runs, arch):
+    from transformers import AutoModelForQuestionAnswering
+
+    from distilkit import QuestionAnswerer
+
+    out, _ = qa_runs[arch]
+    assert (out / "model.safetensors").is_file() and not list(out.glob("*.bin"))
+    model = AutoModelForQuestionAnswering.from_pretrained(out)
+    assert model.config.architectures[0].endswith("ForQuestionAnswering")
+    qa = QuestionAnswerer(str(out))
+    assert (qa.max_length, qa.doc_stride) == (48, 16)  # the training settings travel with the folder
+    best = qa("what color is it?", "the old car was green and very new")
+    assert best["answer"] == "green" and best["start"] == 16 and 0 < best["score"] <= 1
+
+
+def test_card_has_qa_metrics_and_hyperparameters(qa_runs):
+    from huggingface_hub import ModelCard
+
+    out, _ = qa_runs["bert"]
+    card = ModelCard.load(out / "README.md")
+    assert card.data.pipeline_tag == "question-answering"
+    results = card.data.eval_results
+    assert {r.metric_type for r in results} == {"exact_match", "f1"}
+    assert all(r.task_type == "question-answering" for r in results)
+    for name in ("qa.doc_stride", "qa.max_answer_length", "qa.n_best", "model.max_length", "loss.name"):
+        assert f"| {name} |" in card.text
+    assert "AutoModelForQuestionAnswering" in card.text and "confusion" not in card.text.lower()
+
+
+def test_error_file_lists_wrong_answers(qa_runs):
+    out, summary = qa_runs["bert"]
+    report = json.loads((out / "eval_test.json").read_text())
+    rows = [json.loads(line) for line in (out / "eval_test_errors.jsonl").read_text().splitlines()]
+    assert report["wrong"] == len(rows)
+    assert report["metrics"] == summary["results"]["test"]
+    for row in rows:
+        assert {"id", "question", "golds", "prediction", "score", "f1"} <= set(row) and row["exact_match"] == 0
+
+
+def test_eval_and_qa_commands(qa_runs, qa_data, tmp_path, capsys):
+    from distilkit.cli import main
+
+    out, summary = qa_runs["distilbert"]
+    assert main(["eval", str(out), "--data", qa_data["test"], "--output", str(tmp_path / "eval_t.json")]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["metrics"]["exact_match"] == pytest.approx(summary["results"]["test"]["exact_match"])
+    assert main(["qa", str(out), "--question", "what color is it?", "--context", "a new red house",
+                 "--top-k", "2"]) == 0
+    answers = json.loads(capsys.readouterr().out)["answers"]
+    assert answers[0]["answer"] == "red" and len(answers) == 2
+    rows = make_qa_rows(30, 9)
+    source = write_jsonl(tmp_path / "q.jsonl", [{"question": r["question"], "context": r["context"]} for r in rows])
+    assert main(["qa", str(out), "--file", str(source), "--output", str(tmp_path / "a.jsonl")]) == 0
+    got = [json.loads(line) for line in (tmp_path / "a.jsonl").read_text().splitlines()]
+    assert len(got) == 30 and sum(g["answer"] == r["answers"]["text"][0] for g, r in zip(got, rows)) >= 24
+    assert main(["qa", str(out), "--question", "what?", "--context", "  "]) == 2
+    assert "context 1 is empty" in capsys.readouterr().err
+
+
+def test_unanswerable_questions_tune_a_null_threshold(tiny_bert, tmp_path):
+    from distilkit import QuestionAnswerer, train
+
+    data = {"train": str(write_jsonl(tmp_path / "tr.jsonl", make_qa_rows(300, 1, unanswerable=0.3))),
+            "validation": str(write_jsonl(tmp_path / "va.jsonl", make_qa_rows(60, 2, unanswerable=0.3))),
+            "test": str(write_jsonl(tmp_path / "te.jsonl", make_qa_rows(60, 3, unanswerable=0.3)))}
+    summary = train(qa_config(tiny_bert, data, tmp_path / "run", epochs=8))
+    test = summary["results"]["test"]
+    assert {"has_ans_f1", "no_ans_f1", "null_threshold"} <= set(test)
+    assert test["no_ans_exact_match"] > 50 and test["has_ans_exact_match"] > 50
+    assert summary["qa"]["unanswerable"] and summary["qa"]["null_threshold"] == pytest.approx(test["null_threshold"], abs=1e-4)
+    qa = QuestionAnswerer(str(tmp_path / "run"))
+    assert qa("what color is it?", "the car was parked near the old house")["answer"] == ""
+
+
+def test_bad_settings_fail_before_training(tiny_bert, qa_data, tmp_path):
+    from distilkit import train
+
+    cfg = qa_config(tiny_bert, qa_data, tmp_path / "a", metric_for_best_model="accuracy")
+    assert "choose one of exact_match, f1, loss" in one_line_error(train, cfg)
+    cfg = qa_config(tiny_bert, qa_data, tmp_path / "b")
+    cfg.loss.name = "class_balanced"
+    assert "predicts token positions" in one_line_error(train, cfg)
+    cfg = qa_config(tiny_bert, {**qa_data, "validation": None, "validation_fraction": 0.2}, tmp_path / "c")
+    assert "separate validation file" in one_line_error(train, cfg)
+
+
+def test_distillation_is_refused_for_qa(tiny_bert, qa_data, tmp_path):
+    from distilkit import config_from_dict, train
+
+    cfg = qa_config(tiny_bert, qa_data, tmp_path / "d").to_dict()
+    cfg["distill"]["teacher"] = tiny_bert
+    assert "not question-answering" in one_line_error(train, config_from_dict(cfg))
+
+
+def test_answers_with_a_qa_folder_distilkit_did_not_train(tmp_path):
+    """A RoBERTa QA model (byte-level BPE tokenizer, context after two separators) saved by plain
+    transformers: distilkit answers with it, offsets consistent with the context."""
+    import torch
+    from tokenizers import ByteLevelBPETokenizer
+    from tokenizers.processors import RobertaProcessing
+    from transformers import RobertaConfig, RobertaForQuestionAnswering, RobertaTokenizerFast
+
+    from distilkit import QuestionAnswerer
+
+    corpus = [r["context"] + " " + r["question"] for r in make_qa_rows(200, 4)]
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(corpus, vocab_size=300, special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"])
+    bpe._tokenizer.post_processor = RobertaProcessing(("</s>", bpe.token_to_id("</s>")), ("<s>", bpe.token_to_id("<s>")))
+    tok = RobertaTokenizerFast(tokenizer_object=bpe._tokenizer, bos_token="<s>", eos_token="</s>", sep_token="</s>",
+                               cls_token="<s>", pad_token="<pad>", unk_token="<unk>", mask_token="<mask>")
+    torch.manual_seed(0)
+    model = RobertaForQuestionAnswering(RobertaConfig(vocab_size=tok.vocab_size + 5, hidden_size=32,
+                                                      num_hidden_layers=2, num_attention_heads=2,
+                                                      intermediate_size=64, max_position_embeddings=130))
+    model.save_pretrained(tmp_path / "roberta-qa")
+    tok.save_pretrained(tmp_path / "roberta-qa")
+    qa = QuestionAnswerer(str(tmp_path / "roberta-qa"), max_length=64, doc_stride=16)
+    context = "the old car was green and very new " * 6  # several windows
+    answers = qa.predict(["what color is it?"], [context], top_k=3)[0]
+    assert len(answers) == 3
+    assert all(context[a["start"]:a["end"]] == a["answer"] and a["answer"].strip() for a in answers)
+    assert "question" not in " ".join(a["answer"] for a in answers)
+
+
+def test_recipes_parse():
+    from distilkit import load_recipe
+
+    for name in ("clinic-qa", "squad"):
+        cfg = load_recipe(f"recipes/{name}.yaml")
+        assert cfg.task == "question-answering" and cfg.qa.doc_stride < cfg.model.max_length
+    assert yaml.safe_load(open("recipes/clinic-qa.yaml"))["training"]["seed"] == 42
