@@ -27,9 +27,9 @@ TARGETS = {"clinic_qa": {"test_exact_match": 97.22, "test_f1": 98.61}}  # the re
 def ensure_clinic_data(recipe: Path, overrides: list[str]) -> None:
     import yaml
 
-    train = Path(yaml.safe_load(recipe.read_text())["data"]["train"])
-    train = Path(next((o.split("=", 1)[1] for o in overrides if o.startswith("data.train=")), train))
-    if "clinic" in str(train) and not (ROOT / train).exists():
+    train = yaml.safe_load(recipe.read_text())["data"]["train"]
+    train = Path(next((o.split("=", 1)[1] for o in overrides if o.startswith("data.train=")), str(train)))
+    if "clinic" in train.parts[0] + str(train.parent) and not (ROOT / train).exists():
         subprocess.run([sys.executable, "-m", "distilkit.cli", "make-clinic-data", str(train.parent)], check=True,
                        cwd=ROOT)
 
@@ -67,7 +67,7 @@ def main():
     ap.add_argument("--set", nargs="*", default=[], dest="overrides")
     args = ap.parse_args()
     ensure_clinic_data(ROOT / args.recipe, args.overrides)
-    runs = [run_seed(args.recipe, args.name, seed, [f"--set={o}" for o in []] + args.overrides) for seed in args.seeds]
+    runs = [run_seed(args.recipe, args.name, seed, args.overrides) for seed in args.seeds]
     stats = aggregate(runs)
     targets = TARGETS.get(args.name, {})
     verdicts = {f"{k} mean >= {v}": stats[k]["mean"] >= v for k, v in targets.items() if k in stats}
