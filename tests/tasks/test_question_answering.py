@@ -6,7 +6,7 @@ import json
 import pytest
 import yaml
 
-from tests.conftest import make_qa_rows, one_line_error, qa_config, write_jsonl
+from tests.conftest import ROOT, make_qa_rows, one_line_error, qa_config, write_jsonl
 
 
 @pytest.mark.parametrize("arch", ["bert", "distilbert"])
@@ -149,6 +149,6 @@ def test_recipes_parse():
     from distilkit import load_recipe
 
     for name in ("clinic-qa", "squad"):
-        cfg = load_recipe(f"recipes/{name}.yaml")
+        cfg = load_recipe(ROOT / "recipes" / f"{name}.yaml")
         assert cfg.task == "question-answering" and cfg.qa.doc_stride < cfg.model.max_length
-    assert yaml.safe_load(open("recipes/clinic-qa.yaml"))["training"]["seed"] == 42
+    assert yaml.safe_load((ROOT / "recipes" / "clinic-qa.yaml").read_text())["training"]["seed"] == 42
