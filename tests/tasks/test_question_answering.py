@@ -152,3 +152,25 @@ def test_recipes_parse():
         cfg = load_recipe(ROOT / "recipes" / f"{name}.yaml")
         assert cfg.task == "question-answering" and cfg.qa.doc_stride < cfg.model.max_length
     assert yaml.safe_load((ROOT / "recipes" / "clinic-qa.yaml").read_text())["training"]["seed"] == 42
+
+
+def test_null_threshold_without_validation_and_fixed():
+    """v2 scoring: a tuned threshold, a fixed one, or 0 when nothing was tuned (no validation split)."""
+    from distilkit.config import DataConfig, QAConfig
+    from distilkit.data.qa import QASplit
+    from distilkit.tasks import QuestionAnsweringTask
+
+    split = QASplit("mem", ["a", "b"], ["q", "q"], ["red car", "a car"],
+                    [{"text": ["red"], "answer_start": [0]}, {"text": [], "answer_start": []}], ["1", "2"])
+    decoded = [{"answers": [{"answer": "red", "score": 0.6}], "null_score": 0.3},
+               {"answers": [{"answer": "car", "score": 0.4}], "null_score": 0.5}]
+    task = QuestionAnsweringTask(DataConfig(), 48, QAConfig())
+    task.unanswerable = True
+    metrics, chosen = task.score(split, decoded, tune_threshold=False)  # untuned: threshold 0
+    assert metrics["null_threshold"] == 0.0 and chosen == {"a": "red", "b": ""} and metrics["exact_match"] == 100
+    fixed = QuestionAnsweringTask(DataConfig(), 48, QAConfig(null_threshold=0.5))
+    fixed.unanswerable = True
+    metrics, chosen = fixed.score(split, decoded, tune_threshold=True)  # a fixed threshold is never re-tuned
+    assert metrics["null_threshold"] == 0.5 and chosen == {"a": "red", "b": "car"} and metrics["exact_match"] == 50
+    metrics, _ = task.score(split, decoded, tune_threshold=True)
+    assert metrics["exact_match"] == 100 and task.null_threshold == metrics["null_threshold"]

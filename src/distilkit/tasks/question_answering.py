@@ -137,13 +137,11 @@ class QuestionAnsweringTask:
                 for i, d in zip(split.ids, decoded)}
         fixed = self.qa.null_threshold if isinstance(self.qa.null_threshold, float) else None
         if tune_threshold and fixed is None:
-            self.null_threshold, metrics = best_null_threshold(spans, diff, refs)
-        else:
-            threshold = fixed if fixed is not None else (self.null_threshold or 0.0)
-            predictions = apply_null_threshold(spans, diff, threshold)
-            metrics = squad_metrics(predictions, refs)
-        chosen = apply_null_threshold(spans, diff, self.null_threshold if fixed is None else fixed)
-        return {**metrics, "null_threshold": float(self.null_threshold if fixed is None else fixed)}, chosen
+            self.null_threshold, _ = best_null_threshold(spans, diff, refs)
+        # No threshold tuned yet (v2 data without a validation split): "no answer" must beat the best span.
+        threshold = fixed if fixed is not None else (self.null_threshold if self.null_threshold is not None else 0.0)
+        chosen = apply_null_threshold(spans, diff, threshold)
+        return {**squad_metrics(chosen, refs), "null_threshold": float(threshold)}, chosen
 
     def trainer_metrics(self, split: QASplit, dataset):
         """``compute_metrics`` for Trainer's per-epoch evaluation of the validation windows."""
