@@ -113,7 +113,8 @@ def qa_pipeline_table(r: dict) -> list[str]:
              "warm-up pass, then one timed pass each.", "",
              "| run | batch size | seconds | examples/s | answers identical to pipeline_batched |",
              "|---|---|---|---|---|"]
-    agree = {"pipeline_batch1": m["pipeline_configs_answer_agreement"], "distilkit": m["answer_agreement"]}
+    agree = {"pipeline_batch1": m["pipeline_configs_answer_agreement"], "distilkit": m["answer_agreement"],
+             "distilkit_onnx": m.get("onnx_answer_agreement")}
     for name, run in r["runs"].items():
         lines.append(f"| {name} | {run['batch_size']} | {run['seconds']} | {run['examples_per_s']} | "
                      f"{'—' if name not in agree else f'{agree[name]:.2%}'} |")
@@ -121,6 +122,11 @@ def qa_pipeline_table(r: dict) -> list[str]:
               f"pipeline's default (batch 1): {m['speedup_vs_pipeline_batch1']}x; identical answers "
               f"**{m['answer_agreement']:.2%}**, identical start/end offsets {m['offset_agreement']:.2%}. Targets: "
               + "; ".join(f"{k} {'met' if ok else 'missed'}" for k, ok in m["targets_met"].items()) + "."]
+    if "onnx_answer_agreement" in m:
+        lines += ["", f"distilkit with `backend=\"onnx\"` (ONNX Runtime, fp32): **{m['onnx_speedup_vs_pipeline_best']}x** the "
+                  f"best pipeline config, {m['onnx_speedup_vs_pipeline_batch1']}x its default; identical answers "
+                  f"**{m['onnx_answer_agreement']:.2%}**, offsets {m['onnx_offset_agreement']:.2%}. Targets: "
+                  + "; ".join(f"{k} {'met' if ok else 'missed'}" for k, ok in m["onnx_targets_met"].items()) + "."]
     if r["disagreements"]:
         lines += ["", "| question | pipeline answer (score) | distilkit answer (score) |", "|---|---|---|"]
         lines += [f"| {cell(d['question'])} | {answer(d['pipeline'])} | {answer(d['distilkit'])} |"

@@ -11,6 +11,7 @@ threads, a warm-up pass first, then one timed pass each:
   pipeline_batch1   pipeline(...) over the list with batch_size=1 (its default)
   pipeline_batched  the same with batch_size=--batch-size
   distilkit         QuestionAnswerer(model, batch_size=--batch-size, ...).predict(questions, contexts)
+  distilkit_onnx    the same with backend="onnx" (ONNX Runtime fp32; exported once into MODEL/onnx/, untimed)
 Agreement: the fraction of examples whose answer text (and, separately, start/end offsets) equals the
 batched pipeline's; the two pipeline configs are checked against each other too. Targets (from the issue):
 >= 99% identical answers, >= 2x the pipeline's examples/s.
@@ -134,7 +135,7 @@ def run_pipeline(model: str, examples_file: Path, args, out: Path) -> dict:
     return json.loads(out.read_text())
 
 
-def run_distilkit(model: str, examples: list[dict], args) -> dict:
+def run_distilkit(model: str, examples: list[dict], args, backend: str = "torch") -> dict:
     import torch
 
     from distilkit import QuestionAnswerer
@@ -142,7 +143,7 @@ def run_distilkit(model: str, examples: list[dict], args) -> dict:
     torch.set_num_threads(args.threads)
     questions, contexts = [e["question"] for e in examples], [e["context"] for e in examples]
     qa = QuestionAnswerer(model, batch_size=args.batch_size, max_length=MAX_LENGTH, doc_stride=DOC_STRIDE,
-                          max_answer_length=args.max_answer_length)
+                          max_answer_length=args.max_answer_length, backend=backend)  # ONNX export happens here
     n_warm = min(len(examples), max(8, args.batch_size))
     qa.predict(questions[:n_warm], contexts[:n_warm], top_k=1)  # warm-up
     started = time.perf_counter()
@@ -217,8 +218,9 @@ def main():
         pipe = run_pipeline(model, ex_file, args, Path(tmp) / "pipeline.json")
     print("distilkit side ...", flush=True)
     dk = run_distilkit(model, examples, args)
+    dk_onnx = run_distilkit(model, examples, args, backend="onnx")
 
-    runs = {**pipe["runs"], "distilkit": dk["run"]}
+    runs = {**pipe["runs"], "distilkit": dk["run"], "distilkit_onnx": dk_onnx["run"]}
     ref, dk_answers = runs["pipeline_batched"]["answers"], runs["distilkit"]["answers"]
     answer_agreement, offset_agreement = agreement(dk_answers, ref)
     cfg_answer, cfg_offset = agreement(runs["pipeline_batch1"]["answers"], ref)
@@ -236,7 +238,13 @@ def main():
         em = exact_match(runs[name]["answers"], examples)
         if em is not None:
             metrics[f"{name}_exact_match"] = em
+    onnx_answers = runs["distilkit_onnx"]["answers"]
+    metrics["onnx_answer_agreement"], metrics["onnx_offset_agreement"] = agreement(onnx_answers, ref)
+    metrics["onnx_speedup_vs_pipeline_best"] = round(dk_onnx["run"]["examples_per_s"] / best, 2)
+    metrics["onnx_speedup_vs_pipeline_batch1"] = round(
+        dk_onnx["run"]["examples_per_s"] / runs["pipeline_batch1"]["examples_per_s"], 2)
     metrics["targets_met"] = {k: metrics[k] >= v for k, v in TARGETS.items()}
+    metrics["onnx_targets_met"] = {k: metrics["onnx_" + k] >= v for k, v in TARGETS.items()}
     disagreements = [{"id": e["id"], "question": e["question"], "pipeline": brief(p), "distilkit": brief(d)}
                      for e, p, d in zip(examples, ref, dk_answers)
                      if not (p and d and p["answer"] == d["answer"])][:10]

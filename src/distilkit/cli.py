@@ -148,7 +148,7 @@ def distill(recipe: str, overrides: list[str] | None = None, output_dir: str | N
 def qa(model: str, question: str | None = None, context: str | None = None, file: str | None = None,
        output: str | None = None, top_k: int = 1, batch_size: int = 32, max_length: int | None = None,
        doc_stride: int | None = None, max_answer_length: int | None = None, question_column: str = "question",
-       context_column: str = "context"):
+       context_column: str = "context", backend: str = "torch"):
     """Answer questions from contexts with any extractive QA model folder (ours or any other).
 
     Args:
@@ -164,12 +164,13 @@ def qa(model: str, question: str | None = None, context: str | None = None, file
         max_answer_length: Longest answer in tokens (default: training's, else 15 as the pipeline).
         question_column: Column holding the question in batch mode.
         context_column: Column holding the context in batch mode.
+        backend: 'torch', or 'onnx' (ONNX Runtime: same answers, faster on CPU; exported once into MODEL/onnx/).
     """
     from .qa import QuestionAnswerer
 
     if not file and not (question and context):
         raise DistilkitError("qa: give --question and --context, or --file FILE for batch mode")
-    answerer = QuestionAnswerer(model, batch_size, max_length, doc_stride, max_answer_length)
+    answerer = QuestionAnswerer(model, batch_size, max_length, doc_stride, max_answer_length, backend=backend)
     if question and context:
         found = answerer.predict([question], [context], top_k)[0]
         print(json.dumps({"question": question, "answers": found}, ensure_ascii=False))

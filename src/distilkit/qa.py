@@ -15,8 +15,9 @@ from tqdm.auto import tqdm
 
 from .data.formats import read_records
 from .errors import DistilkitError
+from .backends import load_backend
 from .inference import predict_windows
-from .models import load_model, load_tokenizer
+from .models import load_model, load_tokenizer, resolve_model
 from .tasks.qa_features import make_windows
 from .tasks.qa_postprocess import decode
 
@@ -45,7 +46,7 @@ class QuestionAnswerer:
 
     def __init__(self, model_dir: str, batch_size: int = 32, max_length: int | None = None,
                  doc_stride: int | None = None, max_answer_length: int | None = None, align_to_words: bool = True,
-                 trust_remote_code: bool = False):
+                 trust_remote_code: bool = False, backend: str = "torch"):
         from transformers import AutoModelForQuestionAnswering
 
         self.model = load_model(AutoModelForQuestionAnswering, model_dir, trust_remote_code).eval()
@@ -62,6 +63,10 @@ class QuestionAnswerer:
         # Models trained on SQuAD v2-style data may answer nothing, past the threshold tuned on validation.
         self.null_threshold = trained.get("null_threshold") if trained.get("unanswerable") else None
         self.batch_size, self.align_to_words = batch_size, align_to_words
+        # 'onnx': ONNX Runtime, exported once into MODEL/onnx/ (see distilkit.backends); same answers, faster.
+        folder = Path(resolve_model(model_dir))
+        folder = folder if folder.is_dir() else Path(".distilkit_cache") / str(model_dir).replace("/", "--")
+        self.runner = load_backend(backend, self.model, self.tokenizer, folder)
 
     def __call__(self, question: str, context: str, top_k: int = 1):
         answers = self.predict([question], [context], top_k)[0]
@@ -79,7 +84,7 @@ class QuestionAnswerer:
                 if not isinstance(value, str) or not value.strip():
                     raise DistilkitError(f"{name} {i + 1} is empty: give every question a question and a context")
         windows = make_windows(self.tokenizer, list(questions), list(contexts), self.max_length, self.doc_stride)
-        starts, ends = predict_windows(self.model, self.tokenizer, windows.encoding, self.batch_size, progress)
+        starts, ends = predict_windows(self.runner, self.tokenizer, windows.encoding, self.batch_size, progress)
         decoded = decode(windows, starts, ends, list(contexts), top_k, self.n_best, self.max_answer_length,
                          self.align_to_words)
         return [self._with_null(d, top_k) for d in decoded]

@@ -1,0 +1,128 @@
+"""Inference backends, chosen by name: the PyTorch model itself, or ONNX Runtime.
+
+ONNX Runtime runs the same weights in fp32 (logits agree with PyTorch to ~1e-5, so answers are the
+same) and, on CPU, two to three times faster for these small encoders: it fuses attention, GELU and
+layer norm, and has no autograd or Python overhead per layer. The model is exported once with the
+``torch.onnx`` dynamo exporter (dynamic batch and sequence length; the older TorchScript exporter
+bakes sequence-dependent constants into the graph and gets logits wrong) into ``MODEL/onnx/``,
+and reused after. Needs ``pip install "distilkit[onnx]"``.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+import warnings
+from pathlib import Path
+from types import SimpleNamespace
+
+from .errors import DistilkitError
+
+
+class TorchBackend:
+    name = "torch"
+
+    def __new__(cls, model, tokenizer, folder: Path | None = None):
+        return model.eval()  # a transformers model already has the interface predict_windows uses
+
+
+class OnnxBackend:
+    """Callable like a QA model: ``backend(**batch)`` returns ``.start_logits`` and ``.end_logits``."""
+
+    name = "onnx"
+
+    def __init__(self, model, tokenizer, folder: Path | None = None):
+        try:
+            import onnxruntime as ort
+        except ImportError:
+            raise DistilkitError("backend 'onnx' needs ONNX Runtime: pip install \"distilkit[onnx]\"") from None
+        import torch
+
+        self.inputs = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in tokenizer.model_input_names]
+        path = Path(folder or ".") / "onnx" / "model.onnx"
+        stamp = _weights_stamp(folder)
+        if not path.is_file() or _read(path.with_name("weights.txt")) != stamp:  # retrained: export again
+            export_onnx(model, self.inputs, path)
+            path.with_name("weights.txt").write_text(stamp)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = torch.get_num_threads()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.device = torch.device("cpu")
+
+    def eval(self):
+        return self
+
+    def __call__(self, **batch):
+        import torch
+
+        start, end = self.session.run(None, {k: batch[k].numpy() for k in self.inputs})
+        return SimpleNamespace(start_logits=torch.from_numpy(start), end_logits=torch.from_numpy(end))
+
+
+def _weights_stamp(folder: Path | None) -> str:
+    weights = Path(folder or ".") / "model.safetensors"
+    return f"{weights.stat().st_size}:{weights.stat().st_mtime_ns}" if weights.is_file() else ""
+
+
+def _read(path: Path) -> str | None:
+    return path.read_text() if path.is_file() else None
+
+
+class _Spans:
+    def __new__(cls, model, names):
+        import torch
+
+        class Spans(torch.nn.Module):
+            """The QA model with positional inputs and (start, end) outputs, as the exporter wants."""
+
+            def __init__(self):
+                super().__init__()
+                self.model = model
+
+            def forward(self, input_ids, attention_mask, token_type_ids=None):
+                extra = {"token_type_ids": token_type_ids} if token_type_ids is not None else {}
+                out = self.model(input_ids=input_ids, attention_mask=attention_mask, **extra)
+                return out.start_logits, out.end_logits
+
+        return Spans().eval()
+
+
+@contextlib.contextmanager
+def _quiet(logger: str):
+    log = logging.getLogger(logger)
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
+def export_onnx(model, names: list[str], path: Path) -> Path:
+    import torch
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sample = tuple(torch.ones((2, 16), dtype=torch.long) for _ in names)
+    longest = getattr(model.config, "max_position_embeddings", 512)
+    batch, length = torch.export.Dim("batch", max=4096), torch.export.Dim("length", max=longest)
+    print(f"exporting the model to ONNX once: {path}", file=sys.stderr)
+    try:  # the exporter reports its progress on stdout, which belongs to our JSON output
+        with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings(), _quiet("torch.onnx"):
+            warnings.simplefilter("ignore")
+            torch.onnx.export(_Spans(model, names), sample, str(path), input_names=names,
+                              output_names=["start_logits", "end_logits"], dynamo=True, verbose=False,
+                              dynamic_shapes=tuple({0: batch, 1: length} for _ in names))
+    except Exception as exc:  # the exporter raises many types; the user needs one line
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DistilkitError(f"cannot export the model to ONNX ({first}): use backend 'torch'") from None
+    return path
+
+
+BACKENDS = {"torch": TorchBackend, "onnx": OnnxBackend}
+
+
+def load_backend(name: str, model, tokenizer, folder: Path | None = None):
+    if name not in BACKENDS:
+        raise DistilkitError(f"backend '{name}' is unknown: choose one of {', '.join(BACKENDS)}")
+    return BACKENDS[name](model, tokenizer, folder)
