@@ -1,8 +1,9 @@
 """Inference backends, chosen by name: the PyTorch model itself, or ONNX Runtime.
 
 ONNX Runtime runs the same weights in fp32 (logits agree with PyTorch to ~1e-5, so answers are the
-same) and, on CPU, two to three times faster for these small encoders: it fuses attention, GELU and
-layer norm, and has no autograd or Python overhead per layer. The model is exported once with the
+same). It is not a speed-up on every machine: on our 2-core CPU at batch 32 it ran slower than
+PyTorch 2.13 (bench/RESULTS.md), so 'torch' stays the default; the exported graph is also what int8
+quantisation and serving without PyTorch start from. The model is exported once with the
 ``torch.onnx`` dynamo exporter (dynamic batch and sequence length; the older TorchScript exporter
 bakes sequence-dependent constants into the graph and gets logits wrong) into ``MODEL/onnx/``,
 and reused after. Needs ``pip install "distilkit[onnx]"``.

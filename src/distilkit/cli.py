@@ -164,7 +164,7 @@ def qa(model: str, question: str | None = None, context: str | None = None, file
         max_answer_length: Longest answer in tokens (default: training's, else 15 as the pipeline).
         question_column: Column holding the question in batch mode.
         context_column: Column holding the context in batch mode.
-        backend: 'torch', or 'onnx' (ONNX Runtime: same answers, faster on CPU; exported once into MODEL/onnx/).
+        backend: 'torch', or 'onnx' (ONNX Runtime, same answers; exported once into MODEL/onnx/).
     """
     from .qa import QuestionAnswerer
 

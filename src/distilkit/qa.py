@@ -63,7 +63,7 @@ class QuestionAnswerer:
         # Models trained on SQuAD v2-style data may answer nothing, past the threshold tuned on validation.
         self.null_threshold = trained.get("null_threshold") if trained.get("unanswerable") else None
         self.batch_size, self.align_to_words = batch_size, align_to_words
-        # 'onnx': ONNX Runtime, exported once into MODEL/onnx/ (see distilkit.backends); same answers, faster.
+        # 'onnx': ONNX Runtime, exported once into MODEL/onnx/ (see distilkit.backends); same answers.
         folder = Path(resolve_model(model_dir))
         folder = folder if folder.is_dir() else Path(".distilkit_cache") / str(model_dir).replace("/", "--")
         self.runner = load_backend(backend, self.model, self.tokenizer, folder)
