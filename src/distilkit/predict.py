@@ -1,13 +1,8 @@
 """Prediction with a trained classifier: a Python API and streaming batch mode over files."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-from tqdm.auto import tqdm
-
+from .batch_files import predict_stream
 from .config import DataConfig
-from .data.formats import read_records
 from .errors import DistilkitError
 from .inference import predict_logits
 from .models import load_model, load_tokenizer
@@ -47,40 +42,29 @@ class Classifier:
     def predict_file(self, source: str, output: str, text_column: str = "text", text_pair_column: str | None = None,
                      top_k: int = 1, chunk_size: int = 1024, on_empty: str = "error") -> dict:
         """Stream ``source`` (jsonl/csv/tsv/txt/json/parquet) to JSON Lines at ``output``, in chunks."""
-        out_path = Path(output)
-        out_path.parent.mkdir(parents=True, exist_ok=True)
         counts = {"predicted": 0, "skipped_empty": 0}
-        bar = tqdm(desc="predict", unit="ex")
-        with out_path.open("w", encoding="utf-8") as out:
-            chunk: list[tuple[int, dict]] = []
-            for row, record in read_records(source):
-                if text_column not in record:
-                    raise DistilkitError(f"{source}: row {row} has no column '{text_column}' "
-                                         f"(columns: {', '.join(map(str, record))}): pass --text-column")
-                text = record[text_column]
-                if not isinstance(text, str) or not text.strip():
-                    if on_empty == "skip":
-                        counts["skipped_empty"] += 1
-                        continue
-                    raise DistilkitError(f"{source}: row {row} has an empty '{text_column}': fill it in, or pass "
-                                         "--on-empty skip to skip (and count) such rows")
-                chunk.append((row, record))
-                if len(chunk) >= chunk_size:
-                    self._write_chunk(chunk, out, text_column, text_pair_column, top_k, counts, bar)
-                    chunk = []
-            self._write_chunk(chunk, out, text_column, text_pair_column, top_k, counts, bar)
-        bar.close()
-        return counts
 
-    def _write_chunk(self, chunk, out, text_column, text_pair_column, top_k, counts, bar):
-        if not chunk:
-            return
-        texts = [r[text_column] for _, r in chunk]
-        pairs = [r[text_pair_column] for _, r in chunk] if text_pair_column else None
-        for (row, record), preds in zip(chunk, self.predict(texts, pairs, top_k)):
-            result = {"row": row, **record, "prediction": preds[0]["label"], "score": preds[0]["score"]}
-            if top_k > 1:
-                result["top_k"] = preds
-            out.write(json.dumps(result, ensure_ascii=False) + "\n")
-        counts["predicted"] += len(chunk)
-        bar.update(len(chunk))
+        def accept(row: int, record: dict) -> bool:
+            if text_column not in record:
+                raise DistilkitError(f"{source}: row {row} has no column '{text_column}' "
+                                     f"(columns: {', '.join(map(str, record))}): pass --text-column")
+            text = record[text_column]
+            if not isinstance(text, str) or not text.strip():
+                if on_empty == "skip":
+                    counts["skipped_empty"] += 1
+                    return False
+                raise DistilkitError(f"{source}: row {row} has an empty '{text_column}': fill it in, or pass "
+                                     "--on-empty skip to skip (and count) such rows")
+            return True
+
+        def predict_chunk(chunk) -> list[dict]:
+            texts = [r[text_column] for _, r in chunk]
+            pairs = [r[text_pair_column] for _, r in chunk] if text_pair_column else None
+            results = []
+            for (row, record), preds in zip(chunk, self.predict(texts, pairs, top_k)):
+                result = {"row": row, **record, "prediction": preds[0]["label"], "score": preds[0]["score"]}
+                results.append({**result, "top_k": preds} if top_k > 1 else result)
+            return results
+
+        counts["predicted"] = predict_stream(source, output, accept, predict_chunk, chunk_size, "predict", "ex")
+        return counts

@@ -11,11 +11,10 @@ import json
 from pathlib import Path
 
 import yaml
-from tqdm.auto import tqdm
 
-from .data.formats import read_records
-from .errors import DistilkitError
 from .backends import load_backend
+from .batch_files import predict_stream
+from .errors import DistilkitError
 from .inference import predict_windows
 from .models import load_model, load_tokenizer, resolve_model
 from .tasks.qa_features import make_windows
@@ -101,36 +100,23 @@ class QuestionAnswerer:
     def predict_file(self, source: str, output: str, question_column: str = "question",
                      context_column: str = "context", top_k: int = 1, chunk_size: int = 256) -> dict:
         """Answer every row of ``source`` (jsonl/csv/tsv/json/parquet) into JSON Lines at ``output``, streaming."""
-        out_path = Path(output)
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        counts = {"answered": 0}
-        bar = tqdm(desc="qa", unit="question")
-        with out_path.open("w", encoding="utf-8") as out:
-            chunk: list[tuple[int, dict]] = []
-            for row, record in read_records(source):
-                for column in (question_column, context_column):
-                    if column not in record:
-                        raise DistilkitError(f"{source}: row {row} has no column '{column}' (columns: "
-                                             f"{', '.join(map(str, record))}): pass --question-column/--context-column")
-                    if not isinstance(record[column], str) or not record[column].strip():
-                        raise DistilkitError(f"{source}: row {row} has an empty '{column}': fill it in or remove the row")
-                chunk.append((row, record))
-                if len(chunk) >= chunk_size:
-                    self._write(chunk, out, question_column, context_column, top_k, counts, bar)
-                    chunk = []
-            self._write(chunk, out, question_column, context_column, top_k, counts, bar)
-        bar.close()
-        return counts
+        def accept(row: int, record: dict) -> bool:
+            for column in (question_column, context_column):
+                if column not in record:
+                    raise DistilkitError(f"{source}: row {row} has no column '{column}' (columns: "
+                                         f"{', '.join(map(str, record))}): pass --question-column/--context-column")
+                if not isinstance(record[column], str) or not record[column].strip():
+                    raise DistilkitError(f"{source}: row {row} has an empty '{column}': fill it in or remove the row")
+            return True
 
-    def _write(self, chunk, out, question_column, context_column, top_k, counts, bar):
-        if not chunk:
-            return
-        answers = self.predict([r[question_column] for _, r in chunk], [r[context_column] for _, r in chunk], top_k)
-        for (row, record), found in zip(chunk, answers):
-            best = found[0] if found else {"answer": "", "score": 0.0, "start": 0, "end": 0}
-            result = {"row": row, **{k: v for k, v in record.items() if k != context_column}, **best}
-            if top_k > 1:
-                result["top_k"] = found
-            out.write(json.dumps(result, ensure_ascii=False) + "\n")
-        counts["answered"] += len(chunk)
-        bar.update(len(chunk))
+        def predict_chunk(chunk) -> list[dict]:
+            answers = self.predict([r[question_column] for _, r in chunk], [r[context_column] for _, r in chunk],
+                                   top_k)
+            results = []
+            for (row, record), found in zip(chunk, answers):
+                best = found[0] if found else {"answer": "", "score": 0.0, "start": 0, "end": 0}
+                result = {"row": row, **{k: v for k, v in record.items() if k != context_column}, **best}
+                results.append({**result, "top_k": found} if top_k > 1 else result)
+            return results
+
+        return {"answered": predict_stream(source, output, accept, predict_chunk, chunk_size, "qa", "question")}
