@@ -109,27 +109,34 @@ def tiny_model(request, tiny_bert, tiny_distilbert) -> str:
     return tiny_bert if request.param == "bert" else tiny_distilbert
 
 
-def tiny_config(model: str, data: dict, out: Path, **training):
+def tiny_config(model: str, data: dict, out: Path, task: str = "text-classification", max_length: int = 32,
+                sections: dict | None = None, **training):
     """A RunConfig for a fast toy run (tiny model, toy data); keyword args override training."""
     from distilkit import config_from_dict
 
     settings = {"output_dir": str(out), "epochs": 6, "learning_rate": 3e-3, "batch_size": 16,
                 "logging_steps": 5, "seed": 0, "warmup_ratio": 0.0}
     settings.update(training)
-    return config_from_dict({"model": {"name": model, "max_length": 32}, "data": dict(data),
-                             "training": settings, "card": {"model_name": "toy"}})
+    return config_from_dict({"task": task, "model": {"name": model, "max_length": max_length}, "data": dict(data),
+                             "training": settings, "card": {"model_name": "toy"}, **(sections or {})})
+
+
+def _train_each_arch(tmp_path_factory, models: dict, prefix: str, make_config) -> dict:
+    """One finished toy run per architecture: {arch: (output folder, summary)}."""
+    from distilkit import train
+
+    runs = {}
+    for arch, model in models.items():
+        out = tmp_path_factory.mktemp(f"{prefix}-{arch}")
+        runs[arch] = (out, train(make_config(model, out)))
+    return runs
 
 
 @pytest.fixture(scope="session")
 def toy_runs(tmp_path_factory, tiny_bert, tiny_distilbert, toy_data) -> dict:
     """One finished toy run per architecture: (output folder, summary), shared across test modules."""
-    from distilkit import train
-
-    runs = {}
-    for arch, model in (("bert", tiny_bert), ("distilbert", tiny_distilbert)):
-        out = tmp_path_factory.mktemp(f"run-{arch}")
-        runs[arch] = (out, train(tiny_config(model, toy_data, out)))
-    return runs
+    return _train_each_arch(tmp_path_factory, {"bert": tiny_bert, "distilbert": tiny_distilbert}, "run",
+                            lambda model, out: tiny_config(model, toy_data, out))
 
 
 COLORS = ["red", "blue", "green", "yellow", "purple", "orange", "black", "white"]
@@ -163,23 +170,13 @@ def qa_data(tmp_path_factory) -> dict:
 
 
 def qa_config(model: str, data: dict, out: Path, qa: dict | None = None, **training):
-    from distilkit import config_from_dict
-
-    settings = {"output_dir": str(out), "epochs": 6, "learning_rate": 3e-3, "batch_size": 16,
-                "logging_steps": 5, "seed": 0}
-    settings.update(training)
-    return config_from_dict({"task": "question-answering", "model": {"name": model, "max_length": 48},
-                             "data": dict(data), "qa": {"doc_stride": 16, **(qa or {})}, "training": settings,
-                             "card": {"model_name": "toy-qa"}})
+    return tiny_config(model, data, out, task="question-answering", max_length=48,
+                       sections={"qa": {"doc_stride": 16, **(qa or {})}, "card": {"model_name": "toy-qa"}},
+                       **training)
 
 
 @pytest.fixture(scope="session")
 def qa_runs(tmp_path_factory, tiny_bert, tiny_distilbert, qa_data) -> dict:
     """One finished toy QA run per architecture: (output folder, summary)."""
-    from distilkit import train
-
-    runs = {}
-    for arch, model in (("bert", tiny_bert), ("distilbert", tiny_distilbert)):
-        out = tmp_path_factory.mktemp(f"qa-run-{arch}")
-        runs[arch] = (out, train(qa_config(model, qa_data, out)))
-    return runs
+    return _train_each_arch(tmp_path_factory, {"bert": tiny_bert, "distilbert": tiny_distilbert}, "qa-run",
+                            lambda model, out: qa_config(model, qa_data, out))
