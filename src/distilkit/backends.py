@@ -17,30 +17,26 @@ import warnings
 from pathlib import Path
 from types import SimpleNamespace
 
+import torch
+
 from .errors import DistilkitError
+from .tasks.question_answering import INPUT_KEYS
 
 
-class TorchBackend:
-    name = "torch"
-
-    def __new__(cls, model, tokenizer, folder: Path | None = None):
-        return model.eval()  # a transformers model already has the interface predict_windows uses
+def torch_backend(model, tokenizer, folder: Path):
+    return model.eval()  # a transformers model already has the interface predict_windows uses
 
 
 class OnnxBackend:
     """Callable like a QA model: ``backend(**batch)`` returns ``.start_logits`` and ``.end_logits``."""
 
-    name = "onnx"
-
-    def __init__(self, model, tokenizer, folder: Path | None = None):
+    def __init__(self, model, tokenizer, folder: Path):
         try:
             import onnxruntime as ort
         except ImportError:
             raise DistilkitError("backend 'onnx' needs ONNX Runtime: pip install \"distilkit[onnx]\"") from None
-        import torch
-
-        self.inputs = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in tokenizer.model_input_names]
-        path = Path(folder or ".") / "onnx" / "model.onnx"
+        self.inputs = [k for k in INPUT_KEYS if k in tokenizer.model_input_names]
+        path = Path(folder) / "onnx" / "model.onnx"
         stamp = _weights_stamp(folder)
         if not path.is_file() or _read(path.with_name("weights.txt")) != stamp:  # retrained: export again
             export_onnx(model, self.inputs, path)
@@ -55,14 +51,12 @@ class OnnxBackend:
         return self
 
     def __call__(self, **batch):
-        import torch
-
         start, end = self.session.run(None, {k: batch[k].numpy() for k in self.inputs})
         return SimpleNamespace(start_logits=torch.from_numpy(start), end_logits=torch.from_numpy(end))
 
 
-def _weights_stamp(folder: Path | None) -> str:
-    weights = Path(folder or ".") / "model.safetensors"
+def _weights_stamp(folder: Path) -> str:
+    weights = Path(folder) / "model.safetensors"
     return f"{weights.stat().st_size}:{weights.stat().st_mtime_ns}" if weights.is_file() else ""
 
 
@@ -70,23 +64,17 @@ def _read(path: Path) -> str | None:
     return path.read_text() if path.is_file() else None
 
 
-class _Spans:
-    def __new__(cls, model, names):
-        import torch
+class _Spans(torch.nn.Module):
+    """The QA model with positional inputs and (start, end) outputs, as the exporter wants."""
 
-        class Spans(torch.nn.Module):
-            """The QA model with positional inputs and (start, end) outputs, as the exporter wants."""
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
 
-            def __init__(self):
-                super().__init__()
-                self.model = model
-
-            def forward(self, input_ids, attention_mask, token_type_ids=None):
-                extra = {"token_type_ids": token_type_ids} if token_type_ids is not None else {}
-                out = self.model(input_ids=input_ids, attention_mask=attention_mask, **extra)
-                return out.start_logits, out.end_logits
-
-        return Spans().eval()
+    def forward(self, input_ids, attention_mask, token_type_ids=None):
+        extra = {"token_type_ids": token_type_ids} if token_type_ids is not None else {}
+        out = self.model(input_ids=input_ids, attention_mask=attention_mask, **extra)
+        return out.start_logits, out.end_logits
 
 
 @contextlib.contextmanager
@@ -101,8 +89,6 @@ def _quiet(logger: str):
 
 
 def export_onnx(model, names: list[str], path: Path) -> Path:
-    import torch
-
     path.parent.mkdir(parents=True, exist_ok=True)
     sample = tuple(torch.ones((2, 16), dtype=torch.long) for _ in names)
     longest = getattr(model.config, "max_position_embeddings", 512)
@@ -111,7 +97,7 @@ def export_onnx(model, names: list[str], path: Path) -> Path:
     try:  # the exporter reports its progress on stdout, which belongs to our JSON output
         with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings(), _quiet("torch.onnx"):
             warnings.simplefilter("ignore")
-            torch.onnx.export(_Spans(model, names), sample, str(path), input_names=names,
+            torch.onnx.export(_Spans(model).eval(), sample, str(path), input_names=names,
                               output_names=["start_logits", "end_logits"], dynamo=True, verbose=False,
                               dynamic_shapes=tuple({0: batch, 1: length} for _ in names))
     except Exception as exc:  # the exporter raises many types; the user needs one line
@@ -120,10 +106,10 @@ def export_onnx(model, names: list[str], path: Path) -> Path:
     return path
 
 
-BACKENDS = {"torch": TorchBackend, "onnx": OnnxBackend}
+BACKENDS = {"torch": torch_backend, "onnx": OnnxBackend}
 
 
-def load_backend(name: str, model, tokenizer, folder: Path | None = None):
+def load_backend(name: str, model, tokenizer, folder: Path):
     if name not in BACKENDS:
         raise DistilkitError(f"backend '{name}' is unknown: choose one of {', '.join(BACKENDS)}")
     return BACKENDS[name](model, tokenizer, folder)
