@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from distilkit.config import (DataConfig, LossConfig, Precision, RunConfig, apply_overrides, config_from_dict,
-                              load_recipe)
+from distilkit.config import DataConfig, LossConfig, Precision, RunConfig
+from distilkit.recipe import apply_overrides, config_from_dict, load_recipe
 from tests.conftest import one_line_error, write
 
 RECIPES = sorted((Path(__file__).resolve().parents[1] / "recipes").glob("*.yaml"))

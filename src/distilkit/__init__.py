@@ -4,7 +4,8 @@ The public API, re-exported here so users never import from submodules:
 
 >>> from distilkit import RunConfig, train, evaluate, Classifier, QuestionAnswerer, load_recipe
 """
-from .config import DataConfig, LossConfig, ModelConfig, RunConfig, TrainingConfig, config_from_dict, load_recipe
+from .config import DataConfig, LossConfig, ModelConfig, RunConfig, TrainingConfig
+from .recipe import config_from_dict, load_recipe
 from .errors import DistilkitError
 from .evaluation import evaluate
 from .losses import LOSSES, build_loss, register_loss

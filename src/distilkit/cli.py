@@ -33,7 +33,7 @@ def train(recipe: str, overrides: list[str] | None = None, output_dir: str | Non
         epochs: Number of epochs (training.epochs).
         resume: Continue the run in output_dir from its last checkpoint (after a crash or kill).
     """
-    from .config import load_recipe
+    from .recipe import load_recipe
 
     cfg = load_recipe(recipe, _flag_overrides(overrides, output_dir, max_train_samples, max_eval_samples, epochs))
     _report(run_training(cfg, resume=resume))
@@ -130,7 +130,7 @@ def distill(recipe: str, overrides: list[str] | None = None, output_dir: str | N
         search: Comma-separated settings to search with Optuna on validation data, e.g. alpha,temperature.
         trials: Number of search trials.
     """
-    from .config import load_recipe
+    from .recipe import load_recipe
 
     cfg = load_recipe(recipe, _flag_overrides(overrides, output_dir, max_train_samples, max_eval_samples, epochs))
     if not cfg.distill.enabled:
