@@ -29,7 +29,7 @@ def ensure_clinic_data(recipe: Path, overrides: list[str]) -> None:
 
     train = yaml.safe_load(recipe.read_text())["data"]["train"]
     train = Path(next((o.split("=", 1)[1] for o in overrides if o.startswith("data.train=")), str(train)))
-    if "clinic" in train.parts[0] + str(train.parent) and not (ROOT / train).exists():
+    if "clinic" in str(train.parent) and not (ROOT / train).exists():
         subprocess.run([sys.executable, "-m", "distilkit.cli", "make-clinic-data", str(train.parent)], check=True,
                        cwd=ROOT)
 
