@@ -1,17 +1,20 @@
-"""The measurement helpers behind model cards and bench/ scripts."""
+"""The measurement helpers behind model cards, `distilkit bench` and bench/ scripts."""
 from __future__ import annotations
 
-from distilkit.bench import latency_ms, parameters, size_mb, throughput
+from distilkit.inference.measure import latency_ms, measure_predictor, parameters, throughput
 
 
 def test_measurements_on_a_trained_folder(toy_runs):
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from distilkit import Classifier
 
     folder, summary = toy_runs["bert"]
-    model = AutoModelForSequenceClassification.from_pretrained(folder)
-    tok = AutoTokenizer.from_pretrained(folder)
-    assert parameters(model) == summary["derived"]["parameters"]
-    assert size_mb(folder) == round((folder / "model.safetensors").stat().st_size / 1e6, 2) > 0
-    lat = latency_ms(model, tok, ["a good day", "a bad day"], runs=20, warmup=2)
-    assert lat["runs"] == 20 and 0 < lat["median_ms"] <= lat["p90_ms"]
-    assert throughput(model, tok, ["a good day"] * 64, batch_size=32) > 0
+    clf = Classifier(str(folder))
+    assert parameters(clf.backend.model) == summary["derived"]["parameters"]
+    info = clf.backend.info()
+    assert info["size_mb"] == round((folder / "model.safetensors").stat().st_size / 1e6, 2) > 0
+    lat = latency_ms(clf.predict, ["a good day", "a bad day"], runs=20, warmup=2)
+    assert lat["runs"] == 20 and 0 < lat["p50_ms"] <= lat["p90_ms"] <= lat["p95_ms"]
+    assert throughput(clf.predict, ["a good day"] * 64, batch_size=32) > 0
+    row = measure_predictor(clf, ["a good day", "a bad day"] * 20, latency_runs=10, batch_size=8)
+    assert row["parameters"] == summary["derived"]["parameters"] and row["throughput_batch8"] > 0
+    assert clf.batch_size == 64  # restored after measuring

@@ -1,19 +1,36 @@
-"""distilkit: fine-tune, evaluate, document and run compact transformer encoders.
+"""distilkit: fine-tune, evaluate, document, export and run compact transformer encoders.
 
 The public API, re-exported here so users never import from submodules:
 
->>> from distilkit import RunConfig, train, evaluate, Classifier, QuestionAnswerer, load_recipe
+>>> from distilkit import RunConfig, train, evaluate, Classifier, QuestionAnswerer, load_predictor, load_recipe
+
+Names are imported on first use (PEP 562), so ``import distilkit`` and ``distilkit --help`` stay
+instant: torch and transformers load only when something needs them.
 """
-from .config import DataConfig, LossConfig, ModelConfig, RunConfig, TrainingConfig
-from .recipe import config_from_dict, load_recipe
-from .errors import DistilkitError
-from .evaluation import evaluate
-from .losses import LOSSES, build_loss, register_loss
-from .predict import Classifier
-from .qa import QuestionAnswerer
-from .tasks import TASKS
-from .training import train
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
-__all__ = ["RunConfig", "config_from_dict", "ModelConfig", "DataConfig", "LossConfig", "TrainingConfig", "load_recipe", "train",
-           "evaluate", "Classifier", "QuestionAnswerer", "DistilkitError", "LOSSES", "build_loss", "register_loss", "TASKS"]
+
+_EXPORTS = {
+    "RunConfig": "config", "ModelConfig": "config", "DataConfig": "config", "LossConfig": "config",
+    "TrainingConfig": "config", "config_from_dict": "recipe", "load_recipe": "recipe", "DistilkitError": "errors",
+    "evaluate": "evaluation", "LOSSES": "losses", "build_loss": "losses", "register_loss": "losses",
+    "TASKS": "tasks", "train": "training", "Classifier": "inference", "QuestionAnswerer": "inference",
+    "load_predictor": "inference", "ModelSettings": "inference", "BACKENDS": "inference",
+    "export_model": "inference.export",
+}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'distilkit' has no attribute '{name}'")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

@@ -59,7 +59,8 @@ def _report(summary: dict) -> None:
 
 def eval(model: str, *, data: str, output: str | None = None, oos_label: str = "auto", text_column: str = "text",
          text_pair_column: str | None = None, label_column: str = "label", label_names: list[str] | None = None,
-         batch_size: int = 64, max_eval_samples: int | None = None):
+         batch_size: int = 64, max_eval_samples: int | None = None, backend: str | None = None,
+         threads: int | None = None, tune_threshold: bool = False):
     """Evaluate a trained model on labelled data: a classifier (metrics JSON and confusion-matrix PNG) or
     an extractive QA model (SQuAD exact match and F1, and a file of wrong answers).
 
@@ -74,17 +75,24 @@ def eval(model: str, *, data: str, output: str | None = None, oos_label: str = "
         label_names: Names for integer labels 0..k-1 in the data.
         batch_size: Examples per batch.
         max_eval_samples: Evaluate on a seeded random sample of N rows.
+        backend: torch, torch-bf16, onnx or onnx-int8 (default: the folder's own; torch for trained folders).
+        threads: CPU threads for the backend.
+        tune_threshold: Pick the out-of-scope threshold on DATA (validation data, never test) and store it in the
+            folder's distilkit.json.
     """
     from .evaluation import evaluate
 
     report = evaluate(model, data, output, None if oos_label == "none" else oos_label, text_column,
-                      text_pair_column, label_column, label_names, batch_size, max_eval_samples=max_eval_samples)
-    print(json.dumps({"data": data, "examples": report["examples"], "metrics": report["metrics"]}, indent=2))
+                      text_pair_column, label_column, label_names, batch_size, max_eval_samples=max_eval_samples,
+                      backend=backend, threads=threads, tune_threshold=tune_threshold)
+    shown = {k: report[k] for k in ("oos_threshold", "metrics_without_threshold", "settings_written") if k in report}
+    print(json.dumps({"data": data, "backend": report["backend"], "examples": report["examples"],
+                      "metrics": report["metrics"], **shown}, indent=2))
 
 
 def predict(model: str, texts: list[str] | None = None, file: str | None = None, output: str | None = None,
             text_column: str = "text", text_pair_column: str | None = None, top_k: int = 1, batch_size: int = 64,
-            on_empty: str = "error"):
+            on_empty: str = "error", backend: str | None = None, threads: int | None = None):
     """Classify texts given on the command line, or every row of a file (JSON Lines out).
 
     Args:
@@ -97,14 +105,16 @@ def predict(model: str, texts: list[str] | None = None, file: str | None = None,
         top_k: Labels returned per text, best first.
         batch_size: Examples per batch.
         on_empty: What an empty text in a file does: 'error' or 'skip' (counted).
+        backend: torch, torch-bf16, onnx or onnx-int8 (default: the folder's own; torch for trained folders).
+        threads: CPU threads for the backend.
     """
-    from .predict import Classifier
+    from .inference import load_predictor
 
     if not texts and not file:
         raise DistilkitError("predict: give texts to classify or --file FILE")
     if on_empty not in ("error", "skip"):
         raise DistilkitError(f"--on-empty: '{on_empty}' is not one of: error, skip")
-    clf = Classifier(model, batch_size)
+    clf = load_predictor(model, backend, task="text-classification", batch_size=batch_size, threads=threads)
     if texts:
         for text, preds in zip(texts, clf.predict(texts, top_k=top_k)):
             print(json.dumps({"text": text, "predictions": preds}, ensure_ascii=False))
@@ -148,7 +158,7 @@ def distill(recipe: str, overrides: list[str] | None = None, output_dir: str | N
 def qa(model: str, question: str | None = None, context: str | None = None, file: str | None = None,
        output: str | None = None, top_k: int = 1, batch_size: int = 32, max_length: int | None = None,
        doc_stride: int | None = None, max_answer_length: int | None = None, question_column: str = "question",
-       context_column: str = "context", backend: str = "torch"):
+       context_column: str = "context", backend: str | None = None, threads: int | None = None):
     """Answer questions from contexts with any extractive QA model folder (ours or any other).
 
     Args:
@@ -164,13 +174,15 @@ def qa(model: str, question: str | None = None, context: str | None = None, file
         max_answer_length: Longest answer in tokens (default: training's, else 15 as the pipeline).
         question_column: Column holding the question in batch mode.
         context_column: Column holding the context in batch mode.
-        backend: 'torch', or 'onnx' (ONNX Runtime, same answers; exported once into MODEL/onnx/).
+        backend: torch, torch-bf16, onnx or onnx-int8 (default: the folder's own; ONNX graphs go in MODEL/onnx/).
+        threads: CPU threads for the backend.
     """
-    from .qa import QuestionAnswerer
+    from .inference import load_predictor
 
     if not file and not (question and context):
         raise DistilkitError("qa: give --question and --context, or --file FILE for batch mode")
-    answerer = QuestionAnswerer(model, batch_size, max_length, doc_stride, max_answer_length, backend=backend)
+    answerer = load_predictor(model, backend, task="question-answering", batch_size=batch_size, max_length=max_length,
+                              doc_stride=doc_stride, max_answer_length=max_answer_length, threads=threads)
     if question and context:
         found = answerer.predict([question], [context], top_k)[0]
         print(json.dumps({"question": question, "answers": found}, ensure_ascii=False))
@@ -217,8 +229,55 @@ def make_clinic_data(output_dir: str, train: int = 1200, validation: int = 300, 
     print(json.dumps(make(output_dir, train, validation, test, seed), indent=2))
 
 
+def export(model: str, backend: str = "onnx-int8", output: str | None = None, data: str | None = None,
+           calibration_data: str | None = None, max_drop: float = 1.0, force: bool = False, threads: int | None = None,
+           samples: int = 1000):
+    """Export a model folder for ONNX Runtime (fp32 or int8), verified against the PyTorch model.
+
+    Args:
+        model: Trained model folder (text classifier or extractive QA).
+        backend: onnx or onnx-int8.
+        output: Folder to write (default: MODEL-BACKEND beside the model); must not exist or be empty.
+        data: Labelled data (e.g. the validation split) to verify the export on: metric change and agreement.
+        calibration_data: Texts (or questions and contexts) for static int8 quantisation; also verifies agreement.
+        max_drop: Refuse the export when the metric drops by more than this many points.
+        force: Keep the export even when it drops more than --max-drop.
+        threads: CPU threads.
+        samples: Verify on at most this many rows of the data.
+    """
+    from .inference.export import export_model
+
+    print(json.dumps(export_model(model, backend, output, data, calibration_data, max_drop, force, threads, samples),
+                     indent=2))
+
+
+def bench(models: list[str], *, data: str, backends: list[str] | None = None, threads: int | None = None,
+          output: str = "bench-results", card: bool = False, latency_runs: int = 100, batch_size: int = 32,
+          max_eval_samples: int | None = None):
+    """Compare models and backends: metric, size, parameters, batch-1 latency, batched throughput.
+
+    Args:
+        models: Model folders (trained or exported).
+        data: Labelled data to score every model on (e.g. the test split).
+        backends: Backends to run each model with (default: torch onnx onnx-int8).
+        threads: CPU threads, the same for every backend.
+        output: Folder for bench.json, bench.md and bench.png.
+        card: Append the table to each model's README.md card.
+        latency_runs: Single-input calls timed per row.
+        batch_size: Batch size of the throughput measurement.
+        max_eval_samples: Score on a seeded random sample of N rows.
+    """
+    from .benchmark import bench_models, markdown, write_outputs
+
+    backends = backends or ["torch", "onnx", "onnx-int8"]
+    result = bench_models(models, data, backends, threads, latency_runs, batch_size, max_eval_samples)
+    files = write_outputs(result, output, card, models)
+    print(markdown(result))
+    print(json.dumps(files, indent=2))
+
+
 COMMANDS = {"train": train, "distill": distill, "eval": eval, "predict": predict, "qa": qa, "check-qa": check_qa,
-            "make-clinic-data": make_clinic_data}
+            "make-clinic-data": make_clinic_data, "export": export, "bench": bench}
 
 
 def _arg_help(doc: str) -> dict[str, str]:

@@ -67,6 +67,11 @@ class SpanAlignment(Choice):
     TOKENS = "tokens"  # the raw offsets of the start and end tokens
 
 
+class ThresholdObjective(Choice):
+    BALANCED = "balanced"  # mean of in-scope accuracy and out-of-scope recall: blind to the split's OOS share
+    ACCURACY = "accuracy"  # plain accuracy on validation: follows validation's OOS share
+
+
 class Checkpoints(Choice):
     DELETE = "delete"  # remove intermediate checkpoints once the run has finished well
     KEEP = "keep"
@@ -128,9 +133,26 @@ class DataConfig:
     """What an empty text does: 'error' (default) or 'skip' (skipped rows are counted and reported)."""
     oos_label: str | None = None
     """Out-of-scope label (CLINC150: 'oos'); adds in-scope accuracy and out-of-scope recall."""
+    oos_threshold: float | str = "tune"
+    """With oos_label: below this top probability a prediction becomes the out-of-scope label. 'tune' picks
+    it on validation data (never test), 'off' disables it, a number fixes it. Stored in distilkit.json and
+    applied by every predictor and backend."""
+    oos_objective: ThresholdObjective = ThresholdObjective.BALANCED
+    """What 'tune' maximises on validation: 'balanced' (mean of in-scope accuracy and OOS recall; does not
+    depend on validation's share of out-of-scope rows) or 'accuracy'."""
 
     def __post_init__(self):
         self.on_empty = OnEmpty.parse(self.on_empty, "data.on_empty")
+        self.oos_objective = ThresholdObjective.parse(self.oos_objective, "data.oos_objective")
+        if self.oos_threshold not in ("tune", "off"):
+            try:
+                self.oos_threshold = float(self.oos_threshold)
+            except (TypeError, ValueError):
+                raise DistilkitError(f"data.oos_threshold: '{self.oos_threshold}' is not 'tune', 'off' or a "
+                                     "probability") from None
+            _check(0.0 <= self.oos_threshold <= 1.0, "data.oos_threshold", "must be a probability in [0, 1]")
+            _check(self.oos_label is not None, "data.oos_threshold",
+                   "a threshold needs an out-of-scope label: set data.oos_label (e.g. oos) or remove the threshold")
         _check(0.0 <= self.validation_fraction < 1.0, "data.validation_fraction", "must be in [0, 1)")
         for name in ("max_train_samples", "max_eval_samples"):
             value = getattr(self, name)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, f1_score
 
-from distilkit.evaluation.metrics import classification_metrics, confusion, per_class_report
+from distilkit.metrics.classification import classification_metrics, confusion, per_class_report
 
 NAMES = ["a", "b", "c", "d"]
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from distilkit.evaluation.squad import (
+from distilkit.metrics.squad import (
     apply_null_threshold,
     best_null_threshold,
     exact_match,

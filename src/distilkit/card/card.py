@@ -8,6 +8,8 @@ from pathlib import Path
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
+from .record import RunRecord
+
 # Hub ids of the offline aliases, so a card's base_model points at the real upstream model.
 ALIAS_HUB_IDS = {"minilm-l6": "sentence-transformers/all-MiniLM-L6-v2",
                  "all-minilm-l6-v2": "sentence-transformers/all-MiniLM-L6-v2"}
@@ -37,15 +39,15 @@ def _versions() -> dict:
     return out
 
 
-def _eval_results(summary: dict, meta: dict) -> list[EvalResult]:
+def _eval_results(summary: RunRecord, meta: dict) -> list[EvalResult]:
     results = []
-    for split, metrics in summary["results"].items():
+    for split, metrics in summary.results.items():
         for key, value in metrics.items():
             if key not in METRIC_TYPES:
                 continue
             metric_type, metric_config = METRIC_TYPES[key]
             results.append(EvalResult(
-                task_type=summary["pipeline_tag"], task_name=summary["pipeline_tag"].replace("-", " ").title(),
+                task_type=summary.pipeline_tag, task_name=summary.pipeline_tag.replace("-", " ").title(),
                 dataset_type=meta["dataset_id"], dataset_name=meta["dataset_name"],
                 dataset_config=meta.get("dataset_config"), dataset_split=split,
                 metric_type=metric_type, metric_name=key.replace("_", " ").title(), metric_value=round(value, 4),
@@ -53,10 +55,10 @@ def _eval_results(summary: dict, meta: dict) -> list[EvalResult]:
     return results
 
 
-def _meta(summary: dict) -> dict:
-    cfg = summary["config"]
+def _meta(summary: RunRecord) -> dict:
+    cfg = summary.config
     extra = dict(cfg.get("card") or {})
-    train_source = summary["data"]["train"]["source"].split("::")[0]
+    train_source = summary.data["train"]["source"].split("::")[0]
     extra.setdefault("dataset_name", Path(train_source).parent.name or "custom")
     extra.setdefault("dataset_id", extra["dataset_name"])
     extra.setdefault("model_name", Path(cfg["training"]["output_dir"]).name)
@@ -64,14 +66,14 @@ def _meta(summary: dict) -> dict:
     return extra
 
 
-def card_data(summary: dict) -> ModelCardData:
+def card_data(summary: RunRecord) -> ModelCardData:
     meta = _meta(summary)
     return ModelCardData(
         model_name=meta["model_name"], license=meta["license"], language=meta.get("language", "en"),
-        base_model=base_model_id(summary["config"]["model"]["name"]), library_name="transformers",
-        pipeline_tag=summary["pipeline_tag"], datasets=[meta["dataset_id"]],
-        metrics=sorted({METRIC_TYPES[k][0] for r in summary["results"].values() for k in r if k in METRIC_TYPES}),
-        tags=["distilkit", summary["pipeline_tag"], "generated_from_trainer"],
+        base_model=base_model_id(summary.config["model"]["name"]), library_name="transformers",
+        pipeline_tag=summary.pipeline_tag, datasets=[meta["dataset_id"]],
+        metrics=sorted({METRIC_TYPES[k][0] for r in summary.results.values() for k in r if k in METRIC_TYPES}),
+        tags=["distilkit", summary.pipeline_tag, "generated_from_trainer"],
         eval_results=_eval_results(summary, meta) or None)
 
 
@@ -91,17 +93,17 @@ def _kv_table(pairs: dict, header=("Name", "Value")) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _hyperparameters(summary: dict) -> dict:
-    cfg = summary["config"]
+def _hyperparameters(summary: RunRecord) -> dict:
+    cfg = summary.config
     flat = {}
-    sections = tuple(summary.get("config_sections", ("model", "loss", "training")))
-    sections += ("distill",) if summary.get("distillation") else ()
+    sections = tuple(summary.config_sections)
+    sections += ("distill",) if summary.distillation else ()
     for section in sections:
         for key, value in cfg[section].items():
             flat[f"{section}.{key}"] = value
     for key in ("max_train_samples", "max_eval_samples", "validation_fraction", "on_empty", "text_pair_column"):
         flat[f"data.{key}"] = cfg["data"].get(key)
-    flat.update({f"derived.{k}": v for k, v in summary["derived"].items()})
+    flat.update({f"derived.{k}": v for k, v in summary.derived.items()})
     return flat
 
 
@@ -134,15 +136,37 @@ def _distillation_section(report: dict | None) -> str:
     return "\n".join(lines)
 
 
-def render_body(summary: dict) -> str:
-    meta, cfg = _meta(summary), summary["config"]
+def _threshold_section(summary: RunRecord) -> str:
+    t = summary.thresholds
+    if not t or t.get("oos_threshold") is None:
+        return ""
+    rows = []
+    for split, metrics in summary.results.items():
+        plain = summary.results_without_threshold.get(split, {})
+        for key in ("accuracy", "in_scope_accuracy", "oos_recall"):
+            if key in metrics:
+                rows.append({"split": split, "metric": key, "with threshold": metrics[key],
+                             "without (argmax)": plain.get(key)})
+    return "\n".join([
+        "### Out-of-scope threshold\n",
+        f"When the highest class probability is below **{t['oos_threshold']:.4f}**, this model answers "
+        f"`{t['oos_label']}` (out of scope), as in Larson et al. (2019). The threshold was chosen on the validation "
+        f"split only (objective: {t.get('objective', 'balanced')}), is stored in `distilkit.json`, and is applied by "
+        "distilkit's predictors (`distilkit predict`, `eval`, batch files, every backend). **Plain "
+        "`transformers.pipeline(\"text-classification\")` does not apply it**: it returns the argmax label, with the "
+        "results in the right-hand column.\n",
+        _table(rows)])
+
+
+def render_body(summary: RunRecord) -> str:
+    meta, cfg = _meta(summary), summary.config
     base = base_model_id(cfg["model"]["name"])
     base_text = f"[{base}](https://huggingface.co/{base})" if base else f"the local model `{cfg['model']['name']}`"
-    final = summary["results"].get("test") or summary["results"].get("validation") or {}
-    final_split = "test" if "test" in summary["results"] else "validation"
-    d = summary["derived"]
-    text = summary["card_text"]
-    labels = summary["labels"]
+    final = summary.results.get("test") or summary.results.get("validation") or {}
+    final_split = "test" if "test" in summary.results else "validation"
+    d = summary.derived
+    text = summary.card_text
+    labels = summary.labels
     parts = [
         f"# {meta['model_name']}\n",
         f"This model is a fine-tuned version of {base_text} on the {meta['dataset_name']} dataset, trained with "
@@ -158,23 +182,24 @@ def render_body(summary: dict) -> str:
                           "on it. " + text.get("limits", "Texts longer than `model.max_length` tokens are truncated."))
         + "\n",
         "## Training and evaluation data\n",
-        _table([{"split": k, "source": f"`{v['source']}`", "examples": v["rows"]} for k, v in summary["data"].items()]),
-        "".join(f"- {n}\n" for n in summary["notes"]),
+        _table([{"split": k, "source": f"`{v['source']}`", "examples": v["rows"]} for k, v in summary.data.items()]),
+        "".join(f"- {n}\n" for n in summary.notes),
         "## Training procedure\n",
         "### Training hyperparameters\n",
         "Every setting used by this run (the recipe is saved next to the weights as `distilkit_recipe.yaml`):\n",
         _kv_table(_hyperparameters(summary)),
-        f"Training took {summary['train_runtime_s']:.0f} s ({summary['train_samples_per_second']:.1f} training "
+        f"Training took {summary.train_runtime_s:.0f} s ({summary.train_samples_per_second:.1f} training "
         f"examples/s) on {d['device']} with {d['torch_threads']} threads and {d['num_processes']} process(es)."
-        + (f" Resumed from `{summary['resumed_from']}`." if summary.get("resumed_from") else "") + "\n",
-        _distillation_section(summary.get("distillation")),
+        + (f" Resumed from `{summary.resumed_from}`." if summary.resumed_from else "") + "\n",
+        _distillation_section(summary.distillation),
         "### Training results\n",
-        _table(summary["history"]),
+        _table(summary.history),
         "![Learning curve](learning_curve.png)\n",
         "### Evaluation\n",
-        _table([{"split": split, **metrics} for split, metrics in summary["results"].items()]),
-        "".join(f"![{Path(img).stem.replace('_', ' ').capitalize()}]({img})\n" for img in summary.get("images", [])),
-        _confusions(summary.get("top_confusions", {})),
+        _table([{"split": split, **metrics} for split, metrics in summary.results.items()]),
+        "".join(f"![{Path(img).stem.replace('_', ' ').capitalize()}]({img})\n" for img in summary.images),
+        _confusions(summary.top_confusions),
+        _threshold_section(summary),
         text["extra"] + "\n",
         "## How to use\n",
         text["usage"] + "\n",
@@ -184,7 +209,7 @@ def render_body(summary: dict) -> str:
     return "\n".join(parts)
 
 
-def write_card(folder: Path, summary: dict) -> Path:
+def write_card(folder: Path, summary: RunRecord) -> Path:
     card = ModelCard(f"---\n{card_data(summary).to_yaml()}\n---\n\n{render_body(summary)}")
     path = Path(folder) / "README.md"
     card.save(path)

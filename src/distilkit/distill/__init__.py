@@ -13,7 +13,8 @@ from ..errors import DistilkitError
 from .cache import cached_logits, split_fingerprint
 from .loss import DistillationLoss
 from .student import check_layers, keep_layers, layer_count
-from .teachers import EnsembleTeacher, ModelTeacher, file_fingerprint, read_logits_file, teacher_identity
+from ..inference.settings import file_sha256
+from .teachers import EnsembleTeacher, ModelTeacher, read_logits_file, teacher_identity
 
 
 class NoDistillation:
@@ -58,7 +59,7 @@ class Distiller(NoDistillation):
     @property
     def teacher_key(self) -> dict:
         if self._key is None:
-            self._key = ({"logits_file": file_fingerprint(Path(self.d.teacher_logits))} if self.d.teacher_logits
+            self._key = ({"logits_file": file_sha256(Path(self.d.teacher_logits))} if self.d.teacher_logits
                          else {"models": [teacher_identity(n) for n in self.d.teachers]})
         return self._key
 

@@ -1,10 +1,10 @@
 """What a distilled model's card states: teacher(s) and their accuracy, the distillation settings,
-and teacher vs student side by side (accuracy, parameters, size on disk, batch-1 latency)."""
+and teacher vs student side by side (accuracy, parameters, size on disk, batch-1 latency), each
+measured through its predictor."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
-
-from ..bench import latency_ms, parameters, size_mb
 
 
 def _teacher_results(distiller, task, data) -> dict:
@@ -17,20 +17,21 @@ def _teacher_results(distiller, task, data) -> dict:
     return results
 
 
-def _row(name, model, tokenizer, folder, results, texts) -> dict:
+def _row(name: str, predictor, results: dict, texts: list[str]) -> dict:
+    from ..inference.measure import latency_ms
+
     row = {"model": name}
     for split in ("validation", "test"):
         if split in results:
             row[f"{split}_accuracy"] = round(results[split]["accuracy"], 4)
-    row.update(parameters=parameters(model), size_mb=size_mb(folder),
-               latency_ms_batch1=latency_ms(model, tokenizer, texts, runs=50)["median_ms"])
+    info = predictor.backend.info()
+    row.update(parameters=info["parameters"], size_mb=info["size_mb"],
+               latency_ms_batch1=latency_ms(predictor.predict, texts, runs=50)["p50_ms"])
     return row
 
 
 def distillation_report(distiller, task, data, student_dir: Path) -> dict:
-    from transformers import AutoModelForSequenceClassification
-
-    from ..models import load_model, load_tokenizer, resolve_model
+    from ..inference import Classifier
 
     d = distiller.d
     teacher_results = _teacher_results(distiller, task, data)
@@ -39,18 +40,15 @@ def distillation_report(distiller, task, data, student_dir: Path) -> dict:
     if not d.teacher_logits:
         members = getattr(distiller.teacher, "members", [distiller.teacher])
         for member in members:
-            rows.append(_row(f"teacher: {member.name}", member.model, member.tokenizer, resolve_model(member.name),
+            rows.append(_row(f"teacher: {member.name}", member.predictor,
                              teacher_results if len(members) == 1 else {}, texts))
-    student = load_model(AutoModelForSequenceClassification, str(student_dir))
     student_results = {}
     for split in ("validation", "test"):
         path = student_dir / f"eval_{split}.json"
         if path.is_file():
-            import json
-
-            student_results[split] = json.loads(path.read_text())["metrics"]
-    rows.append(_row("student (this model)", student, load_tokenizer(str(student_dir)), student_dir, student_results,
-                     texts))
+            report = json.loads(path.read_text())
+            student_results[split] = report.get("metrics_without_threshold") or report["metrics"]  # like the teacher's
+    rows.append(_row("student (this model)", Classifier(str(student_dir), backend="torch"), student_results, texts))
     return {"teachers": d.teachers or [d.teacher_logits], "teacher_mode": d.teacher_mode.value, "alpha": d.alpha,
             "temperature": d.temperature, "hidden_weight": d.hidden_weight,
             "layer_map": d.layer_map or distiller.cfg.model.keep_layers, "teacher_results": teacher_results,

@@ -14,8 +14,7 @@ import numpy as np
 
 from ..data import TextSplit
 from ..errors import DistilkitError
-from ..inference import predict_logits
-from ..models import load_model, load_tokenizer
+from ..inference.settings import file_sha256
 
 
 def align_columns(teacher_labels: list[str], student_labels: list[str], who: str) -> list[int]:
@@ -31,26 +30,19 @@ def align_columns(teacher_labels: list[str], student_labels: list[str], who: str
 
 
 class ModelTeacher:
-    """A classification model folder or hub id, run with its own tokenizer."""
+    """A classification model folder or hub id, run through its predictor with its own tokenizer."""
 
     def __init__(self, name: str, trust_remote_code: bool = False):
-        from transformers import AutoModelForSequenceClassification
+        from ..inference import Classifier
 
         self.name = name
-        import torch
-
-        self.model = load_model(AutoModelForSequenceClassification, name, trust_remote_code)
-        if torch.cuda.is_available():
-            self.model.to("cuda")
-        self.tokenizer = load_tokenizer(name, trust_remote_code)
-        id2label = self.model.config.id2label
-        self.labels = [id2label[i] for i in range(len(id2label))]
+        self.predictor = Classifier(name, backend="torch", trust_remote_code=trust_remote_code)
+        self.model, self.tokenizer, self.labels = self.predictor.backend.model, self.predictor.tokenizer, \
+            self.predictor.labels
 
     def logits(self, split: TextSplit, student_labels: list[str]) -> np.ndarray:
         columns = align_columns(self.labels, student_labels, f"teacher {self.name}")
-        max_length = min(self.tokenizer.model_max_length, 512)
-        out = predict_logits(self.model, self.tokenizer, split.texts, split.pairs, 64, max_length, progress=True)
-        return out[:, columns]
+        return self.predictor.logits(split.texts, split.pairs, progress=True)[:, columns]
 
 
 class EnsembleTeacher:
@@ -109,17 +101,6 @@ def read_logits_file(path: str, split: TextSplit, student_labels: list[str]) -> 
     return np.stack([outputs[key][1] for key in keys])
 
 
-def file_fingerprint(path: Path) -> str:
-    """Content hash of a file (weights, tokenizer, logits), streamed."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def teacher_identity(name: str) -> dict:
     """What makes a teacher's outputs what they are: its files' contents for a folder, else its id."""
     from ..models import resolve_model
@@ -128,7 +109,7 @@ def teacher_identity(name: str) -> dict:
     if not folder.is_dir():
         return {"hub_id": name}
     files = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]
-    return {f: file_fingerprint(folder / f) for f in files if (folder / f).is_file()}
+    return {f: file_sha256(folder / f) for f in files if (folder / f).is_file()}
 
 
 def json_fingerprint(obj) -> str:

@@ -1,5 +1,4 @@
-"""Evaluation: metrics, reports, plots."""
-from .evaluate import evaluate
-from .metrics import classification_metrics, confusion, per_class_report
+"""Evaluation: runs a model through its predictor on labelled data and writes the task's report."""
+from .evaluate import evaluate, evaluate_split, evaluate_splits
 
-__all__ = ["evaluate", "classification_metrics", "confusion", "per_class_report"]
+__all__ = ["evaluate", "evaluate_split", "evaluate_splits"]

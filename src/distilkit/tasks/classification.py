@@ -6,8 +6,9 @@ import numpy as np
 from ..config import DataConfig
 from ..data import LabelSpace, TextSplit, load_split
 from ..errors import DistilkitError
-from ..evaluation.metrics import classification_metrics, confusion, per_class_report, top_confusions
+from ..metrics.classification import classification_metrics, confusion, per_class_report, top_confusions
 from .base import TaskData
+from .thresholds import decide, softmax, tune_threshold
 
 
 def _holdout(split: TextSplit, fraction: float, seed: int) -> tuple[TextSplit, TextSplit]:
@@ -32,6 +33,7 @@ class ClassificationTask:
     name = "text-classification"
     pipeline_tag = "text-classification"
     default_metric = "accuracy"
+    metric_scale = 100  # metrics are fractions; x 100 gives points
     config_sections = ("model", "loss", "training")
     supports_distillation = True
 
@@ -39,6 +41,8 @@ class ClassificationTask:
         self.data = data
         self.max_length = max_length
         self.labels = labels
+        # A fixed threshold from the config; 'tune' fills it in on validation (report(..., tune=True)).
+        self.oos_threshold: float | None = data.oos_threshold if isinstance(data.oos_threshold, float) else None
 
     @classmethod
     def from_config(cls, cfg) -> "ClassificationTask":
@@ -56,11 +60,22 @@ class ClassificationTask:
                 "label2id": self.labels.label2id}
 
     @classmethod
-    def for_model(cls, model, data: DataConfig, max_length: int | None = None) -> "ClassificationTask":
-        """A task whose label space is the trained model's own (for evaluation and prediction)."""
-        id2label = model.config.id2label
-        names = [id2label[i] for i in range(len(id2label))]
-        return cls(data, min(max_length or 512, 512), LabelSpace(names))
+    def for_predictor(cls, predictor, data: DataConfig) -> "ClassificationTask":
+        """A task whose label space and threshold are the trained model's own (for evaluating a folder)."""
+        settings = predictor.settings
+        if data.oos_label is None and settings.oos_label:
+            data.oos_label = settings.oos_label
+        if data.oos_label is not None and data.oos_label not in predictor.labels:
+            raise DistilkitError(f"--oos-label: '{data.oos_label}' is not a label of this model (labels: "
+                                 f"{', '.join(predictor.labels[:10])}...): give one of its labels, or 'none'")
+        task = cls(data, settings.max_length, LabelSpace(predictor.labels))
+        if task.oos_threshold is None and data.oos_label == settings.oos_label:
+            task.oos_threshold = settings.oos_threshold
+        return task
+
+    def inference_settings(self) -> dict:
+        """What a predictor needs from this task, for distilkit.json."""
+        return {"max_length": self.max_length, "oos_label": self.data.oos_label, "oos_threshold": self.oos_threshold}
 
     def metric_names(self) -> list[str]:
         n = len(self.labels.names)
@@ -143,35 +158,68 @@ class ClassificationTask:
         return loss_fn(outputs.logits, labels, **targets), outputs
 
     def metrics(self, logits, labels) -> dict:
+        """Metrics of the plain argmax (training's per-epoch evaluation, teachers)."""
         return classification_metrics(labels, np.asarray(logits).argmax(-1), self.labels.names, self.data.oos_label)
 
-    def report(self, logits, labels) -> dict:
-        """Everything evaluation writes: flat metrics, per-class scores, confusion matrix."""
-        predictions = np.asarray(logits).argmax(-1)
-        matrix = confusion(labels, predictions, len(self.labels.names))
-        return {"metrics": self.metrics(logits, labels),
-                "per_class": per_class_report(labels, predictions, self.labels.names),
-                "top_confusions": top_confusions(matrix, self.labels.names),
-                "confusion_matrix": matrix, "labels": self.labels.names}
+    def labelled(self, split) -> bool:
+        return split is not None and split.labels is not None
+
+    @property
+    def _oos_id(self) -> int | None:
+        label = self.data.oos_label
+        return self.labels.names.index(label) if label in self.labels.names else None
+
+    def tune(self, logits, labels) -> None:
+        """Pick the out-of-scope threshold on these (validation) rows, if the config asks for it."""
+        if self.data.oos_threshold == "tune" and self._oos_id is not None:
+            self.oos_threshold = tune_threshold(softmax(logits), labels, self._oos_id, self.data.oos_objective.value)
+
+    def report(self, logits, split, tune: bool = False) -> dict:
+        """Everything evaluation writes: flat metrics (threshold applied, and without it), per-class
+        scores, confusion matrix, and the loss."""
+        import torch
+
+        labels = np.asarray(self.labels.encode(split))
+        if tune:
+            self.tune(logits, labels)
+        probs = softmax(logits)
+        predictions = decide(probs, self._oos_id, self.oos_threshold)
+        names = self.labels.names
+        matrix = confusion(labels, predictions, len(names))
+        loss = torch.nn.functional.cross_entropy(torch.as_tensor(logits), torch.as_tensor(labels)).item()
+        report = {"metrics": {"loss": round(loss, 6), **classification_metrics(labels, predictions, names,
+                                                                               self.data.oos_label)},
+                  "per_class": per_class_report(labels, predictions, names),
+                  "top_confusions": top_confusions(matrix, names), "confusion_matrix": matrix, "labels": names,
+                  "source": split.source, "examples": len(split)}
+        if self.oos_threshold is not None:
+            report["oos_threshold"] = self.oos_threshold
+            report["metrics_without_threshold"] = self.metrics(logits, labels)
+        return report
 
     def trainer_metrics(self, split, dataset):
         """``compute_metrics`` for Trainer's per-epoch evaluation."""
         return lambda p: self.metrics(p.predictions, p.label_ids)
 
-    def evaluate_split(self, model, tokenizer, split, batch_size: int = 64, tune_threshold: bool = False):
-        from ..evaluation.evaluate import report_split
+    def write_report(self, report: dict, json_path, image_path=None) -> list[str]:
+        """The report as JSON and its confusion matrix as PNG (``image_path``, default beside the JSON)."""
+        import json
+        from pathlib import Path
 
-        return report_split(model, tokenizer, self, split, batch_size)
+        from ..plots import confusion_matrix_plot
 
-    def write_report(self, report: dict, folder, name: str) -> list[str]:
-        """eval_<name>.json and confusion_matrix_<name>.png; returns the images written."""
-        from ..evaluation.evaluate import write_report
-
-        write_report(report, folder / f"eval_{name}.json", folder / f"confusion_matrix_{name}.png")
-        return [f"confusion_matrix_{name}.png"]
+        json_path = Path(json_path)
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(report, indent=2), encoding="utf-8")
+        image = Path(image_path) if image_path else json_path.with_suffix(".png")
+        confusion_matrix_plot(report["confusion_matrix"], report["labels"], image,
+                              f"Confusion matrix: {Path(report['source']).name}")
+        return [image.name]
 
     def summary_fields(self) -> dict:
-        return {"labels": self.labels.names}
+        thresholds = {"oos_label": self.data.oos_label, "oos_threshold": self.oos_threshold,
+                      "objective": self.data.oos_objective.value} if self.oos_threshold is not None else {}
+        return {"labels": self.labels.names, "thresholds": thresholds}
 
     def card_text(self, model_name: str) -> dict:
         n = len(self.labels.names)
@@ -180,15 +228,6 @@ class ClassificationTask:
                           f"model=\"{model_name}\")\nclassifier(\"your text here\", top_k=3)\n```\n\n"
                           f"or `distilkit predict {model_name} \"your text here\" --top-k 3`."),
                 "extra": "Per-class precision, recall and F1 are in `eval_<split>.json`."}
-
-    def postprocess(self, logits, top_k: int = 1) -> list[list[dict]]:
-        import torch
-
-        probs = torch.as_tensor(np.asarray(logits), dtype=torch.float).softmax(-1)
-        k = min(top_k, probs.shape[-1])
-        scores, ids = probs.topk(k, dim=-1)
-        return [[{"label": self.labels.names[i], "score": round(float(s), 6)} for s, i in zip(row_s, row_i)]
-                for row_s, row_i in zip(scores.tolist(), ids.tolist())]
 
 
 class _Collator:

@@ -15,18 +15,19 @@ import numpy as np
 from ..config import DataConfig, QAConfig, SpanAlignment
 from ..data.qa import QASplit, load_qa_split
 from ..errors import DistilkitError
-from ..evaluation.squad import apply_null_threshold, best_null_threshold, per_example, squad_metrics
+from ..metrics.squad import apply_null_threshold, best_null_threshold, per_example, squad_metrics
 from .base import TaskData
 from .qa_features import answer_positions, make_windows
 from .qa_postprocess import decode
 
-INPUT_KEYS = ("input_ids", "attention_mask", "token_type_ids")
+INPUT_KEYS = ("input_ids", "attention_mask", "token_type_ids")  # what the collator passes to the model
 
 
 class QuestionAnsweringTask:
     name = "question-answering"
     pipeline_tag = "question-answering"
     default_metric = "f1"
+    metric_scale = 1  # SQuAD metrics are already in percent points
     config_sections = ("model", "loss", "training", "qa")
     supports_distillation = False  # soft labels over spans are not implemented yet
 
@@ -39,6 +40,22 @@ class QuestionAnsweringTask:
     @classmethod
     def from_config(cls, cfg) -> "QuestionAnsweringTask":
         return cls(cfg.data, cfg.model.max_length, cfg.qa)
+
+    @classmethod
+    def for_predictor(cls, predictor, data: DataConfig) -> "QuestionAnsweringTask":
+        """A task that scores a model folder with the settings it runs with."""
+        s = predictor.settings
+        qa = QAConfig(doc_stride=s.doc_stride, max_answer_length=s.max_answer_length or 15, n_best=s.n_best)
+        task = cls(data, s.max_length, qa)
+        if s.null_threshold is not None:
+            task.null_threshold, task.unanswerable = s.null_threshold, True
+        return task
+
+    def inference_settings(self) -> dict:
+        """What a predictor needs from this task, for distilkit.json."""
+        return {"max_length": self.max_length, "doc_stride": self.qa.doc_stride,
+                "max_answer_length": self.qa.max_answer_length, "n_best": self.qa.n_best,
+                "null_threshold": self.null_threshold if self.unanswerable else None}
 
     # --- model -------------------------------------------------------------------------------
     @property
@@ -153,35 +170,31 @@ class QuestionAnsweringTask:
             return {k: round(float(v), 4) for k, v in metrics.items() if not k.endswith("total")}
         return compute
 
-    def evaluate_split(self, model, tokenizer, split: QASplit | None, batch_size: int = 64,
-                       tune_threshold: bool = False) -> dict | None:
-        """The full report on one split: metrics and a row per question for error analysis."""
-        if split is None or split.answers is None:
-            return None
-        from ..inference import predict_windows
+    def labelled(self, split) -> bool:
+        return split is not None and split.answers is not None
 
-        windows = self.windows(split, tokenizer)
-        starts, ends = predict_windows(model, tokenizer, windows.encoding, batch_size, progress=True)
-        decoded = self.decode(windows, starts, ends, split)
-        metrics, predictions = self.score(split, decoded, tune_threshold)
+    def report(self, outputs: dict, split: QASplit, tune: bool = False) -> dict:
+        """The full report on one split from a predictor's decoded answers: metrics and a row per question."""
+        decoded = outputs["decoded"]
+        metrics, predictions = self.score(split, decoded, tune)
         scores = {i: (d["answers"][0]["score"] if d["answers"] else 0.0) for i, d in zip(split.ids, decoded)}
         refs = {i: a["text"] for i, a in zip(split.ids, split.answers)}
         rows = per_example(predictions, refs, scores)
         for row, question in zip(rows, split.questions):
             row["question"] = question
         return {"metrics": {k: round(float(v), 4) for k, v in metrics.items() if not k.endswith("total")},
-                "source": split.source, "examples": len(split), "windows": len(windows), "errors": rows,
+                "source": split.source, "examples": len(split), "windows": outputs["windows"], "errors": rows,
                 "validation": split.report}
 
-    def write_report(self, report: dict, folder: Path, name: str) -> list[str]:
-        """eval_<name>.json (metrics) and eval_<name>_errors.jsonl (every wrong or partial answer)."""
-        folder.mkdir(parents=True, exist_ok=True)
+    def write_report(self, report: dict, json_path: Path, image_path=None) -> list[str]:
+        """The metrics as JSON, and every wrong or partial answer in <json stem>_errors.jsonl beside it."""
+        json_path = Path(json_path)
+        json_path.parent.mkdir(parents=True, exist_ok=True)
         rows = report["errors"]
         wrong = sorted((r for r in rows if r["exact_match"] < 1), key=lambda r: r["f1"])
         summary = {k: v for k, v in report.items() if k != "errors"}
-        (folder / f"eval_{name}.json").write_text(json.dumps({**summary, "wrong": len(wrong)}, indent=2),
-                                                 encoding="utf-8")
-        with (folder / f"eval_{name}_errors.jsonl").open("w", encoding="utf-8") as out:
+        json_path.write_text(json.dumps({**summary, "wrong": len(wrong)}, indent=2), encoding="utf-8")
+        with json_path.with_name(f"{json_path.stem}_errors.jsonl").open("w", encoding="utf-8") as out:
             for row in wrong:
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
         return []

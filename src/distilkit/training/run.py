@@ -10,10 +10,11 @@ from pathlib import Path
 
 import yaml
 
-from ..bench import parameters
+from ..card.record import RunRecord
 from ..compat import sampling_kwargs, warmup_kwargs
 from ..config import Checkpoints, Freeze, Precision, RunConfig
 from ..errors import DistilkitError
+from ..inference.measure import parameters
 from ..distill import Distiller, check_layers, keep_layers
 from ..losses import build_loss
 from ..models import load_model, load_tokenizer
@@ -152,32 +153,48 @@ def train(cfg: RunConfig, resume: bool = False) -> dict:
     trainer.save_model(str(out))
     (out / "training_args.bin").unlink(missing_ok=True)  # a pickle; the recipe YAML records the settings
 
-    from ..evaluation.evaluate import evaluate_splits
-
-    evaluation = evaluate_splits(trainer.model, tokenizer, task, {"validation": data.validation, "test": data.test}, out)
+    evaluation = _evaluate(trainer.model, tokenizer, task, data, out)
     name = cfg.card.get("model_name") or out.name
-    summary = {
-        "task": task.name, "pipeline_tag": task.pipeline_tag, **task.summary_fields(),
-        "card_text": task.card_text(name), "config_sections": list(task.config_sections), "images": [img for v in evaluation.values() for img in v["images"]],
-        "config": cfg.to_dict(),
-        "derived": {**_derived(trainer, args, model, len(train_ds)), "teacher_logits_s": round(teacher_s, 2)},
-        "data": {name: {"source": s.source, "rows": len(s)} for name, s in
-                 (("train", data.train), ("validation", data.validation), ("test", data.test)) if s is not None},
-        "notes": notes,
-        "history": epoch_table(trainer.state.log_history),
-        "loss_curve": training_losses(trainer.state.log_history),
-        "results": {k: v["metrics"] for k, v in evaluation.items()},
-        "top_confusions": {k: v.get("top_confusions", [])[:5] for k, v in evaluation.items()},
-        "train_runtime_s": round(result.metrics.get("train_runtime", wall), 2),
-        "train_samples_per_second": round(result.metrics.get("train_samples_per_second", 0.0), 2),
-        "wall_time_s": round(wall, 2),
-        "resumed_from": resume_from,
-        "distillation": distiller.report(task, data, out),
-    }
-    _write_outputs(out, cfg, summary)
+    record = RunRecord(
+        task=task.name, pipeline_tag=task.pipeline_tag, **task.summary_fields(), card_text=task.card_text(name),
+        config_sections=list(task.config_sections), images=[img for v in evaluation.values() for img in v["images"]],
+        config=cfg.to_dict(),
+        derived={**_derived(trainer, args, model, len(train_ds)), "teacher_logits_s": round(teacher_s, 2)},
+        data={name: {"source": s.source, "rows": len(s)} for name, s in
+              (("train", data.train), ("validation", data.validation), ("test", data.test)) if s is not None},
+        notes=notes,
+        history=epoch_table(trainer.state.log_history),
+        loss_curve=training_losses(trainer.state.log_history),
+        results={k: v["metrics"] for k, v in evaluation.items()},
+        results_without_threshold={k: v["metrics_without_threshold"] for k, v in evaluation.items()
+                                   if "metrics_without_threshold" in v},
+        top_confusions={k: v.get("top_confusions", [])[:5] for k, v in evaluation.items()},
+        train_runtime_s=round(result.metrics.get("train_runtime", wall), 2),
+        train_samples_per_second=round(result.metrics.get("train_samples_per_second", 0.0), 2),
+        wall_time_s=round(wall, 2),
+        resumed_from=resume_from,
+        distillation=distiller.report(task, data, out),
+    )
+    summary = record.to_dict()
+    _write_outputs(out, cfg, record)
     if cfg.training.checkpoints is Checkpoints.DELETE:
         shutil.rmtree(checkpoint_dir, ignore_errors=True)
     return summary
+
+
+def _evaluate(model, tokenizer, task, data, out: Path) -> dict:
+    """Write distilkit.json, evaluate the saved model through its predictor (validation first: thresholds
+    are tuned there), then store the tuned thresholds in distilkit.json."""
+    from ..evaluation.evaluate import evaluate_splits
+    from ..inference import PREDICTORS, ModelSettings
+    from ..inference.settings import weights_sha256
+
+    settings = ModelSettings(task=task.name, weights_sha256=weights_sha256(out), **task.inference_settings())
+    settings.write(out)
+    predictor = PREDICTORS[task.name](str(out), settings=settings, loaded=(model.eval(), tokenizer))
+    evaluation = evaluate_splits(predictor, task, {"validation": data.validation, "test": data.test}, out)
+    settings.update(**task.inference_settings()).write(out)
+    return evaluation
 
 
 def _derived(trainer, args, model, n_train: int) -> dict:
@@ -199,12 +216,12 @@ def _derived(trainer, args, model, n_train: int) -> dict:
     }
 
 
-def _write_outputs(out: Path, cfg: RunConfig, summary: dict) -> None:
+def _write_outputs(out: Path, cfg: RunConfig, summary: RunRecord) -> None:
     from ..card import write_card
-    from ..evaluation.plots import learning_curve
+    from ..plots import learning_curve
 
     (out / "distilkit_recipe.yaml").write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False), encoding="utf-8")
-    learning_curve(summary["loss_curve"], summary["history"], out / "learning_curve.png")
-    (out / "training_summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    learning_curve(summary.loss_curve, summary.history, out / "learning_curve.png")
+    (out / "training_summary.json").write_text(json.dumps(summary.to_dict(), indent=2), encoding="utf-8")
     write_card(out, summary)
     os.environ.get("DISTILKIT_QUIET") or print(f"model, card and evaluation written to {out}", file=sys.stderr)

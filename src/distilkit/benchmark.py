@@ -1,0 +1,116 @@
+"""``distilkit bench``: the compression table of "NLP with Transformers" ch. 8 for any models and backends.
+
+Per model × backend, in one process with one thread count: the task metric on the given data, size
+on disk, parameters, latency p50/p95 at batch 1 (tokenization included) and throughput at batch 32.
+Writes JSON, a markdown table and a PNG of the metric against latency; ``card`` appends the table
+to each model's card. A face: it runs models only through predictors.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+from pathlib import Path
+
+from .config import DataConfig
+from .errors import DistilkitError
+
+SECTION = "## Benchmark (distilkit bench)"
+
+
+def hardware(threads: int | None) -> str:
+    cpu = platform.processor() or "cpu"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import torch
+
+    return f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__}, {threads or torch.get_num_threads()} threads"
+
+
+def bench_models(models: list[str], data: str, backends: list[str], threads: int | None = None,
+                 latency_runs: int = 100, batch_size: int = 32, max_eval_samples: int | None = None) -> dict:
+    from .evaluation import evaluate_split
+    from .inference import load_predictor
+    from .inference.backends import check_backend
+    from .inference.measure import measure_predictor
+    from .tasks import get_task
+
+    for backend in backends:
+        check_backend(backend)
+    rows = []
+    for model in models:
+        for backend in backends:
+            predictor = load_predictor(model, backend, threads=threads, batch_size=64)
+            task = get_task(predictor.task).for_predictor(predictor, DataConfig(max_eval_samples=max_eval_samples))
+            split = task.load_eval(data)
+            if not task.labelled(split):
+                raise DistilkitError(f"--data: {data} has no labels: the benchmark scores each model, give labelled data")
+            report = evaluate_split(predictor, task, split)
+            metrics = {k: v for k, v in report["metrics"].items() if k != "loss" and isinstance(v, (int, float))}
+            measured = measure_predictor(predictor, predictor.items(split)[:1024], latency_runs, batch_size)
+            rows.append({"model": model, "backend": backend, "task": predictor.task, "metric": task.default_metric,
+                         "score": metrics[task.default_metric], **metrics, **measured})
+            print(f"{model} [{backend}]: {task.default_metric} {metrics[task.default_metric]:.4f}, "
+                  f"p50 {measured['latency_p50_ms']:.2f} ms", flush=True)
+    return {"data": data, "hardware": hardware(threads), "threads": threads, "rows": rows}
+
+
+def markdown(result: dict) -> str:
+    cols = ["model", "backend", "score", "size_mb", "parameters", "latency_p50_ms", "latency_p95_ms"]
+    cols += [k for k in result["rows"][0] if k.startswith("throughput")]
+    metric = result["rows"][0]["metric"]
+    head = ["model", "backend", metric, "size MB", "parameters", "p50 ms (batch 1)", "p95 ms (batch 1)"] + \
+        [c.replace("throughput_batch", "ex/s at batch ") for c in cols[7:]]
+    fmt = lambda v: f"{v:.4f}" if isinstance(v, float) and v < 10 else (f"{v:,}" if isinstance(v, int) else  # noqa: E731
+                                                                          (f"{v:.1f}" if isinstance(v, float) else str(v)))
+    lines = [f"Data: `{result['data']}`. Hardware: {result['hardware']}.\n", "| " + " | ".join(head) + " |",
+             "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(fmt(r[c]) for c in cols) + " |" for r in result["rows"]]
+    return "\n".join(lines) + "\n"
+
+
+def plot(result: dict, path: Path) -> Path:
+    from .plots import plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    markers = dict(zip(sorted({r["backend"] for r in result["rows"]}), "osD^v<>"))
+    for model in dict.fromkeys(r["model"] for r in result["rows"]):
+        rows = [r for r in result["rows"] if r["model"] == model]
+        line = ax.plot([r["latency_p50_ms"] for r in rows], [r["score"] for r in rows], alpha=0.4)[0]
+        for r in rows:
+            ax.scatter(r["latency_p50_ms"], r["score"], marker=markers[r["backend"]], color=line.get_color(),
+                       s=20 + r["size_mb"], label=f"{Path(model).name} [{r['backend']}]")
+    ax.set_xlabel("latency p50 at batch 1 (ms)")
+    ax.set_ylabel(result["rows"][0]["metric"])
+    ax.set_title("metric against latency (marker area ~ size on disk)")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def append_to_card(model: str, table: str) -> None:
+    card = Path(model) / "README.md"
+    text = card.read_text(encoding="utf-8") if card.is_file() else f"# {Path(model).name}\n"
+    text = re.split(re.escape(SECTION), text)[0].rstrip()  # replace an earlier benchmark section
+    card.write_text(f"{text}\n\n{SECTION}\n\n{table}", encoding="utf-8")
+
+
+def write_outputs(result: dict, output: str, card: bool, models: list[str]) -> dict:
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    table = markdown(result)
+    (out / "bench.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    (out / "bench.md").write_text(table, encoding="utf-8")
+    plot(result, out / "bench.png")
+    if card:
+        for model in models:
+            append_to_card(model, table)
+    return {"json": str(out / "bench.json"), "markdown": str(out / "bench.md"), "plot": str(out / "bench.png")}

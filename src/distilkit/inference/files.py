@@ -1,0 +1,98 @@
+"""Batch mode over files, for every predictor: read a data source as a stream, predict it in chunks,
+write one JSON object per input row. Big files never sit in memory. This is the predictors' file-level
+convenience (a face): the core (data, tasks, training, evaluation) never imports it."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable
+
+from tqdm.auto import tqdm
+
+from ..data.formats import read_records
+from ..errors import DistilkitError
+
+Chunk = list[tuple[int, dict]]
+
+
+def predict_stream(source: str, output: str, accept: Callable[[int, dict], bool],
+                   predict_chunk: Callable[[Chunk], list[dict]], chunk_size: int, desc: str, unit: str) -> int:
+    """Rows of ``source`` that ``accept`` (which raises on bad rows) go to ``predict_chunk`` in chunks;
+    its results are written to ``output`` as JSON Lines. Returns the number of rows written."""
+    out_path = Path(output)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    written = 0
+    bar = tqdm(desc=desc, unit=unit)
+    with out_path.open("w", encoding="utf-8") as out:
+        chunk: Chunk = []
+        for row, record in read_records(source):
+            if accept(row, record):
+                chunk.append((row, record))
+            if len(chunk) >= chunk_size:
+                written += _write(chunk, predict_chunk, out, bar)
+                chunk = []
+        written += _write(chunk, predict_chunk, out, bar)
+    bar.close()
+    return written
+
+
+def _write(chunk: Chunk, predict_chunk, out, bar) -> int:
+    if not chunk:
+        return 0
+    for result in predict_chunk(chunk):
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+    bar.update(len(chunk))
+    return len(chunk)
+
+
+def classify_file(clf, source: str, output: str, text_column: str, text_pair_column: str | None, top_k: int,
+                  chunk_size: int, on_empty: str) -> dict:
+    counts = {"predicted": 0, "skipped_empty": 0}
+
+    def accept(row: int, record: dict) -> bool:
+        if text_column not in record:
+            raise DistilkitError(f"{source}: row {row} has no column '{text_column}' "
+                                 f"(columns: {', '.join(map(str, record))}): pass --text-column")
+        text = record[text_column]
+        if not isinstance(text, str) or not text.strip():
+            if on_empty == "skip":
+                counts["skipped_empty"] += 1
+                return False
+            raise DistilkitError(f"{source}: row {row} has an empty '{text_column}': fill it in, or pass "
+                                 "--on-empty skip to skip (and count) such rows")
+        return True
+
+    def predict_chunk(chunk: Chunk) -> list[dict]:
+        texts = [r[text_column] for _, r in chunk]
+        pairs = [r[text_pair_column] for _, r in chunk] if text_pair_column else None
+        results = []
+        for (row, record), preds in zip(chunk, clf.predict(texts, pairs, top_k)):
+            result = {"row": row, **record, "prediction": preds[0]["label"], "score": preds[0]["score"]}
+            results.append({**result, "top_k": preds} if top_k > 1 else result)
+        return results
+
+    counts["predicted"] = predict_stream(source, output, accept, predict_chunk, chunk_size, "predict", "ex")
+    return counts
+
+
+def answer_file(qa, source: str, output: str, question_column: str, context_column: str, top_k: int,
+                chunk_size: int) -> dict:
+    def accept(row: int, record: dict) -> bool:
+        for column in (question_column, context_column):
+            if column not in record:
+                raise DistilkitError(f"{source}: row {row} has no column '{column}' (columns: "
+                                     f"{', '.join(map(str, record))}): pass --question-column/--context-column")
+            if not isinstance(record[column], str) or not record[column].strip():
+                raise DistilkitError(f"{source}: row {row} has an empty '{column}': fill it in or remove the row")
+        return True
+
+    def predict_chunk(chunk: Chunk) -> list[dict]:
+        answers = qa.predict([r[question_column] for _, r in chunk], [r[context_column] for _, r in chunk], top_k)
+        results = []
+        for (row, record), found in zip(chunk, answers):
+            best = found[0] if found else {"answer": "", "score": 0.0, "start": 0, "end": 0}
+            result = {"row": row, **{k: v for k, v in record.items() if k != context_column}, **best}
+            results.append({**result, "top_k": found} if top_k > 1 else result)
+        return results
+
+    return {"answered": predict_stream(source, output, accept, predict_chunk, chunk_size, "qa", "question")}

@@ -1,0 +1,93 @@
+"""What every predictor shares: find the folder, read its settings, load the tokenizer, build the
+backend by name, and run tokenized inputs through the one batching loop.
+
+A predictor for a new task subclasses ``Predictor``, names its task, model class, outputs and
+default settings, and adds one entry to ``predictors.PREDICTORS``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ...errors import DistilkitError
+from ...models import load_tokenizer, resolve_model
+from ..backends import INPUT_KEYS, ModelSource, check_backend, load_backend
+from ..batching import run_batches
+from ..settings import ModelSettings
+
+
+class Predictor:
+    task: ClassVar[str]
+    """The task name stored in distilkit.json (the registry key)."""
+    auto_class_name: ClassVar[str]
+    """transformers Auto class that loads the weights."""
+    architecture_suffix: ClassVar[str]
+    """config.json architectures ending so identify this task for folders without distilkit.json."""
+    output_names: ClassVar[tuple[str, ...]]
+    token_outputs: ClassVar[bool] = False
+    """True when outputs have one score per token (cut back to each row's length)."""
+    command: ClassVar[str]
+    """The CLI command that predicts with this kind of model (for error messages)."""
+
+    def __init__(self, model: str, backend: str | None = None, batch_size: int = 64, threads: int | None = None,
+                 trust_remote_code: bool = False, settings: ModelSettings | None = None,
+                 loaded: tuple[Any, Any] | None = None):
+        """``loaded``: an in-memory (model, tokenizer) pair, run with the torch backend (training's evaluation)."""
+        if backend is not None:
+            check_backend(backend)
+        self.folder = Path(resolve_model(model))
+        self.tokenizer = loaded[1] if loaded else load_tokenizer(str(self.folder), trust_remote_code)
+        self.settings = settings or ModelSettings.read(self.folder) or self.default_settings(self.tokenizer)
+        if self.settings.task != self.task:
+            raise DistilkitError(f"{model} is a {self.settings.task} model, not {self.task}: load it with "
+                                 "distilkit.load_predictor, which picks the predictor its task needs")
+        self.batch_size = batch_size
+        self.backend_name = backend or ("torch" if loaded else self.settings.default_backend)
+        from transformers import AutoConfig
+
+        self.config = loaded[0].config if loaded else AutoConfig.from_pretrained(
+            str(self.folder), trust_remote_code=trust_remote_code)
+        source = ModelSource(self.folder, self.settings, self.auto_class(), self.output_names,
+                             [k for k in INPUT_KEYS if k in self.tokenizer.model_input_names], trust_remote_code,
+                             threads, loaded[0] if loaded else None)
+        self.backend = load_backend(self.backend_name, source)
+
+    @classmethod
+    def auto_class(cls):
+        import transformers
+
+        return getattr(transformers, cls.auto_class_name)
+
+    @classmethod
+    def default_settings(cls, tokenizer) -> ModelSettings:
+        """Settings for a folder that has no distilkit.json, as the transformers pipeline would run it."""
+        raise NotImplementedError
+
+    def run(self, encoding: dict, progress: bool = False, desc: str = "predict", unit: str = "ex") -> dict:
+        """Model outputs for tokenized, unpadded inputs, in input order."""
+        return run_batches(self.backend, encoding, self.batch_size, self.tokenizer.pad_token_id or 0,
+                           self.token_outputs, self.tokenizer.padding_side == "left", progress, desc, unit)
+
+    def outputs(self, split, progress: bool = True):
+        """What the task's ``report`` scores for a labelled split (evaluation calls this)."""
+        raise NotImplementedError
+
+    def items(self, split) -> list:
+        """A split's inputs in the form ``call`` takes (benchmarks time ``call``)."""
+        raise NotImplementedError
+
+    def call(self, items: list) -> list:
+        """Predictions for a list of inputs (texts, text pairs, question/context pairs)."""
+        raise NotImplementedError
+
+
+def check_texts(values, what: str) -> None:
+    for i, value in enumerate(values):
+        if not isinstance(value, str) or not value.strip():
+            raise DistilkitError(f"{what} {i + 1} is empty: give every {what} some content")
+
+
+def as_array(rows: list, width: int) -> np.ndarray:
+    return np.stack(rows).astype(np.float32) if rows else np.zeros((0, width), dtype=np.float32)

@@ -1,0 +1,135 @@
+"""Extractive question answering with any QA model folder (ours or any other), on any backend.
+
+transformers 5 removed its ``question-answering`` pipeline; ``QuestionAnswerer`` answers as that
+pipeline did (same windows, same scores, answers widened to whole words) for any folder that
+``AutoModelForQuestionAnswering`` loads (BERT, DistilBERT, RoBERTa heads...), and faster: windows
+are sorted by length and batched, and decoding is vectorised per window.
+"""
+from __future__ import annotations
+
+from ...errors import DistilkitError
+from ...tasks.qa_features import make_windows
+from ...tasks.qa_postprocess import decode
+from ..settings import ModelSettings
+from .base import Predictor, check_texts
+
+NO_ANSWER = {"answer": "", "score": 0.0, "start": 0, "end": 0}
+
+
+class QuestionAnswerer(Predictor):
+    """An extractive question-answering model, ready to answer.
+
+    >>> qa = QuestionAnswerer("runs/clinic-qa")
+    >>> qa("What is the drug used on the left eye?", "4/52 rev + l) eylea hn $95")
+    {'answer': 'eylea', 'score': 0.99, 'start': 14, 'end': 19}
+    """
+
+    task = "question-answering"
+    auto_class_name = "AutoModelForQuestionAnswering"
+    architecture_suffix = "ForQuestionAnswering"
+    output_names = ("start_logits", "end_logits")
+    token_outputs = True
+
+    def __init__(self, model: str, batch_size: int = 32, max_length: int | None = None,
+                 doc_stride: int | None = None, max_answer_length: int | None = None, align_to_words: bool = True,
+                 trust_remote_code: bool = False, backend: str | None = None, threads: int | None = None,
+                 settings: ModelSettings | None = None, loaded=None):
+        super().__init__(model, backend, batch_size, threads, trust_remote_code, settings, loaded)
+        given = {k: v for k, v in (("max_length", max_length), ("doc_stride", doc_stride),
+                                   ("max_answer_length", max_answer_length)) if v}
+        if given:
+            self.settings = self.settings.update(**given)
+        s = self.settings
+        if s.doc_stride >= s.max_length:
+            raise DistilkitError(f"doc_stride {s.doc_stride} must be smaller than max_length {s.max_length}")
+        self.align_to_words = align_to_words
+
+    @classmethod
+    def default_settings(cls, tokenizer) -> ModelSettings:
+        # The pipeline's defaults: 384-token windows (or the model's limit), stride 128 (or half a window).
+        max_length = min(tokenizer.model_max_length or 384, 384)
+        return ModelSettings(task=cls.task, max_length=max_length, doc_stride=min(max_length // 2, 128),
+                             max_answer_length=15)
+
+    @property
+    def max_length(self) -> int:
+        return self.settings.max_length
+
+    @property
+    def doc_stride(self) -> int:
+        return self.settings.doc_stride
+
+    def __call__(self, question: str, context: str, top_k: int = 1):
+        answers = self.predict([question], [context], top_k)[0]
+        return answers[0] if top_k == 1 else answers
+
+    def windows(self, questions: list[str], contexts: list[str], where=None):
+        s = self.settings
+        return make_windows(self.tokenizer, list(questions), list(contexts), s.max_length, s.doc_stride,
+                            *([where] if where else []))
+
+    def split_encoding(self, split) -> dict:
+        encoding = self.windows(split.questions, split.contexts).encoding
+        return {k: encoding[k] for k in self.backend.input_names}
+
+    def decoded(self, questions: list[str], contexts: list[str], top_k: int = 1, progress: bool = False,
+                where=None) -> tuple[list[dict], int]:
+        """Per question: {"answers": best spans, "null_score"}; and the number of windows read."""
+        s = self.settings
+        windows = self.windows(questions, contexts, where)
+        encoding = {k: windows.encoding[k] for k in self.backend.input_names}
+        out = self.run(encoding, progress, "answer", "window")
+        starts, ends = out.get("start_logits", []), out.get("end_logits", [])
+        return decode(windows, starts, ends, list(contexts), top_k, s.n_best, s.max_answer_length or 15,
+                      self.align_to_words), len(windows)
+
+    def predict(self, questions: list[str], contexts: list[str], top_k: int = 1,
+                progress: bool = False) -> list[list[dict]]:
+        """Best answers per question, best first: {"answer", "score", "start", "end"} with character
+        offsets into the context (``answer == context[start:end]``) and score p(start) * p(end)."""
+        if len(questions) != len(contexts):
+            raise DistilkitError(f"got {len(questions)} questions but {len(contexts)} contexts: give one context "
+                                 "per question")
+        check_texts(questions, "question")
+        check_texts(contexts, "context")
+        decoded, _ = self.decoded(questions, contexts, top_k, progress)
+        return [self._with_null(d, top_k) for d in decoded]
+
+    def _with_null(self, decoded: dict, top_k: int) -> list[dict]:
+        answers = [{**a, "score": float(a["score"])} for a in decoded["answers"]]
+        threshold = self.settings.null_threshold
+        if threshold is None:
+            return answers
+        best = answers[0]["score"] if answers else 0.0
+        if decoded["null_score"] - best > threshold or not answers:
+            answers = [{**NO_ANSWER, "score": float(decoded["null_score"])}] + answers
+        return answers[:top_k]
+
+    def items(self, split) -> list:
+        """The split's inputs as ``call`` takes them: (question, context) tuples."""
+        return list(zip(split.questions, split.contexts))
+
+    def call(self, items: list) -> list[list[dict]]:
+        return self.predict([q for q, _ in items], [c for _, c in items])
+
+    def outputs(self, split, progress: bool = True) -> dict:
+        where = lambda i: f"{split.source}: {split.rows[i]} (id {split.ids[i]})"  # noqa: E731
+        decoded, windows = self.decoded(split.questions, split.contexts, 1, progress, where)
+        return {"decoded": decoded, "windows": windows}
+
+    def compare(self, expected: dict, got: dict) -> dict:
+        """How far another backend's answers on the same split are from these."""
+        best = lambda d: d["answers"][0]["answer"] if d["answers"] else ""  # noqa: E731
+        pairs = list(zip(expected["decoded"], got["decoded"]))
+        same = [best(a) == best(b) for a, b in pairs]
+        offsets = [a["answers"][:1] == b["answers"][:1] or (a["answers"] and b["answers"] and
+                   (a["answers"][0]["start"], a["answers"][0]["end"]) == (b["answers"][0]["start"], b["answers"][0]["end"]))
+                   for a, b in pairs]
+        return {"agreement": sum(same) / max(len(same), 1), "offset_agreement": sum(map(bool, offsets)) / max(len(pairs), 1)}
+
+    def predict_file(self, source: str, output: str, question_column: str = "question",
+                     context_column: str = "context", top_k: int = 1, chunk_size: int = 256) -> dict:
+        """Answer every row of ``source`` (jsonl/csv/tsv/json/parquet) into JSON Lines at ``output``, streaming."""
+        from ..files import answer_file
+
+        return answer_file(self, source, output, question_column, context_column, top_k, chunk_size)

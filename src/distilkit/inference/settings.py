@@ -1,0 +1,118 @@
+"""``distilkit.json``: what a model folder needs to run, in one machine-readable file.
+
+Training writes it beside the weights; ``distilkit export`` writes it into the exported folder;
+every predictor reads it. Nothing else is re-read to run a model (not the card, not the recipe,
+not the training summary, which are written for people). A folder without it (any plain
+transformers folder) still runs: ``ModelSettings.infer`` fills in defaults from ``config.json``
+and the tokenizer, as the transformers pipelines would.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import DistilkitError
+
+SETTINGS_FILE = "distilkit.json"
+FORMAT_VERSION = 1
+
+
+@dataclass
+class BackendFile:
+    """One exported graph of the model, as recorded in ``distilkit.json``."""
+
+    file: str
+    """Path of the graph, relative to the model folder (e.g. 'onnx/model-int8.onnx')."""
+    sha256: str
+    """Content hash of that file: a file that no longer matches is corrupt and is never used."""
+    weights_sha256: str | None = None
+    """Hash of the model.safetensors it was exported from; a different one in the folder means the graph is stale."""
+    quantization: str | None = None
+    """None for fp32, 'dynamic' or 'static' for int8."""
+    excluded_nodes: list[str] = field(default_factory=list)
+    """Nodes deliberately left in fp32 by int8 quantisation (and why, in the card)."""
+    excluded_reason: str | None = None
+    """Why those nodes stay fp32."""
+
+
+@dataclass
+class ModelSettings:
+    """Everything a predictor needs besides the weights and the tokenizer."""
+
+    task: str
+    """Task of the model ('text-classification', 'question-answering'): picks the predictor."""
+    max_length: int
+    """Tokens per input (classification) or per window (question answering), as in training."""
+    doc_stride: int | None = None
+    """QA: tokens shared by consecutive windows of a long context."""
+    max_answer_length: int | None = None
+    """QA: longest answer in tokens."""
+    n_best: int | None = None
+    """QA: candidate spans per window (None: the pipeline's 2 * top_k + 10)."""
+    null_threshold: float | None = None
+    """QA on SQuAD v2-style data: answer nothing when no-answer beats the best span by more than this."""
+    oos_label: str | None = None
+    """Classification: the out-of-scope label, if the label set has one."""
+    oos_threshold: float | None = None
+    """Classification: below this maximum probability the prediction becomes ``oos_label`` (tuned on validation)."""
+    weights_sha256: str | None = None
+    """Hash of model.safetensors when these settings were written."""
+    backends: dict[str, BackendFile] = field(default_factory=dict)
+    """Exported graphs by backend name (onnx, onnx-int8)."""
+    default_backend: str = "torch"
+    """Backend used when none is asked for: 'torch' for trained folders, the exported one for export folders."""
+    deployment: dict = field(default_factory=dict)
+    """For exported folders: what the export was verified against, and how it did."""
+    format_version: int = FORMAT_VERSION
+    """Version of this file's layout."""
+
+    def __post_init__(self):
+        if self.max_length < 8:
+            raise DistilkitError(f"{SETTINGS_FILE}: max_length {self.max_length} is too small (>= 8)")
+        self.backends = {k: v if isinstance(v, BackendFile) else BackendFile(**v) for k, v in self.backends.items()}
+
+    # --- reading and writing ---------------------------------------------------------------------
+    @classmethod
+    def read(cls, folder: str | Path) -> "ModelSettings | None":
+        path = Path(folder) / SETTINGS_FILE
+        if not path.is_file():
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            known = {f.name for f in dataclasses.fields(cls)}
+            return cls(**{k: v for k, v in data.items() if k in known})
+        except (ValueError, TypeError) as exc:
+            raise DistilkitError(f"{path} is not a valid settings file ({exc}): delete it to run with defaults, "
+                                 "or re-export the model") from None
+
+    def write(self, folder: str | Path) -> Path:
+        """Atomic write: a crash never leaves a half-written settings file."""
+        path = Path(folder) / SETTINGS_FILE
+        text = json.dumps(dataclasses.asdict(self), indent=2) + "\n"
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".distilkit-", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+        return path
+
+    def update(self, **changes) -> "ModelSettings":
+        return dataclasses.replace(self, **changes)
+
+
+def file_sha256(path: str | Path) -> str:
+    """Content hash of a file, streamed (weights, graphs)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def weights_sha256(folder: str | Path) -> str | None:
+    weights = Path(folder) / "model.safetensors"
+    return file_sha256(weights) if weights.is_file() else None
