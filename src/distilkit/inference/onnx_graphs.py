@@ -104,9 +104,25 @@ def quantize_int8(fp32: Path, out: Path, exclude: list[str], calibration=None, i
     """Dynamic int8 (weights int8 ahead of time, activations per call); static with ``calibration``
     (an iterable of input dicts), where activation ranges are fixed from that data."""
     import_ort()
-    from onnxruntime.quantization import QuantType, quantize_dynamic, quantize_static
+    import onnx
 
     out.parent.mkdir(parents=True, exist_ok=True)
+    # The dynamo exporter records intermediate shapes of its sample batch; the quantiser's shape inference
+    # then disagrees with them. Without them, shapes are inferred afresh from the dynamic inputs.
+    model = onnx.load(str(fp32))
+    del model.graph.value_info[:]
+    plain = out.with_name(out.stem + ".plain.onnx")
+    onnx.save(model, str(plain))
+    try:
+        _quantize(plain, out, exclude, calibration)
+    finally:
+        plain.unlink(missing_ok=True)
+    return out
+
+
+def _quantize(fp32: Path, out: Path, exclude: list[str], calibration) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic, quantize_static
+
     with _quiet("root", "onnxruntime"):
         if calibration is None:
             quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul", "Gemm"],
@@ -124,7 +140,6 @@ def quantize_int8(fp32: Path, out: Path, exclude: list[str], calibration=None, i
             quantize_static(str(fp32), str(out), Reader(), quant_format=QuantFormat.QDQ,
                             activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
                             op_types_to_quantize=["MatMul", "Gemm"], nodes_to_exclude=exclude, per_channel=True)
-    return out
 
 
 def build_graph(source, name: str, calibration=None) -> BackendFile:
@@ -132,7 +147,7 @@ def build_graph(source, name: str, calibration=None) -> BackendFile:
     folder = source.folder
     weights = weights_sha256(folder)
     fp32 = folder / FILES["onnx"]
-    if name == "onnx" or not _valid(folder, source.settings.backends.get("onnx"), weights):
+    if name == "onnx" or _valid(folder, source.settings.backends.get("onnx"), weights) is not None:
         export_onnx(source.torch_model(), source.input_names, source.output_names, fp32)
         source.settings.backends["onnx"] = BackendFile(FILES["onnx"], file_sha256(fp32), weights)
     if name == "onnx":
