@@ -67,11 +67,16 @@ def markdown(result: dict) -> str:
     metric = result["rows"][0]["metric"]
     head = ["model", "backend", metric, "size MB", "parameters", "p50 ms (batch 1)", "p95 ms (batch 1)"] + \
         [c.replace("throughput_batch", "ex/s at batch ") for c in cols[7:]]
-    fmt = lambda v: f"{v:.4f}" if isinstance(v, float) and v < 10 else (f"{v:,}" if isinstance(v, int) else  # noqa: E731
-                                                                          (f"{v:.1f}" if isinstance(v, float) else str(v)))
+    def fmt(column: str, v) -> str:
+        if isinstance(v, int):
+            return f"{v:,}"
+        if isinstance(v, float):
+            return f"{v:.4f}" if column == "score" else f"{v:.2f}" if column.endswith(("_ms", "_mb")) else f"{v:.1f}"
+        return str(v)
+
     lines = [f"Data: `{result['data']}`. Hardware: {result['hardware']}.\n", "| " + " | ".join(head) + " |",
              "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(fmt(r[c]) for c in cols) + " |" for r in result["rows"]]
+    lines += ["| " + " | ".join(fmt(c, r[c]) for c in cols) + " |" for r in result["rows"]]
     return "\n".join(lines) + "\n"
 
 

@@ -23,6 +23,8 @@ from ..errors import DistilkitError
 from .settings import BackendFile, file_sha256, weights_sha256
 
 FILES = {"onnx": "onnx/model.onnx", "onnx-int8": "onnx/model-int8.onnx"}
+# MatMul/Gemm: the encoder's linear layers. Gather: the embedding tables, stored int8 (half of MiniLM's weights).
+OP_TYPES = ["MatMul", "Gemm", "Gather"]
 EXCLUSION_REASON = ("activation-by-activation MatMuls (attention scores Q·Kᵀ and attention·V) stay fp32: "
                     "int8 there costs BERT-family models accuracy (onnxruntime #9599, #11286)")
 
@@ -125,7 +127,7 @@ def _quantize(fp32: Path, out: Path, exclude: list[str], calibration) -> None:
 
     with _quiet("root", "onnxruntime"):
         if calibration is None:
-            quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul", "Gemm"],
+            quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8, op_types_to_quantize=OP_TYPES,
                              nodes_to_exclude=exclude, per_channel=False, reduce_range=False)
         else:
             from onnxruntime.quantization import CalibrationDataReader, QuantFormat

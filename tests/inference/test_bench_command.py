@@ -1,0 +1,42 @@
+"""`distilkit bench`: one table of models × backends (metric, size, parameters, latency, throughput),
+written as JSON, markdown and a PNG, and appended to the cards on request."""
+from __future__ import annotations
+
+import json
+
+from distilkit.cli import main
+
+
+def test_bench_writes_table_plot_and_card(toy_runs, toy_data, tmp_path, capsys):
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(toy_runs["bert"][0], model)
+    out = tmp_path / "bench"
+    assert main(["bench", str(model), str(toy_runs["distilbert"][0]), "--data", toy_data["test"], "--backends",
+                 "torch", "onnx-int8", "--threads", "1", "--latency-runs", "5", "--output", str(out),
+                 "--card"]) == 0
+    result = json.loads((out / "bench.json").read_text())
+    assert [(r["backend"]) for r in result["rows"]] == ["torch", "onnx-int8"] * 2
+    for row in result["rows"]:
+        assert row["metric"] == "accuracy" and 0.5 < row["score"] <= 1.0
+        assert row["size_mb"] > 0 and row["parameters"] > 0 and row["throughput_batch32"] > 0
+        assert 0 < row["latency_p50_ms"] <= row["latency_p95_ms"]
+    torch_row, int8_row = result["rows"][:2]
+    assert int8_row["size_mb"] < torch_row["size_mb"]  # int8 weights are smaller on disk
+    assert "1 threads" in result["hardware"]
+    assert (out / "bench.png").stat().st_size > 1000 and "| model | backend | accuracy |" in (out / "bench.md").read_text()
+    card = (model / "README.md").read_text()
+    assert card.count("## Benchmark (distilkit bench)") == 1 and "onnx-int8" in card
+    capsys.readouterr()
+
+
+def test_bench_bad_backend_and_unlabelled_data(toy_runs, tmp_path, capsys):
+    from tests.conftest import write_jsonl
+
+    model = str(toy_runs["bert"][0])
+    unlabelled = write_jsonl(tmp_path / "u.jsonl", [{"text": "a good day"}])
+    assert main(["bench", model, "--data", str(unlabelled), "--backends", "torch", "--latency-runs", "2"]) == 2
+    assert "has no labels" in capsys.readouterr().err
+    assert main(["bench", model, "--data", str(unlabelled), "--backends", "tensorrt"]) == 2
+    assert "choose one of torch, torch-bf16, onnx, onnx-int8" in capsys.readouterr().err
