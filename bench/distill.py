@@ -47,16 +47,12 @@ def config(teacher: str, out: Path, variant: dict, epochs: float, cache: Path, *
 
 
 def measure(folder: Path, texts: list[str]) -> dict:
-    from transformers import AutoModelForSequenceClassification
+    from distilkit import Classifier
+    from distilkit.inference.measure import measure_predictor
 
-    from distilkit.bench import latency_ms, parameters, size_mb, throughput
-    from distilkit.models import load_model, load_tokenizer
-
-    model = load_model(AutoModelForSequenceClassification, str(folder))
-    tok = load_tokenizer(str(folder))
-    row = {"parameters": parameters(model), "size_mb": size_mb(folder),
-           "latency_ms_batch1": latency_ms(model, tok, texts, runs=200)["median_ms"],
-           "throughput_batch32": throughput(model, tok, texts[:1024], batch_size=32)}
+    measured = measure_predictor(Classifier(str(folder), backend="torch"), texts[:1024], latency_runs=200)
+    row = {"parameters": measured["parameters"], "size_mb": measured["size_mb"],
+           "latency_ms_batch1": measured["latency_p50_ms"], "throughput_batch32": measured["throughput_batch32"]}
     for split in ("validation", "test"):
         metrics = json.loads((folder / f"eval_{split}.json").read_text())["metrics"]
         row.update({f"{split}_{k}": round(metrics[k], 4) for k in ("accuracy", "in_scope_accuracy", "oos_recall")})

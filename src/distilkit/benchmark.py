@@ -53,6 +53,7 @@ def bench_models(models: list[str], data: str, backends: list[str], threads: int
                 raise DistilkitError(f"--data: {data} has no labels: the benchmark scores each model, give labelled data")
             report = evaluate_split(predictor, task, split)
             metrics = {k: v for k, v in report["metrics"].items() if k != "loss" and isinstance(v, (int, float))}
+            metrics.update({f"{k}_without_threshold": v for k, v in report.get("metrics_without_threshold", {}).items()})
             measured = measure_predictor(predictor, predictor.items(split)[:1024], latency_runs, batch_size)
             rows.append({"model": model, "backend": backend, "task": predictor.task, "metric": task.default_metric,
                          "score": metrics[task.default_metric], **metrics, **measured})
