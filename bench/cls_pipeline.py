@@ -80,6 +80,8 @@ def main():
                                                    / runs[f"pipeline_b{best}"]["texts_per_s"], 2)
         metrics[f"{backend}_accuracy_loss_points"] = round(100 * (runs["pipeline_b1"]["accuracy"]
                                                                   - runs[f"{backend}_b{best}"]["accuracy"]), 3)
+    identical = [metrics[f"{b}_speedup_best"] for b in ("torch", "onnx") if runs[f"{b}_b{best}"]["agreement"] == 1.0]
+    metrics["fp32_speedup_best_identical_labels"] = max(identical, default=0.0)
     write_result("cls_pipeline", {"dataset": args.data, "split": f"test (first {len(texts)} texts)",
                                   "threads": args.threads, "metrics": metrics, "timings": {}, "runs": runs,
                                   "targets": {"onnx-int8_speedup_best": [">=", 4.0],

@@ -28,3 +28,11 @@ def test_emotion_recipe_on_a_few_hundred_rows(tmp_path, monkeypatch):
     clf = Classifier(str(tmp_path))
     assert clf.labels == summary["labels"]
     assert len(clf.predict(["i feel wonderful and loved"], top_k=6)[0]) == 6
+    # The real model on the ONNX backends: fp32 gives the same labels, int8 nearly all of them.
+    from distilkit.data import load_split
+
+    texts = load_split(cfg.data.validation, cfg.data).texts[:120]
+    expected = clf.logits(texts)
+    for backend, floor in (("onnx", 1.0), ("onnx-int8", 0.95)):
+        other = Classifier(str(tmp_path), backend=backend)
+        assert other.compare(expected, other.logits(texts))["agreement"] >= floor, backend

@@ -137,3 +137,17 @@ def test_predict_and_qa_commands_take_a_backend(toy_runs, qa_runs, capsys):
     assert len(printed) == 1 and json.loads(printed[0])["answers"][0]["answer"] == "red"
     assert main(["predict", str(qa_runs["bert"][0]), "a text"]) == 2
     assert "use `distilkit qa`" in capsys.readouterr().err
+
+
+def test_tasks_and_backends_satisfy_their_protocols(toy_runs, toy_data):
+    from distilkit.config import DataConfig, QAConfig
+    from distilkit.inference import Classifier
+    from distilkit.inference.backends import Backend
+    from distilkit.tasks import TASKS, ClassificationTask, QuestionAnsweringTask
+    from distilkit.tasks.base import Task
+
+    assert isinstance(ClassificationTask(DataConfig()), Task)
+    assert isinstance(QuestionAnsweringTask(DataConfig(), 64, QAConfig()), Task)
+    assert set(TASKS) == {"text-classification", "question-answering"}
+    for backend in ("torch", "onnx"):
+        assert isinstance(Classifier(str(toy_runs["bert"][0]), backend=backend).backend, Backend)

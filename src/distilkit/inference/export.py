@@ -15,7 +15,7 @@ from ..config import DataConfig
 from ..errors import DistilkitError
 from ..tasks import get_task
 from .batching import pad
-from .onnx_graphs import EXCLUSION_REASON, FILES, export_onnx, int8_exclusions, quantize_int8
+from .onnx_graphs import EXCLUSION_REASON, FILES, int8_exclusions, quantize_int8
 from .predictors import PREDICTORS, load_predictor
 from .settings import BackendFile, file_sha256, weights_sha256
 
@@ -107,8 +107,11 @@ def export_model(model: str, backend: str = "onnx-int8", output: str | None = No
         tmp.mkdir(parents=True)
         reference.tokenizer.save_pretrained(tmp)
         reference.config.save_pretrained(tmp)
-        model_obj = reference.backend.model
-        fp32 = export_onnx(model_obj, reference.backend.input_names, reference.output_names, tmp / FILES["onnx"])
+        # The fp32 graph of MODEL/onnx/ is reused when its hashes match the weights (made there if not).
+        cached = PREDICTORS[reference.task](str(source), backend="onnx", threads=threads).backend.path
+        fp32 = tmp / FILES["onnx"]
+        fp32.parent.mkdir(parents=True)
+        shutil.copyfile(cached, fp32)
         record = BackendFile(FILES["onnx"], file_sha256(fp32), weights_sha256(source))
         if backend == "onnx-int8":
             exclude = int8_exclusions(fp32)
