@@ -19,7 +19,8 @@ from .errors import DistilkitError
 SECTION = "## Benchmark (distilkit bench)"
 
 
-def hardware(threads: int | None) -> str:
+def hardware(threads: int | None = None) -> str:
+    """CPU model, cores, memory, torch version and the thread count a measurement ran with."""
     cpu = platform.processor() or "cpu"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -30,7 +31,9 @@ def hardware(threads: int | None) -> str:
         pass
     import torch
 
-    return f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__}, {threads or torch.get_num_threads()} threads"
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, torch {torch.__version__}, "
+            f"{threads or torch.get_num_threads()} threads")
 
 
 def bench_models(models: list[str], data: str, backends: list[str], threads: int | None = None,
