@@ -127,6 +127,12 @@ def qa_pipeline_table(r: dict) -> list[str]:
                   f"best pipeline config, {m['onnx_speedup_vs_pipeline_batch1']}x its default; identical answers "
                   f"**{m['onnx_answer_agreement']:.2%}**, offsets {m['onnx_offset_agreement']:.2%}. Targets: "
                   + "; ".join(f"{k} {'met' if ok else 'missed'}" for k, ok in m["onnx_targets_met"].items()) + "."]
+    per_backend = [b for b in ("torch", "onnx", "torch_bf16", "onnx_int8") if f"{b}_speedup_vs_pipeline_best" in m]
+    if per_backend:
+        lines += ["", "| distilkit backend | speed-up vs best pipeline config | answers identical | EM change (points) |",
+                  "|---|---|---|---|"]
+        lines += [f"| {b} | {m[f'{b}_speedup_vs_pipeline_best']}x | {m[f'{b}_answer_agreement']:.2%} | "
+                  f"{m.get(f'{b}_exact_match_change_points', '—')} |" for b in per_backend]
     if r["disagreements"]:
         lines += ["", "| question | pipeline answer (score) | distilkit answer (score) |", "|---|---|---|"]
         lines += [f"| {cell(d['question'])} | {answer(d['pipeline'])} | {answer(d['distilkit'])} |"

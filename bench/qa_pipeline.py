@@ -12,6 +12,7 @@ threads, a warm-up pass first, then one timed pass each:
   pipeline_batched  the same with batch_size=--batch-size
   distilkit         QuestionAnswerer(model, batch_size=--batch-size, ...).predict(questions, contexts)
   distilkit_onnx    the same with backend="onnx" (ONNX Runtime fp32; exported once into MODEL/onnx/, untimed)
+  distilkit_torch-bf16, distilkit_onnx-int8   the same with those backends
 Agreement: the fraction of examples whose answer text (and, separately, start/end offsets) equals the
 batched pipeline's; the two pipeline configs are checked against each other too. Targets (from the issue):
 >= 99% identical answers, >= 2x the pipeline's examples/s.
@@ -40,6 +41,7 @@ MARKER = VENV / "distilkit-bench-install.json"  # written once the install succe
 TRANSFORMERS = "4.57.6"  # the last release with the question-answering pipeline
 MAX_LENGTH, DOC_STRIDE = 384, 128  # the pipeline's max_seq_len / doc_stride defaults
 TARGETS = {"answer_agreement": 0.99, "speedup_vs_pipeline_best": 2.0}
+EXTRA_BACKENDS = ["torch-bf16", "onnx-int8"]  # besides torch and onnx: every backend of distilkit.inference
 
 
 def venv_python() -> Path:
@@ -219,8 +221,10 @@ def main():
     print("distilkit side ...", flush=True)
     dk = run_distilkit(model, examples, args)
     dk_onnx = run_distilkit(model, examples, args, backend="onnx")
+    extra = {b: run_distilkit(model, examples, args, backend=b)["run"] for b in EXTRA_BACKENDS}
 
-    runs = {**pipe["runs"], "distilkit": dk["run"], "distilkit_onnx": dk_onnx["run"]}
+    runs = {**pipe["runs"], "distilkit": dk["run"], "distilkit_onnx": dk_onnx["run"],
+            **{f"distilkit_{b}": run for b, run in extra.items()}}
     ref, dk_answers = runs["pipeline_batched"]["answers"], runs["distilkit"]["answers"]
     answer_agreement, offset_agreement = agreement(dk_answers, ref)
     cfg_answer, cfg_offset = agreement(runs["pipeline_batch1"]["answers"], ref)
@@ -243,6 +247,14 @@ def main():
     metrics["onnx_speedup_vs_pipeline_best"] = round(dk_onnx["run"]["examples_per_s"] / best, 2)
     metrics["onnx_speedup_vs_pipeline_batch1"] = round(
         dk_onnx["run"]["examples_per_s"] / runs["pipeline_batch1"]["examples_per_s"], 2)
+    pipeline_em = metrics.get("pipeline_batched_exact_match")
+    for backend in ["torch", "onnx", *EXTRA_BACKENDS]:
+        name = "distilkit" if backend == "torch" else f"distilkit_{backend}"
+        key = backend.replace("-", "_")
+        metrics[f"{key}_answer_agreement"], _ = agreement(runs[name]["answers"], ref)
+        metrics[f"{key}_speedup_vs_pipeline_best"] = round(runs[name]["examples_per_s"] / best, 2)
+        if pipeline_em is not None:
+            metrics[f"{key}_exact_match_change_points"] = round(100 * (metrics[f"{name}_exact_match"] - pipeline_em), 2)
     metrics["targets_met"] = {k: metrics[k] >= v for k, v in TARGETS.items()}
     metrics["onnx_targets_met"] = {k: metrics["onnx_" + k] >= v for k, v in TARGETS.items()}
     disagreements = [{"id": e["id"], "question": e["question"], "pipeline": brief(p), "distilkit": brief(d)}
