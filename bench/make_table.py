@@ -179,7 +179,7 @@ def cls_pipeline_table(r: dict) -> list[str]:
 
 def peak_table(r: dict) -> list[str]:
     m = r["metrics"]
-    lines = [f"Matmul peaks on this machine (2048³, {r['threads']} threads): fp32 {m['peak_fp32_gflops']} GFLOP/s, bf16 "
+    lines = [f"Matmul peaks on this machine (1024³, {r['threads']} threads): fp32 {m['peak_fp32_gflops']} GFLOP/s, bf16 "
              f"{m['peak_bf16_gflops']} GFLOP/s, int8 {m['peak_int8_gflops']} GOP/s (ONNX Runtime MatMulInteger).", "",
              "| backend | texts/s at batch 32 | effective GFLOP/s | fraction of its precision's peak |", "|---|---|---|---|"]
     for backend in ("torch", "torch-bf16", "onnx", "onnx-int8"):
