@@ -69,3 +69,13 @@ def test_corrupt_checkpoint_is_refused_with_one_line(tmp_path, tiny_bert, toy_da
 def test_resume_without_checkpoint_is_an_error(tmp_path):
     with pytest.raises(DistilkitError, match="no checkpoint"):
         resume_point(tmp_path / "checkpoints", resume=True)
+
+
+def test_a_checkpoint_cut_short_by_a_kill_is_skipped(tmp_path, tiny_bert, toy_data, capsys):
+    cfg = tiny_config(tiny_bert, toy_data, tmp_path, epochs=2, checkpoints="keep", save_total_limit=5)
+    train(cfg)
+    folder = tmp_path / "checkpoints"
+    first, last = sorted(folder.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))[-2:]
+    (last / "trainer_state.json").unlink()  # what a kill during the save leaves
+    assert resume_point(folder, resume=True) == str(first)
+    assert not last.exists() and "never finished" in capsys.readouterr().err

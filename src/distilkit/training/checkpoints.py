@@ -7,6 +7,9 @@ from pathlib import Path
 from ..errors import DistilkitError
 
 
+INCOMPLETE = "trainer_state.json is missing or unreadable"  # Trainer writes it last: a save cut short
+
+
 def list_checkpoints(folder: Path) -> list[Path]:
     found = [p for p in folder.glob("checkpoint-*") if p.is_dir() and p.name.split("-")[-1].isdigit()]
     return sorted(found, key=lambda p: int(p.name.split("-")[-1]))
@@ -21,7 +24,7 @@ def check_checkpoint(path: Path) -> str | None:
     try:
         json.loads(state.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return "trainer_state.json is missing or unreadable"
+        return INCOMPLETE
     if not weights.is_file():
         return "model.safetensors is missing"
     try:
@@ -48,6 +51,16 @@ def resume_point(folder: Path, resume: bool) -> str | None:
         raise DistilkitError(f"--resume: no checkpoint in {folder} to resume from: run without --resume")
     last = checkpoints[-1]
     problem = check_checkpoint(last)
+    if problem == INCOMPLETE and len(checkpoints) > 1 and check_checkpoint(checkpoints[-2]) is None:
+        # Killed while saving: the newest folder never got its state, so it holds no work. Resume from the one
+        # before it (the run redoes those steps) instead of asking the user to clean up after the kill.
+        import shutil
+        import sys
+
+        print(f"{last.name} was never finished (the run stopped while saving it): removing it and resuming from "
+              f"{checkpoints[-2].name}", file=sys.stderr)
+        shutil.rmtree(last)
+        return str(checkpoints[-2])
     if problem:
         earlier = f"resume from {checkpoints[-2].name}" if len(checkpoints) > 1 else "start afresh"
         raise DistilkitError(f"checkpoint {last} is corrupt ({problem}): delete that folder and run again to "
