@@ -166,7 +166,7 @@ def compression_table(r: dict) -> list[str]:
 
 
 def cls_pipeline_table(r: dict) -> list[str]:
-    m, best = r["metrics"], r["metrics"]["pipeline_best_batch"]
+    best = r["metrics"]["pipeline_best_batch"]
     lines = ["| run | batch | texts/s | accuracy | labels identical to the pipeline | speed-up vs pipeline at the same batch |",
              "|---|---|---|---|---|---|"]
     for name, run in r["runs"].items():
