@@ -15,7 +15,7 @@ from ..config import DataConfig
 from ..errors import DistilkitError
 from ..tasks import get_task
 from .batching import pad
-from .onnx_graphs import EXCLUSION_REASON, FILES, int8_exclusions, quantize_int8
+from .onnx_graphs import FILES, int8_graph
 from .predictors import PREDICTORS, load_predictor
 from .settings import BackendFile, file_sha256, weights_sha256
 
@@ -114,11 +114,8 @@ def export_model(model: str, backend: str = "onnx-int8", output: str | None = No
         shutil.copyfile(cached, fp32)
         record = BackendFile(FILES["onnx"], file_sha256(fp32), weights_sha256(source))
         if backend == "onnx-int8":
-            exclude = int8_exclusions(fp32)
-            path = quantize_int8(fp32, tmp / FILES[backend], exclude, calibration)
+            record = int8_graph(tmp, fp32, record.weights_sha256, calibration)
             fp32.unlink()
-            record = BackendFile(FILES[backend], file_sha256(path), record.weights_sha256,
-                                 "static" if calibration else "dynamic", exclude, EXCLUSION_REASON)
         settings = reference.settings.update(backends={backend: record}, default_backend=backend,
                                              weights_sha256=None)
         settings.write(tmp)

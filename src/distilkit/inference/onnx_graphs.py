@@ -147,20 +147,23 @@ def _quantize(fp32: Path, out: Path, exclude: list[str], calibration, op_types: 
                             op_types_to_quantize=["MatMul", "Gemm"], nodes_to_exclude=exclude, per_channel=True)
 
 
-def build_graph(source, name: str, calibration=None) -> BackendFile:
+def int8_graph(folder: Path, fp32: Path, weights: str | None, calibration=None) -> BackendFile:
+    """Quantise ``fp32`` into ``folder``'s int8 graph (static with ``calibration``); its distilkit.json record."""
+    exclude = int8_exclusions(fp32)
+    path = quantize_int8(fp32, folder / FILES["onnx-int8"], exclude, calibration)
+    return BackendFile(FILES["onnx-int8"], file_sha256(path), weights, "static" if calibration else "dynamic",
+                       exclude, EXCLUSION_REASON)
+
+
+def build_graph(source, name: str, weights: str | None) -> BackendFile:
     """Export (and for onnx-int8 quantise) the folder's weights; returns the record for distilkit.json."""
     folder = source.folder
-    weights = weights_sha256(folder)
-    fp32 = folder / FILES["onnx"]
     if name == "onnx" or _valid(folder, source.settings.backends.get("onnx"), weights) is not None:
-        export_onnx(source.torch_model(), source.input_names, source.output_names, fp32)
+        fp32 = export_onnx(source.torch_model(), source.input_names, source.output_names, folder / FILES["onnx"])
         source.settings.backends["onnx"] = BackendFile(FILES["onnx"], file_sha256(fp32), weights)
     if name == "onnx":
         return source.settings.backends["onnx"]
-    exclude = int8_exclusions(fp32)
-    path = quantize_int8(fp32, folder / FILES[name], exclude, calibration)
-    return BackendFile(FILES[name], file_sha256(path), weights, "static" if calibration else "dynamic", exclude,
-                       EXCLUSION_REASON)
+    return int8_graph(folder, folder / FILES["onnx"], weights)
 
 
 def _valid(folder: Path, record: BackendFile | None, weights: str | None) -> str | None:
@@ -184,7 +187,7 @@ def ensure_graph(source, name: str) -> Path:
     folder = source.folder
     weights = weights_sha256(folder)
     record = source.settings.backends.get(name)
-    problem = _valid(folder, record, weights) if record else "missing"
+    problem = _valid(folder, record, weights)
     if problem is None:
         return folder / record.file
     if weights is None:
@@ -193,7 +196,7 @@ def ensure_graph(source, name: str) -> Path:
                              f"run `distilkit export MODEL --backend {name}` again from the trained model")
     if record:
         print(f"{problem}: exporting it again", file=sys.stderr)
-    source.settings.backends[name] = build_graph(source, name)
+    source.settings.backends[name] = build_graph(source, name, weights)
     source.settings.weights_sha256 = weights
     source.settings.write(folder)
     return folder / source.settings.backends[name].file

@@ -119,13 +119,14 @@ class QuestionAnswerer(Predictor):
 
     def compare(self, expected: dict, got: dict) -> dict:
         """How far another backend's answers on the same split are from these."""
-        best = lambda d: d["answers"][0]["answer"] if d["answers"] else ""  # noqa: E731
-        pairs = list(zip(expected["decoded"], got["decoded"]))
-        same = [best(a) == best(b) for a, b in pairs]
-        offsets = [a["answers"][:1] == b["answers"][:1] or (a["answers"] and b["answers"] and
-                   (a["answers"][0]["start"], a["answers"][0]["end"]) == (b["answers"][0]["start"], b["answers"][0]["end"]))
-                   for a, b in pairs]
-        return {"agreement": sum(same) / max(len(same), 1), "offset_agreement": sum(map(bool, offsets)) / max(len(pairs), 1)}
+        def best(d: dict) -> tuple:
+            a = d["answers"][0] if d["answers"] else NO_ANSWER
+            return a["answer"], a["start"], a["end"]
+
+        pairs = [(best(a), best(b)) for a, b in zip(expected["decoded"], got["decoded"])]
+        n = max(len(pairs), 1)
+        return {"agreement": sum(a[0] == b[0] for a, b in pairs) / n,
+                "offset_agreement": sum(a == b for a, b in pairs) / n}
 
     def predict_file(self, source: str, output: str, question_column: str = "question",
                      context_column: str = "context", top_k: int = 1, chunk_size: int = 256) -> dict:
