@@ -105,7 +105,7 @@ def test_user_errors_are_one_line(capsys, tmp_path, toy_runs, toy_data):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "good day", "label": "meh"}\n')
     err = _one_line_error(capsys, ["eval", str(run), "--data", str(bad)])
-    assert "row 1" in err and "'meh'" in err and "not seen in training" in err
+    assert "row 1" in err and "'meh'" in err and "not one of the model's labels" in err
     assert "does not exist" in _one_line_error(capsys, ["predict", str(tmp_path / "nope"), "hello"])
     recipe = str(Path(__file__).resolve().parent.parent / "recipes" / "emotion.yaml")
     assert "KEY=VALUE" in _one_line_error(capsys, ["train", recipe, "--set", "oops"])

@@ -21,7 +21,7 @@ FLOORS = [
 ]
 CORE = {"data", "tasks", "losses", "metrics", "evaluation", "card", "training", "distill"}
 FACES = {"distilkit", "distilkit.cli", "distilkit.benchmark", "distilkit.inference.files", "distilkit.serve"}
-TASK_MODULES = {"classification": {"classification", "thresholds"},
+TASK_MODULES = {"classification": {"classification", "thresholds", "entailment"},
                 "question_answering": {"question_answering", "qa_features", "qa_postprocess"}}
 
 

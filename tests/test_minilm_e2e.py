@@ -36,3 +36,25 @@ def test_emotion_recipe_on_a_few_hundred_rows(tmp_path, monkeypatch):
     for backend, floor in (("onnx", 1.0), ("onnx-int8", 0.95)):
         other = Classifier(str(tmp_path), backend=backend)
         assert other.compare(expected, other.logits(texts))["agreement"] >= floor, backend
+
+
+@pytest.mark.skipif(not (SHARED / "snli").is_dir(), reason="needs ../shared/data")
+def test_nli_recipe_on_a_few_hundred_pairs_then_zero_shot(tmp_path, monkeypatch):
+    """The NLI recipe (several sources, a label map, a seeded MultiNLI shard as test) on the real model, then
+    the folder as a zero-shot classifier, on the fp32 and int8 ONNX backends too."""
+    from distilkit import ZeroShotClassifier
+
+    monkeypatch.chdir(ROOT)
+    cfg = load_recipe(ROOT / "recipes" / "nli.yaml", [
+        f"training.output_dir={tmp_path}", "data.max_train_samples=640", "data.max_eval_samples=200",
+        "training.epochs=2", "training.logging_steps=5", "model.max_length=64"])
+    summary = train(cfg)
+    assert summary["labels"] == ["contradiction", "entailment", "neutral"]
+    assert summary["loss_curve"][-1][1] < summary["loss_curve"][0][1]
+    assert summary["results"]["test"]["accuracy"] > 0.40  # three balanced classes: chance is ~0.33
+    texts = ["i love this so much", "the government passed a new tax law", "our team won the final"]
+    labels = ["happiness", "politics", "sports"]
+    reference = ZeroShotClassifier(str(tmp_path), labels=labels).predict(texts)
+    for backend, floor in (("onnx", 1.0), ("onnx-int8", 2 / 3)):
+        other = ZeroShotClassifier(str(tmp_path), labels=labels, backend=backend).predict(texts)
+        assert sum(a["labels"][0] == b["labels"][0] for a, b in zip(reference, other)) / 3 >= floor, backend

@@ -2,7 +2,8 @@
 
 The public API, re-exported here so users never import from submodules:
 
->>> from distilkit import RunConfig, train, evaluate, Classifier, QuestionAnswerer, load_predictor, load_recipe
+>>> from distilkit import RunConfig, train, evaluate, Classifier, QuestionAnswerer, ZeroShotClassifier
+>>> from distilkit import load_predictor, load_recipe
 
 Names are imported on first use (PEP 562), so ``import distilkit`` and ``distilkit --help`` stay
 instant: torch and transformers load only when something needs them.
@@ -18,6 +19,7 @@ _EXPORTS = {
     "TrainingConfig": "config", "config_from_dict": "recipe", "load_recipe": "recipe", "DistilkitError": "errors",
     "evaluate": "evaluation", "LOSSES": "losses", "build_loss": "losses", "register_loss": "losses",
     "TASKS": "tasks", "train": "training", "Classifier": "inference", "QuestionAnswerer": "inference",
+    "ZeroShotClassifier": "inference",
     "load_predictor": "inference", "ModelSettings": "inference", "BACKENDS": "inference",
     "export_model": "inference.export",
 }

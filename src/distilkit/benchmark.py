@@ -50,7 +50,7 @@ def bench_models(models: list[str], data: str, backends: list[str], threads: int
     for model in models:
         for backend in backends:
             predictor = load_predictor(model, backend, threads=threads, batch_size=64)
-            task = get_task(predictor.task).for_predictor(predictor, DataConfig(max_eval_samples=max_eval_samples))
+            task = get_task(predictor.scored_as()).for_predictor(predictor, DataConfig(max_eval_samples=max_eval_samples))
             split = task.load_eval(data)
             if not task.labelled(split):
                 raise DistilkitError(f"--data: {data} has no labels: the benchmark scores each model, give labelled data")

@@ -60,9 +60,11 @@ def _report(summary: dict) -> None:
 def eval(model: str, *, data: str, output: str | None = None, oos_label: str = "auto", text_column: str = "text",
          text_pair_column: str | None = None, label_column: str = "label", label_names: list[str] | None = None,
          batch_size: int = 64, max_eval_samples: int | None = None, backend: str | None = None,
-         threads: int | None = None, tune_threshold: bool = False):
-    """Evaluate a trained model on labelled data: a classifier (metrics JSON and confusion-matrix PNG) or
-    an extractive QA model (SQuAD exact match and F1, and a file of wrong answers).
+         threads: int | None = None, tune_threshold: bool = False, zero_shot: bool = False,
+         labels: str | None = None, hypothesis_template: str | None = None):
+    """Evaluate a trained model on labelled data: a classifier (metrics JSON and confusion-matrix PNG), an
+    extractive QA model (SQuAD exact match and F1, and a file of wrong answers), or an NLI model as a
+    zero-shot classifier (--zero-shot --labels ...).
 
     Args:
         model: Model folder (or hub id) of a text classifier or an extractive QA model.
@@ -79,12 +81,16 @@ def eval(model: str, *, data: str, output: str | None = None, oos_label: str = "
         threads: CPU threads for the backend.
         tune_threshold: Pick the out-of-scope threshold on DATA (validation data, never test) and store it in the
             folder's distilkit.json.
+        zero_shot: Run MODEL (an NLI model) as a zero-shot classifier over --labels.
+        labels: With --zero-shot: the data's label names, comma-separated, each optionally NAME=WORDS for the hypothesis.
+        hypothesis_template: With --zero-shot: the hypothesis, '{}' marks the label (default 'This example is {}.').
     """
     from .evaluation import evaluate
 
     report = evaluate(model, data, output, None if oos_label == "none" else oos_label, text_column,
                       text_pair_column, label_column, label_names, batch_size, max_eval_samples=max_eval_samples,
-                      backend=backend, threads=threads, tune_threshold=tune_threshold)
+                      backend=backend, threads=threads, tune_threshold=tune_threshold, zero_shot=zero_shot,
+                      labels=_split_labels(labels), hypothesis_template=hypothesis_template)
     shown = {k: report[k] for k in ("oos_threshold", "metrics_without_threshold", "settings_written") if k in report}
     print(json.dumps({"data": data, "backend": report["backend"], "examples": report["examples"],
                       "metrics": report["metrics"], **shown}, indent=2))
@@ -122,6 +128,58 @@ def predict(model: str, texts: list[str] | None = None, file: str | None = None,
         counts = clf.predict_file(file, output or "predictions.jsonl", text_column, text_pair_column, top_k,
                                   on_empty=on_empty)
         print(json.dumps({"output": output or "predictions.jsonl", **counts}))
+
+
+def zero_shot(model: str, texts: list[str] | None = None, labels: str | None = None, file: str | None = None,
+              output: str | None = None, text_column: str = "text", labels_column: str | None = None,
+              hypothesis_template: str = "This example is {}.", multi_label: bool = False, logits: bool = False,
+              batch_size: int = 64, on_empty: str = "error", backend: str | None = None, threads: int | None = None):
+    """Classify texts into any labels with an NLI model (zero-shot, through entailment); or every row of a file.
+
+    Args:
+        model: An NLI model folder (ours, or any transformers one with entailment/contradiction labels).
+        texts: Texts to classify.
+        labels: Candidate labels, comma-separated (a,b,c); NAME=WORDS puts WORDS in the hypothesis.
+        file: Input file (jsonl, csv, tsv, txt, json, parquet) for batch mode.
+        output: Output JSON Lines file for batch mode (default: zero_shot.jsonl).
+        text_column: Column holding the text in batch mode.
+        labels_column: Column holding each row's own label set (a list or 'a,b,c') in batch mode.
+        hypothesis_template: The hypothesis; '{}' marks where the label goes.
+        multi_label: Score each label on its own (entailment against contradiction) instead of one softmax over all.
+        logits: Batch mode: also write each row's entailment logits in label order (a distill.teacher_logits file).
+        batch_size: (text, label) pairs per batch.
+        on_empty: What an empty text in a file does: 'error' or 'skip' (counted).
+        backend: torch, torch-bf16, onnx or onnx-int8 (default: the folder's own).
+        threads: CPU threads for the backend.
+    """
+    from .tasks.entailment import check_template, parse_labels
+
+    if not texts and not file:
+        raise DistilkitError("zero-shot: give texts to classify or --file FILE")
+    if on_empty not in ("error", "skip"):
+        raise DistilkitError(f"--on-empty: '{on_empty}' is not one of: error, skip")
+    if not labels and not (file and labels_column):
+        raise DistilkitError("zero-shot: no labels: pass --labels a,b,c (or, with --file, --labels-column)")
+    check_template(hypothesis_template)
+    if labels:
+        parse_labels(_split_labels(labels))
+    from .inference import load_predictor
+
+    zsc = load_predictor(model, backend, task="zero-shot-classification", labels=_split_labels(labels),
+                         hypothesis_template=hypothesis_template, multi_label=multi_label, batch_size=batch_size,
+                         threads=threads)
+    if texts:
+        for result in zsc.predict(texts):
+            print(json.dumps(result, ensure_ascii=False))
+    if file:
+        counts = zsc.predict_file(file, output or "zero_shot.jsonl", text_column, labels_column, on_empty=on_empty,
+                                  logits=logits)
+        print(json.dumps({"output": output or "zero_shot.jsonl", **counts}))
+
+
+def _split_labels(labels: str | None) -> list[str] | None:
+    """'--labels a,b,c' -> [a, b, c]; empty entries stay, so that parse_labels names them."""
+    return None if labels is None else [part.strip() for part in labels.split(",")]
 
 
 def distill(recipe: str, overrides: list[str] | None = None, output_dir: str | None = None,
@@ -276,7 +334,8 @@ def bench(models: list[str], *, data: str, backends: list[str] | None = None, th
     print(json.dumps(files, indent=2))
 
 
-COMMANDS = {"train": train, "distill": distill, "eval": eval, "predict": predict, "qa": qa, "check-qa": check_qa,
+COMMANDS = {"train": train, "distill": distill, "eval": eval, "predict": predict, "zero-shot": zero_shot, "qa": qa,
+            "check-qa": check_qa,
             "make-clinic-data": make_clinic_data, "export": export, "bench": bench}
 
 
@@ -321,7 +380,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = vars(build_parser().parse_args(argv))
+    parser = build_parser()
+    parsed, extra = parser.parse_known_args(argv)
+    args = vars(parsed)
+    # Free texts after a flag (`zero-shot MODEL --labels a,b "text"`): argparse gave them to no one.
+    if extra and "texts" in args and not any(x.startswith("-") for x in extra):
+        args["texts"] = (args["texts"] or []) + extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     fn = args.pop("_fn")
     args.pop("command")
     try:

@@ -109,7 +109,7 @@ class ModelConfig:
 @dataclass
 class DataConfig:
     train: str | list[str] | None = None
-    """Training data (question answering also takes a list of sources, joined): a file (csv, tsv, jsonl, json, parquet, txt 'text;label'), 'FILE::split' for
+    """Training data (a list of sources is joined): a file (csv, tsv, jsonl, json, parquet, txt 'text;label'), 'FILE::split' for
     multi-split files such as CLINC150 JSON, or 'hub:NAME[:CONFIG]::split' for a hub dataset."""
     validation: str | None = None
     """Validation data (same forms). Used for per-epoch evaluation, early stopping and model selection."""
@@ -125,6 +125,9 @@ class DataConfig:
     """Column holding the label (string names or integers)."""
     label_names: list[str] | None = None
     """Names for integer labels 0..k-1 (e.g. [negative, positive]); default: labels as found."""
+    label_map: dict[str, str | None] | None = None
+    """Rename labels as they are read, e.g. {not_entailment: null, 0: negative}; a label mapped to null drops
+    its rows (counted in the run's notes). Applies to every split."""
     max_train_samples: int | None = None
     """Keep only the first N training rows (after shuffling with the seed)."""
     max_eval_samples: int | None = None
@@ -153,6 +156,9 @@ class DataConfig:
             _check(0.0 <= self.oos_threshold <= 1.0, "data.oos_threshold", "must be a probability in [0, 1]")
             _check(self.oos_label is not None, "data.oos_threshold",
                    "a threshold needs an out-of-scope label: set data.oos_label (e.g. oos) or remove the threshold")
+        if self.label_map is not None:
+            _check(isinstance(self.label_map, dict), "data.label_map", "give a mapping, e.g. {not_entailment: null}")
+            self.label_map = {str(k): None if v is None else str(v) for k, v in self.label_map.items()}
         _check(0.0 <= self.validation_fraction < 1.0, "data.validation_fraction", "must be in [0, 1)")
         for name in ("max_train_samples", "max_eval_samples"):
             value = getattr(self, name)

@@ -60,9 +60,21 @@ def _is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def load_split(source: str, cfg: DataConfig, require_label: bool = True) -> TextSplit:
-    """Read ``source`` into a TextSplit using the column mapping and empty-text policy of ``cfg``."""
-    texts, pairs, labels, rows, skipped = [], [], [], [], 0
+def load_split(source: str | list[str], cfg: DataConfig, require_label: bool = True) -> TextSplit:
+    """Read ``source`` (or several sources, joined in order) into a TextSplit using the column mapping,
+    label map and empty-text policy of ``cfg``."""
+    if not isinstance(source, str):
+        parts = [load_split(s, cfg, require_label) for s in source]
+        if not parts:
+            raise DistilkitError("data: an empty list of sources: give at least one file")
+        if len({p.labels is None for p in parts}) > 1:
+            raise DistilkitError(f"{' + '.join(p.source for p in parts)}: some of these sources have labels and "
+                                 "some do not: label them all, or join only labelled ones")
+        join = lambda name: None if getattr(parts[0], name) is None else [x for p in parts for x in getattr(p, name)]  # noqa: E731
+        return TextSplit(" + ".join(p.source for p in parts), join("texts"), join("pairs"), join("labels"),
+                         join("rows"), sum(p.skipped_empty for p in parts), [n for p in parts for n in p.notes])
+    texts, pairs, labels, rows, skipped, dropped = [], [], [], [], 0, 0
+    label_map = cfg.label_map or {}
     want_pair = cfg.text_pair_column is not None
     for row, record in read_records(source):
         if not rows:  # the first record decides whether labels are present
@@ -85,15 +97,21 @@ def load_split(source: str, cfg: DataConfig, require_label: bool = True) -> Text
             if label is None or str(label).strip() == "":
                 raise DistilkitError(f"{source}: row {row} has an empty '{cfg.label_column}': give every row a label")
             try:
-                labels.append(_label_text(label, cfg.label_names))
+                label = _label_text(label, cfg.label_names)
             except ValueError as exc:
                 raise DistilkitError(f"{source}: row {row}: {exc}: fix the row or data.label_names") from None
+            label = label_map.get(label, label)
+            if label is None:  # mapped to null: the row is dropped, and counted
+                dropped += 1
+                continue
+            labels.append(label)
         texts.append(text)
         pairs.append(pair)
         rows.append(row)
     if not texts:
         raise DistilkitError(f"{source}: no usable rows (skipped {skipped} empty): check the file and its columns")
     notes = [f"skipped {skipped} row(s) with empty text (data.on_empty=skip)"] if skipped else []
+    notes += [f"dropped {dropped} row(s) whose label data.label_map maps to null"] if dropped else []
     return TextSplit(source, texts, pairs if want_pair else None, labels if require_label else None,
                      rows, skipped, notes)
 
@@ -128,8 +146,9 @@ class LabelSpace:
         for label, row in zip(split.labels or [], split.rows):
             if label not in self.label2id:
                 known = ", ".join(self.names[:12]) + (" ..." if len(self.names) > 12 else "")
-                raise DistilkitError(f"{split.source}: row {row} has label '{label}', which was not seen in training "
-                                     f"(known: {known}): fix the label or add training examples of it")
+                raise DistilkitError(f"{split.source}: row {row} has label '{label}', which is not one of the model's "
+                                     f"labels (known: {known}): fix the label, or add it (training: add examples of it; "
+                                     "zero-shot: add it to --labels)")
             ids.append(self.label2id[label])
         return ids
 

@@ -2,12 +2,15 @@
 
 Every reader yields ``(row_number, record)`` so errors can name the row: the line number
 for line-based files (csv/tsv count the header as line 1), the 1-based position otherwise.
-Readers are chosen by file extension from ``READERS``; add a format by registering one.
+Readers are chosen by file extension from ``READERS``; add a format by registering one. Any source
+may end in '::shard=K/N' to read a fixed, seeded part of it (a held-out half, say).
 """
 from __future__ import annotations
 
 import csv
 import json
+import random
+import re
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -174,8 +177,33 @@ def read_hub(name: str, split: str | None) -> Records:
         yield number, record
 
 
+SHARD = re.compile(r"^(?P<inner>.*)::shard=(?P<k>\d+)/(?P<n>\d+)$")
+SHARD_SEED = 42
+
+
+def read_shard(inner: str, k: int, n: int, source: str) -> Records:
+    """Part k of n of a source: its rows shuffled with a fixed seed (42), cut into n near-equal parts,
+    part k (1-based) yielded in file order. The same file always gives the same parts, and the parts
+    never overlap, so one half can train while the other half, never seen, evaluates."""
+    if not 1 <= k <= n:
+        raise DistilkitError(f"{source}: shard={k}/{n} does not exist: use shard=K/N with 1 <= K <= N")
+    rows = list(read_records(inner))
+    order = list(range(len(rows)))
+    random.Random(SHARD_SEED).shuffle(order)
+    size, extra = divmod(len(rows), n)
+    start = (k - 1) * size + min(k - 1, extra)
+    keep = sorted(order[start:start + size + (1 if k <= extra else 0)])
+    for i in keep:
+        yield rows[i]
+
+
 def read_records(source: str) -> Records:
-    """Records of a data source: 'FILE', 'FILE::split' or 'hub:NAME[:CONFIG]::split'."""
+    """Records of a data source: 'FILE', 'FILE::split' or 'hub:NAME[:CONFIG]::split', each optionally
+    followed by '::shard=K/N' (a fixed, seeded part K of N of its rows; see ``read_shard``)."""
+    shard = SHARD.match(source)
+    if shard:
+        yield from read_shard(shard["inner"], int(shard["k"]), int(shard["n"]), source)
+        return
     location, _, split = source.partition("::")
     if location.startswith("hub:"):
         yield from read_hub(location[4:], split or None)

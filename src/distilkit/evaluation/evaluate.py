@@ -38,12 +38,25 @@ def evaluate_splits(predictor, task, splits: dict, out: Path) -> dict:
 def evaluate(model_dir: str, data: str, output: str | None = None, oos_label: str | None = "auto",
              text_column: str = "text", text_pair_column: str | None = None, label_column: str = "label",
              label_names: list[str] | None = None, batch_size: int = 64, max_eval_samples: int | None = None,
-             backend: str | None = None, threads: int | None = None, tune_threshold: bool = False) -> dict:
+             backend: str | None = None, threads: int | None = None, tune_threshold: bool = False,
+             zero_shot: bool = False, labels: list[str] | dict | None = None,
+             hypothesis_template: str | None = None) -> dict:
     """Evaluate a model folder (ours or any other transformers folder) on a labelled data source.
 
     ``tune_threshold`` picks the out-of-scope threshold on ``data`` (give validation data, never test)
-    and stores it in the folder's distilkit.json, where every predictor and backend applies it."""
-    predictor = load_predictor(model_dir, backend, batch_size=batch_size, threads=threads)
+    and stores it in the folder's distilkit.json, where every predictor and backend applies it.
+    ``zero_shot`` runs an NLI model as a zero-shot classifier over ``labels`` (the data's label names,
+    each optionally 'name=words put in the hypothesis'), scored like a classifier."""
+    if zero_shot:
+        if not labels:
+            raise DistilkitError("--zero-shot needs --labels: the data's label names, e.g. --labels joy,sadness=sad")
+        extra = {"labels": labels, **({"hypothesis_template": hypothesis_template} if hypothesis_template else {})}
+        predictor = load_predictor(model_dir, backend, task="zero-shot-classification", batch_size=batch_size,
+                                   threads=threads, **extra)
+    else:
+        if labels or hypothesis_template:
+            raise DistilkitError("--labels and --hypothesis-template are for --zero-shot: add --zero-shot, or drop them")
+        predictor = load_predictor(model_dir, backend, batch_size=batch_size, threads=threads)
     labels = getattr(predictor, "labels", [])
     oos = ("oos" if "oos" in labels else None) if oos_label == "auto" else oos_label
     if tune_threshold and not oos:
@@ -52,7 +65,7 @@ def evaluate(model_dir: str, data: str, output: str | None = None, oos_label: st
     cfg = DataConfig(text_column=text_column, text_pair_column=text_pair_column, label_column=label_column,
                      label_names=label_names, oos_label=oos, max_eval_samples=max_eval_samples,
                      oos_threshold="tune" if tune_threshold else "off")
-    task = get_task(predictor.task).for_predictor(predictor, cfg)
+    task = get_task(predictor.scored_as()).for_predictor(predictor, cfg)
     split = task.load_eval(data)
     report = evaluate_split(predictor, task, split, tune=tune_threshold)
     if report is None:
@@ -63,6 +76,8 @@ def evaluate(model_dir: str, data: str, output: str | None = None, oos_label: st
         settings.write(predictor.folder)
         report["settings_written"] = str(Path(predictor.folder) / "distilkit.json")
     report["backend"] = predictor.backend_name
+    if zero_shot:
+        report["zero_shot"] = {"labels": predictor.candidates, "hypothesis_template": predictor.template}
     json_path = Path(output) if output else Path(model_dir) / f"eval_{Path(data.split('::')[0]).stem}.json"
     task.write_report(report, json_path)
     return report

@@ -6,8 +6,9 @@ ONNX export and int8 (``onnx_graphs``, ``export``), and measurements (``measure`
     predictor = load_predictor("runs/clinc", backend="onnx-int8", threads=2)
 """
 from .backends import BACKENDS, load_backend
-from .predictors import PREDICTORS, Classifier, Predictor, QuestionAnswerer, load_predictor, task_of
+from .predictors import (PREDICTORS, Classifier, Predictor, QuestionAnswerer, ZeroShotClassifier, load_predictor,
+                         task_of)
 from .settings import SETTINGS_FILE, BackendFile, ModelSettings
 
 __all__ = ["BACKENDS", "PREDICTORS", "SETTINGS_FILE", "BackendFile", "Classifier", "ModelSettings", "Predictor",
-           "QuestionAnswerer", "load_backend", "load_predictor", "task_of"]
+           "QuestionAnswerer", "ZeroShotClassifier", "load_backend", "load_predictor", "task_of"]

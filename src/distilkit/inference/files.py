@@ -96,3 +96,54 @@ def answer_file(qa, source: str, output: str, question_column: str, context_colu
         return results
 
     return {"answered": predict_stream(source, output, accept, predict_chunk, chunk_size, "qa", "question")}
+
+
+def zero_shot_file(zsc, source: str, output: str, text_column: str, labels_column: str | None, chunk_size: int,
+                   on_empty: str, logits: bool) -> dict:
+    """Rows out: the input row, 'prediction', 'score', 'ranking' ([{label, score}] best first), and with
+    ``logits`` the entailment logits in label order (a teacher file for distill.teacher_logits)."""
+    counts = {"predicted": 0, "skipped_empty": 0}
+
+    def row_labels(row: int, record: dict):
+        if labels_column is None:
+            return None
+        value = record.get(labels_column)
+        if isinstance(value, str):
+            value = [v for v in value.split(",")]
+        if not isinstance(value, list) or not value:
+            raise DistilkitError(f"{source}: row {row} has no label set in '{labels_column}' (a list, or 'a,b,c'): "
+                                 "fill it in, or drop --labels-column to use --labels for every row")
+        return value
+
+    def accept(row: int, record: dict) -> bool:
+        if text_column not in record:
+            raise DistilkitError(f"{source}: row {row} has no column '{text_column}' "
+                                 f"(columns: {', '.join(map(str, record))}): pass --text-column")
+        text = record[text_column]
+        if not isinstance(text, str) or not text.strip():
+            if on_empty == "skip":
+                counts["skipped_empty"] += 1
+                return False
+            raise DistilkitError(f"{source}: row {row} has an empty '{text_column}': fill it in, or pass "
+                                 "--on-empty skip to skip (and count) such rows")
+        if labels_column is None and zsc.candidates is None:
+            raise DistilkitError("zero-shot: no labels: pass --labels a,b,c, or --labels-column with a label set per row")
+        return True
+
+    def predict_chunk(chunk: Chunk) -> list[dict]:
+        texts = [r[text_column] for _, r in chunk]
+        sets = [zsc.label_set(row_labels(row, r) or zsc.candidates, f"{source}: row {row}") for row, r in chunk]
+        raw = zsc.entailment_logits(texts, sets)
+        results = []
+        for (row, record), names, values in zip(chunk, sets, raw):
+            scores = zsc.scores(values, zsc.multi_label)
+            ranking = sorted(zip(names, scores.tolist()), key=lambda x: -x[1])
+            result = {"row": row, **record, "prediction": ranking[0][0], "score": round(ranking[0][1], 6),
+                      "ranking": [{"label": n, "score": round(s, 6)} for n, s in ranking]}
+            if logits:
+                result["logits"] = [round(float(v), 5) for v in values[:, zsc.entailment_id]]
+            results.append(result)
+        return results
+
+    counts["predicted"] = predict_stream(source, output, accept, predict_chunk, chunk_size, "zero-shot", "text")
+    return counts

@@ -3,11 +3,15 @@ and the CLINC150 paper's in-scope accuracy and out-of-scope recall."""
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
+
+# scikit-learn is imported where it is used: it takes seconds to import, and the CLI checks arguments
+# (through modules that import this one) before any work starts.
 
 
 def classification_metrics(labels, predictions, names: list[str], oos_label: str | None = None) -> dict:
     """Flat metric dict (numbers only) for training logs, cards and benchmarks."""
+    from sklearn.metrics import f1_score
+
     labels, predictions = np.asarray(labels), np.asarray(predictions)
     ids = list(range(len(names)))
     out = {
@@ -25,6 +29,8 @@ def classification_metrics(labels, predictions, names: list[str], oos_label: str
 
 
 def per_class_report(labels, predictions, names: list[str]) -> dict:
+    from sklearn.metrics import precision_recall_fscore_support
+
     ids = list(range(len(names)))
     p, r, f, s = precision_recall_fscore_support(labels, predictions, labels=ids, zero_division=0)
     return {name: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
@@ -32,6 +38,8 @@ def per_class_report(labels, predictions, names: list[str]) -> dict:
 
 
 def confusion(labels, predictions, n_classes: int) -> list[list[int]]:
+    from sklearn.metrics import confusion_matrix
+
     return confusion_matrix(labels, predictions, labels=list(range(n_classes))).tolist()
 
 

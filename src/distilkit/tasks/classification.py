@@ -8,6 +8,7 @@ from ..data import LabelSpace, TextSplit, load_split
 from ..errors import DistilkitError
 from ..metrics.classification import classification_metrics, confusion, per_class_report, top_confusions
 from .base import TaskData
+from .entailment import is_nli
 from .thresholds import decide, softmax, tune_threshold
 
 
@@ -24,8 +25,10 @@ def _holdout(split: TextSplit, fraction: float, seed: int) -> tuple[TextSplit, T
     def take(ix, what):
         ix = sorted(ix)
         pick = lambda xs: None if xs is None else [xs[i] for i in ix]  # noqa: E731
+        note = (f"validation: {len(ix)} rows held out from train (seed {seed})" if what == "validation"
+                else f"train: {len(ix)} rows left after holding out validation")
         return TextSplit(f"{split.source} ({what})", pick(split.texts), pick(split.pairs), pick(split.labels),
-                         pick(split.rows), notes=[f"{what}: {len(ix)} rows held out from train (seed {seed})"])
+                         pick(split.rows), notes=(split.notes if what == "train" else []) + [note])
     return take(keep, "train"), take(held, "validation")
 
 
@@ -89,9 +92,6 @@ class ClassificationTask:
         cfg = self.data
         if not cfg.train:
             raise DistilkitError("data.train is not set: give a training file in the recipe or with --set data.train=FILE")
-        if not isinstance(cfg.train, str):
-            raise DistilkitError("data.train: give one source for classification (join the files first); lists of "
-                                 "sources are for question answering")
         train = load_split(cfg.train, cfg)
         validation = load_split(cfg.validation, cfg) if cfg.validation else None
         if validation is None and cfg.validation_fraction:
@@ -223,6 +223,17 @@ class ClassificationTask:
 
     def card_text(self, model_name: str) -> dict:
         n = len(self.labels.names)
+        if is_nli(self.labels.names):  # an NLI model: what people use it for is zero-shot classification
+            labels = ", ".join(self.labels.names)
+            return {"what": f"natural language inference (premise, hypothesis -> {labels}), and zero-shot "
+                            "classification through entailment",
+                    "usage": ("```python\nfrom distilkit import ZeroShotClassifier\nzsc = ZeroShotClassifier("
+                              f"\"{model_name}\", labels=[\"sports\", \"politics\", \"tech\"])\n"
+                              "zsc.predict([\"the match went to extra time\"])\n```\n\nor `distilkit zero-shot "
+                              f"{model_name} --labels sports,politics,tech \"the match went to extra time\"`; "
+                              "transformers' `pipeline(\"zero-shot-classification\", model=...)` finds the "
+                              "entailment label in config.json too (same answers, slower)."),
+                    "extra": "Per-class precision, recall and F1 are in `eval_<split>.json`."}
         return {"what": f"text classification over {n} labels",
                 "usage": ("```python\nfrom transformers import pipeline\nclassifier = pipeline(\"text-classification\", "
                           f"model=\"{model_name}\")\nclassifier(\"your text here\", top_k=3)\n```\n\n"

@@ -10,9 +10,11 @@ from ..settings import ModelSettings
 from .base import Predictor
 from .classify import Classifier
 from .qa import QuestionAnswerer
+from .zero_shot import ZeroShotClassifier
 
-PREDICTORS: dict[str, type[Predictor]] = {Classifier.task: Classifier, QuestionAnswerer.task: QuestionAnswerer}
-COMMANDS = {Classifier.task: "predict", QuestionAnswerer.task: "qa"}
+PREDICTORS: dict[str, type[Predictor]] = {Classifier.task: Classifier, QuestionAnswerer.task: QuestionAnswerer,
+                                          ZeroShotClassifier.task: ZeroShotClassifier}
+COMMANDS = {Classifier.task: "predict", QuestionAnswerer.task: "qa", ZeroShotClassifier.task: "zero-shot"}
 
 
 def task_of(model: str, trust_remote_code: bool = False) -> str:
@@ -31,9 +33,9 @@ def task_of(model: str, trust_remote_code: bool = False) -> str:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DistilkitError(f"{model} is not a model folder ({first}): point at a folder written by "
                              "save_pretrained() or `distilkit train`") from None
-    for name, cls in PREDICTORS.items():
+    for name, cls in PREDICTORS.items():  # the first predictor of a model class names its task
         if any(a.endswith(cls.architecture_suffix) for a in architectures):
-            return name
+            return cls.runs()[0]
     raise DistilkitError(f"{model}: architectures {architectures or 'unknown'} have no predictor: distilkit runs "
                          f"{', '.join(c.auto_class_name for c in PREDICTORS.values())} models")
 
@@ -44,9 +46,10 @@ def load_predictor(model: str, backend: str | None = None, *, task: str | None =
     found = task_of(model, kwargs.get("trust_remote_code", False))
     if found not in PREDICTORS:
         raise DistilkitError(f"{model}: task '{found}' has no predictor; known: {', '.join(PREDICTORS)}")
-    if task and found != task:
+    if task and found not in PREDICTORS[task].runs():
         raise DistilkitError(f"{model} is a {found} model: use `distilkit {COMMANDS.get(found, 'eval')}` for it")
-    return PREDICTORS[found](model, backend=backend, **kwargs)
+    return PREDICTORS[task or found](model, backend=backend, **kwargs)
 
 
-__all__ = ["PREDICTORS", "Predictor", "Classifier", "QuestionAnswerer", "load_predictor", "task_of"]
+__all__ = ["PREDICTORS", "Predictor", "Classifier", "QuestionAnswerer", "ZeroShotClassifier", "load_predictor",
+           "task_of"]

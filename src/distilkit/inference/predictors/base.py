@@ -20,7 +20,12 @@ from ..settings import ModelSettings
 
 class Predictor:
     task: ClassVar[str]
-    """The task name stored in distilkit.json (the registry key)."""
+    """The registry key: what this predictor does."""
+    model_tasks: ClassVar[tuple[str, ...]] = ()
+    """Tasks (as stored in distilkit.json) of the models it runs; empty means just ``task``. The zero-shot
+    classifier runs text-classification (NLI) models."""
+    report_task: ClassVar[str | None] = None
+    """Task whose ``report`` scores this predictor's ``outputs`` (default: ``task``)."""
     auto_class_name: ClassVar[str]
     """transformers Auto class that loads the weights."""
     architecture_suffix: ClassVar[str]
@@ -40,7 +45,7 @@ class Predictor:
         self.folder = Path(resolve_model(model))
         self.tokenizer = loaded[1] if loaded else load_tokenizer(str(self.folder), trust_remote_code)
         self.settings = settings or ModelSettings.read(self.folder) or self.default_settings(self.tokenizer)
-        if self.settings.task != self.task:
+        if self.settings.task not in self.runs():
             raise DistilkitError(f"{model} is a {self.settings.task} model, not {self.task}: load it with "
                                  "distilkit.load_predictor, which picks the predictor its task needs")
         self.batch_size = batch_size
@@ -53,6 +58,16 @@ class Predictor:
                              [k for k in INPUT_KEYS if k in self.tokenizer.model_input_names], trust_remote_code,
                              threads, loaded[0] if loaded else None)
         self.backend = load_backend(self.backend_name, source)
+
+    @classmethod
+    def runs(cls) -> tuple[str, ...]:
+        """Tasks of the model folders this predictor can run."""
+        return cls.model_tasks or (cls.task,)
+
+    @classmethod
+    def scored_as(cls) -> str:
+        """Task whose report scores this predictor's outputs."""
+        return cls.report_task or cls.task
 
     @classmethod
     def auto_class(cls):

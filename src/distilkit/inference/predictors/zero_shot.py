@@ -1,0 +1,195 @@
+"""Zero-shot classification through entailment (Yin et al. 2019), as transformers'
+``ZeroShotClassificationPipeline`` does it, with the same answers, but faster and stricter:
+
+- each text is tokenized once and each hypothesis once; the (text, hypothesis) pairs are put together
+  from those ids (a text with 20 labels is not tokenized 20 times);
+- all pairs of a chunk of texts go through the one batching loop together, sorted by length;
+- the entailment and contradiction ids come from the model's label names, and a model whose names do
+  not say which is which is refused (the pipeline silently takes the last logit: cardiffnlp/xlm-t#3).
+
+Single-label: softmax over the labels' entailment logits. Multi-label, or a single label: per label,
+softmax over (contradiction, entailment); a softmax over one label would always be 1.0, so one label
+is scored like multi-label, exactly as the pipeline does.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ...errors import DistilkitError
+from ...tasks.entailment import DEFAULT_TEMPLATE, check_template, nli_ids, parse_labels
+from ...tasks.thresholds import softmax
+from ..settings import ModelSettings
+from .base import Predictor, as_array, check_texts
+
+PAIR_BUDGET = 8192  # (text, label) pairs tokenized at once: bounds memory for any number of labels
+
+
+class PairEncoder:
+    """``tokenizer(text, hypothesis, truncation='only_first', max_length=L)`` for many pairs, from texts and
+    hypotheses tokenized once each. Fast (Rust) tokenizers assemble the pairs with their own post-processor,
+    so special tokens and token types are exactly the tokenizer's; other tokenizers fall back to plain calls."""
+
+    def __init__(self, tokenizer, max_length: int):
+        self.tokenizer, self.max_length = tokenizer, max_length
+        backend = getattr(tokenizer, "backend_tokenizer", None)
+        self.fast = None
+        if backend is not None:  # a private copy: never change the shared tokenizer's truncation state
+            from tokenizers import Tokenizer
+
+            self.fast = Tokenizer.from_str(backend.to_str())
+            self.fast.no_truncation()
+            self.fast.no_padding()
+        self.special = tokenizer.num_special_tokens_to_add(pair=True)
+
+    def encode(self, texts: list[str], hypotheses: list[str], pairs: list[tuple[int, int]]) -> dict[str, list]:
+        """Encodings of ``(texts[i], hypotheses[j])`` for each (i, j) in ``pairs``."""
+        if self.fast is None:
+            enc = self.tokenizer([texts[i] for i, _ in pairs], [hypotheses[j] for _, j in pairs],
+                                 truncation="only_first", max_length=self.max_length)
+            return {k: list(v) for k, v in enc.items()}
+        text_enc = self.fast.encode_batch(list(texts), add_special_tokens=False)
+        hyp_enc = self.fast.encode_batch(list(hypotheses), add_special_tokens=False)
+        for h, hyp in zip(hyp_enc, hypotheses):
+            if len(h) + self.special >= self.max_length:
+                raise DistilkitError(f"hypothesis '{hyp[:60]}' is {len(h)} tokens, too long for max_length "
+                                     f"{self.max_length}: shorten the label or the hypothesis template")
+        out = {"input_ids": [], "token_type_ids": [], "attention_mask": []}
+        for i, j in pairs:
+            first, second = text_enc[i], hyp_enc[j]
+            budget = self.max_length - self.special - len(second)
+            if len(first) > budget:  # an over-long text: cut its end, as truncation='only_first' does
+                first = self.fast.encode(texts[i], add_special_tokens=False)
+                first.truncate(budget)
+            pair = self.fast.post_process(first, second, add_special_tokens=True)
+            out["input_ids"].append(pair.ids)
+            out["token_type_ids"].append(pair.type_ids)
+            out["attention_mask"].append(pair.attention_mask)
+        return out
+
+
+class ZeroShotClassifier(Predictor):
+    """Any NLI model folder (ours or any transformers one) as a zero-shot classifier.
+
+    >>> zsc = ZeroShotClassifier("runs/nli", labels=["sports", "politics"], backend="onnx-int8")
+    >>> zsc.predict(["the match went to extra time"])
+    [{'sequence': 'the match went to extra time', 'labels': ['sports', 'politics'], 'scores': [0.97, 0.03]}]
+
+    ``labels`` may map a label to the words put in the hypothesis ({"sadness": "sad"}); ``predict`` also
+    takes a label set per text.
+    """
+
+    task = "zero-shot-classification"
+    model_tasks = ("text-classification",)
+    report_task = "text-classification"
+    auto_class_name = "AutoModelForSequenceClassification"
+    architecture_suffix = "ForSequenceClassification"
+    output_names = ("logits",)
+    command = "zero-shot"
+
+    def __init__(self, model: str, backend: str | None = None, labels=None,
+                 hypothesis_template: str = DEFAULT_TEMPLATE, multi_label: bool = False, **kwargs):
+        self.template = check_template(hypothesis_template)
+        self.candidates = parse_labels(labels) if labels is not None else None
+        self.multi_label = multi_label
+        super().__init__(model, backend, **kwargs)
+        self.entailment_id, self.contradiction_id = nli_ids(self.config.id2label, model)
+        self.pairs = PairEncoder(self.tokenizer, self.settings.max_length)
+
+    @classmethod
+    def default_settings(cls, tokenizer) -> ModelSettings:
+        return ModelSettings(task="text-classification", max_length=min(tokenizer.model_max_length or 512, 512))
+
+    @property
+    def labels(self) -> list[str]:
+        """The default candidate labels (what evaluation scores against)."""
+        if self.candidates is None:
+            raise DistilkitError("no candidate labels: pass labels=[...] (CLI: --labels a,b,c)")
+        return list(self.candidates)
+
+    @staticmethod
+    def label_set(labels, where: str = "labels") -> dict[str, str]:
+        """{name: words for the hypothesis} from a list ('name' or 'name=words') or a dict; checked."""
+        return parse_labels(labels, where)
+
+    def _label_sets(self, texts: list[str], labels) -> list[dict[str, str]]:
+        if labels is None:
+            shared = self.candidates
+            if shared is None:
+                raise DistilkitError("no candidate labels: pass labels=[...] (CLI: --labels a,b,c)")
+            return [shared] * len(texts)
+        if isinstance(labels, (list, tuple)) and labels and all(isinstance(x, (list, tuple, dict)) for x in labels):
+            if len(labels) != len(texts):
+                raise DistilkitError(f"labels: {len(labels)} label sets for {len(texts)} texts: give one per text")
+            return [parse_labels(x, f"labels of text {i + 1}") for i, x in enumerate(labels)]
+        return [parse_labels(labels)] * len(texts)
+
+    def entailment_logits(self, texts: list[str], labels=None, progress: bool = False) -> list[np.ndarray]:
+        """Per text, the NLI logits of (text, hypothesis) for each of its labels: shape [labels, nli classes]."""
+        check_texts(texts, "text")
+        sets = self._label_sets(texts, labels)
+        hypotheses, where = [], {}
+        for words in {w for s in sets for w in s.values()}:
+            where[words] = len(hypotheses)
+            hypotheses.append(self.template.format(words))
+        total = sum(len(s) for s in sets)
+        results: list[np.ndarray] = []
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=total, desc="zero-shot", unit="pair", disable=not progress, leave=False)
+        start = 0
+        while start < len(texts):  # chunks of texts whose pairs fit the budget (at least one text)
+            end, size = start, 0
+            while end < len(texts) and (end == start or size + len(sets[end]) <= PAIR_BUDGET):
+                size += len(sets[end])
+                end += 1
+            chunk = texts[start:end]
+            index = [(i, where[w]) for i, s in enumerate(sets[start:end]) for w in s.values()]
+            rows = self.run(self.pairs.encode(chunk, hypotheses, index))["logits"]
+            offset = 0
+            for s in sets[start:end]:
+                results.append(np.stack(rows[offset:offset + len(s)]).astype(np.float32))
+                offset += len(s)
+            bar.update(size)
+            start = end
+        bar.close()
+        return results
+
+    def scores(self, logits: np.ndarray, multi_label: bool) -> np.ndarray:
+        """Label scores of one text from its [labels, nli classes] logits."""
+        if multi_label or len(logits) == 1:
+            return softmax(logits[:, [self.contradiction_id, self.entailment_id]])[:, 1]
+        return softmax(logits[:, self.entailment_id])
+
+    def predict(self, texts: list[str], labels=None, multi_label: bool | None = None,
+                progress: bool = False) -> list[dict]:
+        """Per text {"sequence", "labels", "scores"}, labels best first (the pipeline's output)."""
+        multi = self.multi_label if multi_label is None else multi_label
+        sets = self._label_sets(texts, labels)
+        out = []
+        for text, names, logits in zip(texts, sets, self.entailment_logits(texts, sets, progress)):
+            scores = self.scores(logits, multi)
+            order = np.argsort(-scores, kind="stable")
+            names = list(names)
+            out.append({"sequence": text, "labels": [names[i] for i in order],
+                        "scores": [round(float(scores[i]), 6) for i in order]})
+        return out
+
+    # --- evaluation and benchmarks: single-label over the default candidates --------------------------
+    def outputs(self, split, progress: bool = True) -> np.ndarray:
+        """Entailment logits per candidate label, [texts, labels]: their softmax is the single-label score,
+        so the classification report scores them as a classifier's logits."""
+        rows = self.entailment_logits(split.texts, None, progress)
+        return as_array([r[:, self.entailment_id] for r in rows], len(self.labels))
+
+    def items(self, split) -> list:
+        return list(split.texts)
+
+    def call(self, items: list) -> list[dict]:
+        return self.predict(items)
+
+    def predict_file(self, source: str, output: str, text_column: str = "text", labels_column: str | None = None,
+                     chunk_size: int = 256, on_empty: str = "error", logits: bool = False) -> dict:
+        """Stream ``source`` to JSON Lines at ``output``; ``labels_column`` gives a label set per row."""
+        from ..files import zero_shot_file
+
+        return zero_shot_file(self, source, output, text_column, labels_column, chunk_size, on_empty, logits)
