@@ -40,18 +40,21 @@ def test_emotion_recipe_on_a_few_hundred_rows(tmp_path, monkeypatch):
 
 @pytest.mark.skipif(not (SHARED / "snli").is_dir(), reason="needs ../shared/data")
 def test_nli_recipe_on_a_few_hundred_pairs_then_zero_shot(tmp_path, monkeypatch):
-    """The NLI recipe (several sources, a label map, a seeded MultiNLI shard as test) on the real model, then
-    the folder as a zero-shot classifier, on the fp32 and int8 ONNX backends too."""
+    """The NLI recipe's settings on the real model with a few hundred pairs (two sources joined, RTE's
+    not_entailment dropped by the label map), tested on SNLI test pairs it never saw; then the folder as a
+    zero-shot classifier, on the fp32 and int8 ONNX backends too."""
     from distilkit import ZeroShotClassifier
 
     monkeypatch.chdir(ROOT)
     cfg = load_recipe(ROOT / "recipes" / "nli.yaml", [
-        f"training.output_dir={tmp_path}", "data.max_train_samples=640", "data.max_eval_samples=200",
-        "training.epochs=2", "training.logging_steps=5", "model.max_length=64"])
+        f"training.output_dir={tmp_path}", "data.train=[../shared/data/snli/dev.jsonl,../shared/data/rte/train.jsonl]",
+        "data.test=../shared/data/snli/test.jsonl", "data.max_train_samples=640", "data.max_eval_samples=200",
+        "training.epochs=3", "training.learning_rate=2e-4", "model.freeze=none", "training.logging_steps=5",
+        "model.max_length=64"])  # a few hundred pairs want a higher rate than the recipe's 30k (0.585 when written)
     summary = train(cfg)
     assert summary["labels"] == ["contradiction", "entailment", "neutral"]
     assert summary["loss_curve"][-1][1] < summary["loss_curve"][0][1]
-    assert summary["results"]["test"]["accuracy"] > 0.40  # three balanced classes: chance is ~0.33
+    assert summary["results"]["test"]["accuracy"] > 0.45  # SNLI test is balanced: chance is ~0.33
     texts = ["i love this so much", "the government passed a new tax law", "our team won the final"]
     labels = ["happiness", "politics", "sports"]
     reference = ZeroShotClassifier(str(tmp_path), labels=labels).predict(texts)

@@ -128,7 +128,7 @@ class ZeroShotClassifier(Predictor):
         check_texts(texts, "text")
         sets = self._label_sets(texts, labels)
         hypotheses, where = [], {}
-        for words in {w for s in sets for w in s.values()}:
+        for words in dict.fromkeys(w for s in sets for w in s.values()):  # each hypothesis once, in first-seen order
             where[words] = len(hypotheses)
             hypotheses.append(self.template.format(words))
         total = sum(len(s) for s in sets)
@@ -144,7 +144,8 @@ class ZeroShotClassifier(Predictor):
                 end += 1
             chunk = texts[start:end]
             index = [(i, where[w]) for i, s in enumerate(sets[start:end]) for w in s.values()]
-            rows = self.run(self.pairs.encode(chunk, hypotheses, index))["logits"]
+            encoding = self.pairs.encode(chunk, hypotheses, index)
+            rows = self.run({k: encoding[k] for k in self.backend.input_names})["logits"]
             offset = 0
             for s in sets[start:end]:
                 results.append(np.stack(rows[offset:offset + len(s)]).astype(np.float32))
