@@ -21,6 +21,19 @@ os.environ.setdefault("TQDM_DISABLE", "1")  # progress bars are for people, not 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 
+
+@pytest.fixture(autouse=True)
+def _restore_torch_threads():
+    """`--threads 1` in an in-process CLI call sets torch's process-wide thread count; put it back so one
+    test cannot slow every later one down."""
+    import torch
+
+    before = torch.get_num_threads()
+    yield
+    if torch.get_num_threads() != before:
+        torch.set_num_threads(before)
+
+
 POSITIVE = ["great", "wonderful", "happy", "love", "excellent", "delightful", "amazing", "good"]
 NEGATIVE = ["awful", "terrible", "sad", "hate", "horrible", "dreadful", "bad", "angry"]
 FILLER = ["the", "movie", "was", "really", "quite", "today", "this", "food", "story", "day", "it", "felt"]
