@@ -16,11 +16,14 @@ import typing
 
 from ..errors import DistilkitError
 from .running import bench, eval, export, predict, qa, zero_shot
+from .serving import serve
 from .training import check_qa, distill, make_clinic_data, train
 
 FLAG_NAMES = {"overrides": "--set"}  # a parameter may not be called `set`, the flag may
 COMMANDS = {"train": train, "distill": distill, "eval": eval, "predict": predict, "zero-shot": zero_shot, "qa": qa,
-            "check-qa": check_qa, "make-clinic-data": make_clinic_data, "export": export, "bench": bench}
+            "check-qa": check_qa, "make-clinic-data": make_clinic_data, "export": export, "bench": bench,
+            "serve": serve}
+POSITIONAL_LISTS = {"texts", "folders"}  # free positional values: `predict MODEL "a" "b"`, `serve runs/a runs/b`
 
 
 def _arg_help(doc: str) -> dict[str, str]:
@@ -44,7 +47,7 @@ def _add_command(sub, name: str, fn) -> None:
         elif base is bool:
             parser.add_argument(FLAG_NAMES.get(param.name, "--" + param.name.replace("_", "-")),
                                 dest=param.name, action="store_true", **kwargs)
-        elif is_list and param.name == "texts":  # free positional texts: `predict MODEL "a" "b"`
+        elif is_list and param.name in POSITIONAL_LISTS:
             parser.add_argument(param.name, nargs="*", default=None, **kwargs)
         else:
             item = typing.get_args(base)[0] if is_list else base

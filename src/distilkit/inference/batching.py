@@ -29,9 +29,24 @@ def pad(encoding: dict[str, list], idx: list[int], pad_id: int, left: bool = Fal
     return batch
 
 
+def batch_bounds(sorted_lengths: list[int], batch_size: int, max_tokens: int | None = None) -> list[tuple[int, int]]:
+    """[start, end) of each batch over rows sorted by length: at most ``batch_size`` rows and, with
+    ``max_tokens``, at most that many padded tokens (rows x longest row), as text-embeddings-inference's
+    max-batch-tokens; a single row longer than the budget is a batch of its own."""
+    bounds, start = [], 0
+    while start < len(sorted_lengths):
+        end = min(start + batch_size, len(sorted_lengths))
+        if max_tokens:
+            while end - start > 1 and (end - start) * sorted_lengths[end - 1] > max_tokens:
+                end -= 1
+        bounds.append((start, end))
+        start = end
+    return bounds
+
+
 def run_batches(backend, encoding: dict[str, list], batch_size: int, pad_id: int, token_outputs: bool = False,
                 left_padding: bool = False, progress: bool = False, desc: str = "predict",
-                unit: str = "ex") -> dict[str, list[np.ndarray]]:
+                unit: str = "ex", max_tokens: int | None = None) -> dict[str, list[np.ndarray]]:
     """``backend(batch) -> {name: array}`` over every row of ``encoding``, in input order.
 
     With ``token_outputs`` (one score per token, as QA start/end logits) each row is cut back to its
@@ -41,8 +56,8 @@ def run_batches(backend, encoding: dict[str, list], batch_size: int, pad_id: int
     order = sorted(range(n), key=lengths.__getitem__)
     out: dict[str, list] = {}
     bar = tqdm(total=n, desc=desc, unit=unit, disable=not progress, leave=False)
-    for first in range(0, n, batch_size):
-        idx = order[first:first + batch_size]
+    for first, last in batch_bounds([lengths[i] for i in order], batch_size, max_tokens):
+        idx = order[first:last]
         outputs = backend(pad(encoding, idx, pad_id, left_padding))
         for name, values in outputs.items():
             rows = out.setdefault(name, [None] * n)

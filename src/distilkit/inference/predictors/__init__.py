@@ -40,6 +40,23 @@ def task_of(model: str, trust_remote_code: bool = False) -> str:
                          f"{', '.join(c.auto_class_name for c in PREDICTORS.values())} models")
 
 
+def kind_of(model: str, trust_remote_code: bool = False) -> str:
+    """What a model folder is for, as a predictor task: its stored task, unless another predictor that runs
+    that task claims the model (an NLI classifier is served as a zero-shot classifier)."""
+    from transformers import AutoConfig
+
+    from ...models import resolve_model
+
+    found = task_of(model, trust_remote_code)
+    others = [cls for cls in PREDICTORS.values() if found in cls.runs() and cls.task != found]
+    if others:
+        config = AutoConfig.from_pretrained(resolve_model(model), trust_remote_code=trust_remote_code)
+        for cls in others:
+            if cls.claims(config):
+                return cls.task
+    return found
+
+
 def load_predictor(model: str, backend: str | None = None, *, task: str | None = None, **kwargs) -> Predictor:
     """The predictor for ``model``'s task. With ``task``, a model of another task is refused with the
     command that runs it."""
@@ -52,4 +69,4 @@ def load_predictor(model: str, backend: str | None = None, *, task: str | None =
 
 
 __all__ = ["PREDICTORS", "Predictor", "Classifier", "QuestionAnswerer", "ZeroShotClassifier", "load_predictor",
-           "task_of"]
+           "task_of", "kind_of"]

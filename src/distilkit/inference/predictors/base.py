@@ -49,6 +49,8 @@ class Predictor:
             raise DistilkitError(f"{model} is a {self.settings.task} model, not {self.task}: load it with "
                                  "distilkit.load_predictor, which picks the predictor its task needs")
         self.batch_size = batch_size
+        self.max_batch_tokens: int | None = None
+        """Padded tokens per forward pass at most (rows x longest row); None: only ``batch_size`` bounds it."""
         self.backend_name = backend or ("torch" if loaded else self.settings.default_backend)
         from transformers import AutoConfig
 
@@ -63,6 +65,12 @@ class Predictor:
     def runs(cls) -> tuple[str, ...]:
         """Tasks of the model folders this predictor can run."""
         return cls.model_tasks or (cls.task,)
+
+    @classmethod
+    def claims(cls, config) -> bool:
+        """True when this predictor, rather than the one named by the model's task, is what a model with this
+        config is for (an NLI classifier is for zero-shot classification). Used to pick a served model's kind."""
+        return False
 
     @classmethod
     def scored_as(cls) -> str:
@@ -83,7 +91,8 @@ class Predictor:
     def run(self, encoding: dict, progress: bool = False, desc: str = "predict", unit: str = "ex") -> dict:
         """Model outputs for tokenized, unpadded inputs, in input order."""
         return run_batches(self.backend, encoding, self.batch_size, self.tokenizer.pad_token_id or 0,
-                           self.token_outputs, self.tokenizer.padding_side == "left", progress, desc, unit)
+                           self.token_outputs, self.tokenizer.padding_side == "left", progress, desc, unit,
+                           self.max_batch_tokens)
 
     def outputs(self, split, progress: bool = True):
         """What the task's ``report`` scores for a labelled split (evaluation calls this)."""

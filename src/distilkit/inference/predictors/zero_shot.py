@@ -96,6 +96,12 @@ class ZeroShotClassifier(Predictor):
         self.pairs = PairEncoder(self.tokenizer, self.settings.max_length)
 
     @classmethod
+    def claims(cls, config) -> bool:
+        from ...tasks.entailment import is_nli
+
+        return is_nli([config.id2label[i] for i in range(len(config.id2label))])
+
+    @classmethod
     def default_settings(cls, tokenizer) -> ModelSettings:
         return ModelSettings(task="text-classification", max_length=min(tokenizer.model_max_length or 512, 512))
 
@@ -123,14 +129,16 @@ class ZeroShotClassifier(Predictor):
             return [parse_labels(x, f"labels of text {i + 1}") for i, x in enumerate(labels)]
         return [parse_labels(labels)] * len(texts)
 
-    def entailment_logits(self, texts: list[str], labels=None, progress: bool = False) -> list[np.ndarray]:
+    def entailment_logits(self, texts: list[str], labels=None, progress: bool = False,
+                          hypothesis_template: str | None = None) -> list[np.ndarray]:
         """Per text, the NLI logits of (text, hypothesis) for each of its labels: shape [labels, nli classes]."""
         check_texts(texts, "text")
         sets = self._label_sets(texts, labels)
+        template = check_template(hypothesis_template) if hypothesis_template else self.template
         hypotheses, where = [], {}
         for words in dict.fromkeys(w for s in sets for w in s.values()):  # each hypothesis once, in first-seen order
             where[words] = len(hypotheses)
-            hypotheses.append(self.template.format(words))
+            hypotheses.append(template.format(words))
         total = sum(len(s) for s in sets)
         results: list[np.ndarray] = []
         from tqdm.auto import tqdm
@@ -162,12 +170,13 @@ class ZeroShotClassifier(Predictor):
         return softmax(logits[:, self.entailment_id])
 
     def predict(self, texts: list[str], labels=None, multi_label: bool | None = None,
-                progress: bool = False) -> list[dict]:
+                progress: bool = False, hypothesis_template: str | None = None) -> list[dict]:
         """Per text {"sequence", "labels", "scores"}, labels best first (the pipeline's output)."""
         multi = self.multi_label if multi_label is None else multi_label
         sets = self._label_sets(texts, labels)
         out = []
-        for text, names, logits in zip(texts, sets, self.entailment_logits(texts, sets, progress)):
+        logits = self.entailment_logits(texts, sets, progress, hypothesis_template)
+        for text, names, logits in zip(texts, sets, logits):
             scores = self.scores(logits, multi)
             order = np.argsort(-scores, kind="stable")
             names = list(names)

@@ -1,0 +1,66 @@
+"""The playground page in a real headless Chromium (Debian's, driven by playwright): pick a model, type,
+submit, see the scores or the highlighted answer, read the card. No silent skip: without Chromium the test
+fails and says how to install it (scripts/setup.sh does)."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from distilkit.serve.browser import CHROMIUM, launch
+from tests.serve.conftest import call
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} not found: the playground test needs Debian's chromium (bash scripts/setup.sh "
+                    "installs it: apt-get install chromium)")
+    with launch() as browser:
+        page = browser.new_page(viewport={"width": 1200, "height": 800})
+        page.goto(server.url + "/")
+        page.wait_for_selector("body[data-ready='1']", timeout=15_000)
+        yield page
+
+
+def test_classify_zero_shot_and_qa_in_the_browser(page, server):
+    # classification: bars for the labels, best first, as the API answers
+    page.select_option("#model", "toy")
+    page.wait_for_selector("#card h1, #card h2", timeout=10_000)
+    page.fill("#text", "a wonderful happy day")
+    page.click("#submit")
+    page.wait_for_selector("#result .row", timeout=10_000)
+    shown = page.locator("#result .row span:first-child").all_inner_texts()
+    expected = call(f"{server.url}/v1/models/toy/classify", {"inputs": "a wonderful happy day", "top_k": 5})[1]
+    assert shown == [p["label"] for p in expected]
+
+    # zero-shot: the labels field appears; every candidate gets a bar
+    page.select_option("#model", "nli")
+    assert page.is_visible("#labels") and not page.is_visible("#question")
+    page.fill("#text", "the match went to extra time")
+    page.fill("#labels", "sports, politics, cooking")
+    page.click("#submit")
+    page.wait_for_selector("#result .row", timeout=10_000)
+    shown = page.locator("#result .row span:first-child").all_inner_texts()
+    expected = call(f"{server.url}/v1/models/nli/zero-shot", {"inputs": "the match went to extra time",
+                                                              "labels": ["sports", "politics", "cooking"]})[1]
+    assert shown == expected["labels"]
+
+    # QA: the answer is highlighted inside the context
+    page.select_option("#model", "qa")
+    assert page.is_visible("#question")
+    context = "the car was parked near the blue house"
+    page.fill("#question", "what color is it?")
+    page.fill("#text", context)
+    page.click("#submit")
+    page.wait_for_selector("#result .answer", timeout=10_000)
+    answer = call(f"{server.url}/v1/models/qa/qa", {"question": "what color is it?", "context": context})[1]
+    assert page.inner_text("#result mark") == answer["answer"] == context[answer["start"]:answer["end"]]
+
+    # an error is shown, not thrown: an empty label list
+    page.select_option("#model", "nli")
+    page.fill("#text", "anything")
+    page.fill("#labels", " , ")
+    page.click("#submit")
+    page.wait_for_selector("#result .error", timeout=10_000)
+    assert "labels" in page.inner_text("#result .error")
