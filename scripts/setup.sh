@@ -6,7 +6,7 @@ PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 if ! .venv/bin/python -c "import distilkit, pytest" 2>/dev/null || [ pyproject.toml -nt .venv/.installed ]; then
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -c constraints.txt -e ".[test,search,onnx,serve]"
+  .venv/bin/python -m pip install -q -c constraints.txt -e ".[test,search,onnx,serve,ray]"
   touch .venv/.installed
 fi
 # The playground's browser test drives Debian's Chromium (playwright's own browser download needs a network

@@ -47,14 +47,16 @@ def eval(model: str, *, data: str, output: str | None = None, oos_label: str = "
 
 def predict(model: str, texts: list[str] | None = None, file: str | None = None, output: str | None = None,
             text_column: str = "text", text_pair_column: str | None = None, top_k: int = 1, batch_size: int = 64,
-            on_empty: str = "error", backend: str | None = None, threads: int | None = None):
-    """Classify texts given on the command line, or every row of a file (JSON Lines out).
+            on_empty: str = "error", backend: str | None = None, threads: int | None = None, engine: str = "local",
+            actors: int = 2, ray_address: str | None = None, chunk_size: int = 1024):
+    """Classify texts given on the command line, or every row of a file (JSON Lines or Parquet out; a killed run
+    started again resumes after its last finished chunk).
 
     Args:
         model: Model folder (or hub id) of a text classifier.
         texts: Texts to classify.
         file: Input file (jsonl, csv, tsv, txt, json, parquet) for batch mode.
-        output: Output JSON Lines file for batch mode (default: predictions.jsonl).
+        output: Output file for batch mode, .jsonl or .parquet (default: predictions.jsonl); with --engine ray a folder.
         text_column: Column holding the text in batch mode.
         text_pair_column: Column holding the second text of a pair in batch mode.
         top_k: Labels returned per text, best first.
@@ -62,11 +64,26 @@ def predict(model: str, texts: list[str] | None = None, file: str | None = None,
         on_empty: What an empty text in a file does: 'error' or 'skip' (counted).
         backend: torch, torch-bf16, onnx or onnx-int8 (default: the folder's own; torch for trained folders).
         threads: CPU threads for the backend.
+        engine: Batch mode engine: 'local' (this process) or 'ray' (Ray Data, one model per actor; pip install ray).
+        actors: With --engine ray: model actors (each loads the model once).
+        ray_address: With --engine ray: a Ray cluster to join (default: RAY_ADDRESS, else a local Ray).
+        chunk_size: Rows per chunk in batch mode: the unit written at once, and that a killed run resumes from.
     """
     from ..inference import load_predictor
 
     if not texts and not file:
         raise DistilkitError("predict: give texts to classify or --file FILE")
+    if engine not in ("local", "ray"):
+        raise DistilkitError(f"--engine: '{engine}' is not one of: local, ray")
+    if engine == "ray":
+        if not file or texts:
+            raise DistilkitError("--engine ray runs batch mode: give --file FILE (and no texts)")
+        from ..inference.ray_engine import predict_with_ray
+
+        print(json.dumps(predict_with_ray(model, file, output or "predictions.parquet", text_column,
+                                          text_pair_column, backend, threads or 1, actors, batch_size,
+                                          ray_address)))
+        return
     if on_empty not in ("error", "skip"):
         raise DistilkitError(f"--on-empty: '{on_empty}' is not one of: error, skip")
     clf = load_predictor(model, backend, task="text-classification", batch_size=batch_size, threads=threads)
@@ -74,8 +91,10 @@ def predict(model: str, texts: list[str] | None = None, file: str | None = None,
         for text, preds in zip(texts, clf.predict(texts, top_k=top_k)):
             print(json.dumps({"text": text, "predictions": preds}, ensure_ascii=False))
     if file:
+        if chunk_size < 1:
+            raise DistilkitError(f"--chunk-size {chunk_size}: give at least 1")
         counts = clf.predict_file(file, output or "predictions.jsonl", text_column, text_pair_column, top_k,
-                                  on_empty=on_empty)
+                                  chunk_size=chunk_size, on_empty=on_empty)
         print(json.dumps({"output": output or "predictions.jsonl", **counts}))
 
 

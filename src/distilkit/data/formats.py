@@ -136,11 +136,14 @@ def read_parquet(path: Path, split: str | None) -> Records:
     _no_split(path, split)
     import pyarrow.parquet as pq
 
-    try:
-        table = pq.read_table(path)
-    except Exception as exc:  # pyarrow raises several types for corrupt files
+    row = 0
+    try:  # row groups in batches: a file of any size streams in bounded memory
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=4096):
+            for record in batch.to_pylist():
+                row += 1
+                yield row, record
+    except (OSError, ValueError) as exc:  # pyarrow's errors for corrupt files derive from these
         raise DistilkitError(f"{path}: cannot read as Parquet ({str(exc).splitlines()[0]}): re-export the file") from None
-    yield from enumerate(table.to_pylist(), 1)
 
 
 @reader(".txt")

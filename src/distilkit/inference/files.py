@@ -3,46 +3,47 @@ write one JSON object per input row. Big files never sit in memory. This is the 
 convenience (a face): the core (data, tasks, training, evaluation) never imports it."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
+import sys
 from typing import Callable
 
 from tqdm.auto import tqdm
 
 from ..data.formats import read_records
 from ..errors import DistilkitError
+from .sinks import fingerprint, open_sink
 
 Chunk = list[tuple[int, dict]]
 
 
 def predict_stream(source: str, output: str, accept: Callable[[int, dict], bool],
-                   predict_chunk: Callable[[Chunk], list[dict]], chunk_size: int, desc: str, unit: str) -> int:
-    """Rows of ``source`` that ``accept`` (which raises on bad rows) go to ``predict_chunk`` in chunks;
-    its results are written to ``output`` as JSON Lines. Returns the number of rows written."""
-    out_path = Path(output)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    written = 0
-    bar = tqdm(desc=desc, unit=unit)
-    with out_path.open("w", encoding="utf-8") as out:
-        chunk: Chunk = []
-        for row, record in read_records(source):
-            if accept(row, record):
-                chunk.append((row, record))
-            if len(chunk) >= chunk_size:
-                written += _write(chunk, predict_chunk, out, bar)
-                chunk = []
-        written += _write(chunk, predict_chunk, out, bar)
+                   predict_chunk: Callable[[Chunk], list[dict]], chunk_size: int, desc: str, unit: str,
+                   options: dict | None = None) -> int:
+    """Rows of ``source`` that ``accept`` (which raises on bad rows) go to ``predict_chunk`` in chunks; its
+    results go to ``output`` (.jsonl or .parquet), chunk by chunk. A run killed part-way and started again
+    with the same input and ``options`` resumes after its last finished chunk (``sinks``). Returns the
+    number of rows written."""
+    sink = open_sink(output, fingerprint(source, {**(options or {}), "chunk_size": chunk_size}))
+    if sink.resumed:
+        print(f"resuming {output}: {sink.done} input rows were done", file=sys.stderr)
+    bar = tqdm(desc=desc, unit=unit, initial=sink.written)
+    chunk: Chunk = []
+    last = sink.done
+    for row, record in read_records(source):
+        if row <= sink.done:
+            continue
+        last = row
+        if accept(row, record):
+            chunk.append((row, record))
+        if len(chunk) >= chunk_size:
+            sink.add(row, predict_chunk(chunk))
+            bar.update(len(chunk))
+            chunk = []
+    if chunk or last > sink.done:
+        sink.add(last, predict_chunk(chunk) if chunk else [])
+        bar.update(len(chunk))
+    sink.close()
     bar.close()
-    return written
-
-
-def _write(chunk: Chunk, predict_chunk, out, bar) -> int:
-    if not chunk:
-        return 0
-    for result in predict_chunk(chunk):
-        out.write(json.dumps(result, ensure_ascii=False) + "\n")
-    bar.update(len(chunk))
-    return len(chunk)
+    return sink.written
 
 
 def classify_file(clf, source: str, output: str, text_column: str, text_pair_column: str | None, top_k: int,
@@ -71,7 +72,9 @@ def classify_file(clf, source: str, output: str, text_column: str, text_pair_col
             results.append({**result, "top_k": preds} if top_k > 1 else result)
         return results
 
-    counts["predicted"] = predict_stream(source, output, accept, predict_chunk, chunk_size, "predict", "ex")
+    counts["predicted"] = predict_stream(source, output, accept, predict_chunk, chunk_size, "predict", "ex",
+                                         {"text": text_column, "pair": text_pair_column, "top_k": top_k,
+                                          "on_empty": on_empty, "model": str(clf.folder)})
     return counts
 
 
@@ -95,7 +98,9 @@ def answer_file(qa, source: str, output: str, question_column: str, context_colu
             results.append({**result, "top_k": found} if top_k > 1 else result)
         return results
 
-    return {"answered": predict_stream(source, output, accept, predict_chunk, chunk_size, "qa", "question")}
+    return {"answered": predict_stream(source, output, accept, predict_chunk, chunk_size, "qa", "question",
+                                       {"question": question_column, "context": context_column, "top_k": top_k,
+                                        "model": str(qa.folder)})}
 
 
 def zero_shot_file(zsc, source: str, output: str, text_column: str, labels_column: str | None, chunk_size: int,
@@ -145,5 +150,8 @@ def zero_shot_file(zsc, source: str, output: str, text_column: str, labels_colum
             results.append(result)
         return results
 
-    counts["predicted"] = predict_stream(source, output, accept, predict_chunk, chunk_size, "zero-shot", "text")
+    counts["predicted"] = predict_stream(source, output, accept, predict_chunk, chunk_size, "zero-shot", "text",
+                                         {"text": text_column, "labels_column": labels_column, "on_empty": on_empty,
+                                          "labels": zsc.candidates, "template": zsc.template,
+                                          "multi_label": zsc.multi_label, "logits": logits, "model": str(zsc.folder)})
     return counts
