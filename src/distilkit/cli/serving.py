@@ -5,7 +5,8 @@ from ..errors import DistilkitError
 
 
 def serve(folders: list[str] | None = None, model: list[str] | None = None, backend: list[str] | None = None,
-          host: str = "127.0.0.1", port: int = 8000, max_batch_size: int = 64, max_batch_tokens: int = 8192,
+          host: str = "127.0.0.1", port: int = 8000, max_batch_size: int = 64, max_batch_tokens: int = 16384,
+          max_pass_tokens: int = 1024,
           max_wait_ms: float = 5.0, queue_size: int = 256, max_body_bytes: int = 1_000_000, max_texts: int = 256,
           max_text_chars: int = 20_000, long_text: str = "truncate", max_labels: int = 100,
           api_key: str | None = None, threads: int | None = None):
@@ -19,7 +20,8 @@ def serve(folders: list[str] | None = None, model: list[str] | None = None, back
         host: Interface to bind (default loopback only; 0.0.0.0 exposes the server to the network).
         port: TCP port.
         max_batch_size: Items gathered from concurrent requests into one batch.
-        max_batch_tokens: Padded tokens per forward pass at most.
+        max_batch_tokens: Tokens (estimated) gathered into one batch at most.
+        max_pass_tokens: Padded tokens per forward pass at most: a batch is sorted by length and cut into passes.
         max_wait_ms: How long a batch waits for more requests after its first (milliseconds).
         queue_size: Requests waiting per model at most; beyond it 429 with Retry-After.
         max_body_bytes: Largest request body (413 beyond it).
@@ -44,6 +46,7 @@ def serve(folders: list[str] | None = None, model: list[str] | None = None, back
             if not sep or spec.name == name:
                 spec.backend = value
     settings = ServeSettings(host=host, port=port, max_batch_size=max_batch_size, max_batch_tokens=max_batch_tokens,
+                             max_pass_tokens=max_pass_tokens,
                              max_wait_ms=max_wait_ms, queue_size=queue_size, max_body_bytes=max_body_bytes,
                              max_texts=max_texts, max_text_chars=max_text_chars, long_text=long_text,
                              max_labels=max_labels, api_key=api_key, threads=threads)

@@ -40,6 +40,9 @@ def run_server(specs: list[ModelSpec], settings: ServeSettings) -> None:
     import uvicorn
 
     check_port(settings.host, settings.port)
+    from ..inference.backends import onnx_backend
+
+    onnx_backend.SPIN_WAIT = False
     models = load_models(specs, settings)
     app = create_app(models, settings)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
