@@ -80,11 +80,11 @@ def test_ray_with_two_actors_matches_single_process(toy_runs, tmp_path):
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "in.parquet")
     assert main(["predict", model, "--file", str(tmp_path / "in.parquet"), "--output", str(tmp_path / "one.jsonl")]) == 0
     assert main(["predict", model, "--file", str(tmp_path / "in.parquet"), "--output", str(tmp_path / "ray"),
-                 "--engine", "ray", "--actors", "2", "--batch-size", "50"]) == 0
+                 "--engine", "ray", "--actors", "2", "--chunk-size", "50"]) == 0
     import ray
 
     ray.shutdown()
-    got = pq.read_table(tmp_path / "ray").to_pylist()
+    got = sorted(pq.read_table(tmp_path / "ray").to_pylist(), key=lambda r: r["id"])  # Ray's order is its own
     single = [json.loads(line) for line in (tmp_path / "one.jsonl").read_text().splitlines()]
     assert [(r["id"], r["prediction"]) for r in got] == [(r["id"], r["prediction"]) for r in single]
     assert all(abs(a["score"] - b["score"]) < 1e-5 for a, b in zip(got, single))

@@ -67,7 +67,8 @@ def predict(model: str, texts: list[str] | None = None, file: str | None = None,
         engine: Batch mode engine: 'local' (this process) or 'ray' (Ray Data, one model per actor; pip install ray).
         actors: With --engine ray: model actors (each loads the model once).
         ray_address: With --engine ray: a Ray cluster to join (default: RAY_ADDRESS, else a local Ray).
-        chunk_size: Rows per chunk in batch mode: the unit written at once, and that a killed run resumes from.
+        chunk_size: Rows per chunk in batch mode: the unit written at once, that a killed run resumes from, and that
+            a Ray actor takes at a time.
     """
     from ..inference import load_predictor
 
@@ -82,7 +83,7 @@ def predict(model: str, texts: list[str] | None = None, file: str | None = None,
 
         print(json.dumps(predict_with_ray(model, file, output or "predictions.parquet", text_column,
                                           text_pair_column, backend, threads or 1, actors, batch_size,
-                                          ray_address)))
+                                          ray_address, chunk_size)))
         return
     if on_empty not in ("error", "skip"):
         raise DistilkitError(f"--on-empty: '{on_empty}' is not one of: error, skip")
