@@ -105,8 +105,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--backends", default="torch,onnx-int8")
+    parser.add_argument("--data", default=str(TEST), help="texts to send: any data source distilkit reads")
+    parser.add_argument("--text-column", default="text")
+    parser.add_argument("--name", default="serve_load", help="result file name (bench/results/NAME.json)")
+    parser.add_argument("--skip-overload", action="store_true")
     args = parser.parse_args()
-    texts = [line.rsplit(";", 1)[0] for line in TEST.read_text().splitlines() if line.strip()]
+    from distilkit.data.formats import read_records
+
+    texts = [r[args.text_column] for _, r in read_records(args.data)]
     path = "/v1/models/m/classify"
     metrics, runs = {}, {}
     for backend in args.backends.split(","):
@@ -132,7 +138,18 @@ def main() -> None:
         metrics[f"{backend}_throughput_ratio"] = round(b["throughput_rps"] / n["throughput_rps"], 2)
         metrics[f"{backend}_p99_ratio"] = round(b["p99_ms"] / n["p99_ms"], 2)
 
-    # Overload: 2x and 4x the queue limit in flight, then one ordinary request.
+    if not args.skip_overload:
+        overload(args, texts, path, metrics, runs)
+    write_result(args.name, {
+        "dataset": f"{args.data} (single-text requests, texts drawn at random)", "split": "test", "model": args.model,
+        "clients": args.clients, "seconds": args.seconds, "threads": args.threads,
+        "targets": "0 errors; batched >= 5x naive throughput at equal or lower p99 (issue 10)",
+        "metrics": metrics, "runs": runs,
+        "timings": {"load_seconds_per_run": args.seconds}})
+
+
+def overload(args, texts: list[str], path: str, metrics: dict, runs: dict) -> None:
+    """2x and 4x the queue limit in flight, then ordinary requests."""
     queue = 16
     port = free_port()
     process = start([sys.executable, "-m", "distilkit.cli", "serve", "--model", f"m={args.model}", "--port", str(port),
@@ -150,12 +167,6 @@ def main() -> None:
     metrics["overload_peak_rss_mb"] = round(peak_rss_mb(process.pid), 1)
     process.terminate()
     process.wait(60)
-    write_result("serve_load", {
-        "dataset": f"{TEST} (single-text requests, texts drawn at random)", "split": "test", "model": args.model,
-        "clients": args.clients, "seconds": args.seconds, "threads": args.threads,
-        "targets": "0 errors; batched >= 5x naive throughput at equal or lower p99 (issue 10)",
-        "metrics": metrics, "runs": runs,
-        "timings": {"load_seconds_per_run": args.seconds}})
 
 
 if __name__ == "__main__":

@@ -12,15 +12,20 @@ from tests.serve.conftest import call
 
 
 @pytest.fixture(scope="module")
-def page(server):
+def browser():
     if not shutil.which(CHROMIUM):
         pytest.fail(f"{CHROMIUM} not found: the playground test needs Debian's chromium (bash scripts/setup.sh "
                     "installs it: apt-get install chromium)")
-    with launch() as browser:
-        page = browser.new_page(viewport={"width": 1200, "height": 800})
-        page.goto(server.url + "/")
-        page.wait_for_selector("body[data-ready='1']", timeout=15_000)
-        yield page
+    with launch() as browser:  # one browser per module: playwright's sync API runs one at a time per thread
+        yield browser
+
+
+@pytest.fixture(scope="module")
+def page(server, browser):
+    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    page.goto(server.url + "/")
+    page.wait_for_selector("body[data-ready='1']", timeout=15_000)
+    yield page
 
 
 def test_classify_zero_shot_and_qa_in_the_browser(page, server):
@@ -64,3 +69,23 @@ def test_classify_zero_shot_and_qa_in_the_browser(page, server):
     page.click("#submit")
     page.wait_for_selector("#result .error", timeout=10_000)
     assert "labels" in page.inner_text("#result .error")
+
+
+def test_the_page_asks_for_the_api_key_and_then_works(served_models, browser):
+    from distilkit.serve import ServeSettings
+    from tests.serve.conftest import Running
+
+    running = Running(served_models, ServeSettings(api_key="s3cret"))
+    try:
+        page = browser.new_page()
+        page.goto(running.url + "/")
+        page.wait_for_selector("#card .error", timeout=15_000)
+        assert "API key" in page.inner_text("#card .error") and page.is_visible("#api-key")
+        page.fill("#api-key", "s3cret")
+        page.dispatch_event("#api-key", "change")
+        page.wait_for_selector("body[data-ready='1']", timeout=15_000)
+        page.fill("#text", "a wonderful happy day")
+        page.click("#submit")
+        page.wait_for_selector("#result .row", timeout=10_000)
+    finally:
+        running.stop()
