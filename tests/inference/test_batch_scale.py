@@ -88,3 +88,11 @@ def test_ray_with_two_actors_matches_single_process(toy_runs, tmp_path):
     single = [json.loads(line) for line in (tmp_path / "one.jsonl").read_text().splitlines()]
     assert [(r["id"], r["prediction"]) for r in got] == [(r["id"], r["prediction"]) for r in single]
     assert all(abs(a["score"] - b["score"]) < 1e-5 for a, b in zip(got, single))
+
+
+def test_a_last_chunk_of_skipped_rows_still_makes_a_whole_parquet_file(toy_runs, tmp_path):
+    rows = _rows(200) + [{"id": 200 + i, "text": " "} for i in range(30)]  # the last chunk is only empty texts
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "in.parquet")
+    assert main(["predict", str(toy_runs["bert"][0]), "--file", str(tmp_path / "in.parquet"), "--output",
+                 str(tmp_path / "out.parquet"), "--chunk-size", "100", "--on-empty", "skip"]) == 0
+    assert [r["id"] for r in pq.read_table(tmp_path / "out.parquet").to_pylist()] == list(range(200))

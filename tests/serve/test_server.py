@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import pytest
 
@@ -134,31 +135,37 @@ def test_long_texts_rejected_when_asked_and_api_key_guards_v1(served_models):
         running.stop()
 
 
+@contextmanager
+def slowed(predictor, seconds: float):
+    """The predictor takes ``seconds`` longer per batch while inside the block."""
+    original = predictor.predict
+
+    def slow(*args, **kwargs):
+        time.sleep(seconds)
+        return original(*args, **kwargs)
+    predictor.predict = slow
+    try:
+        yield
+    finally:
+        predictor.predict = original
+
+
 def test_overload_gives_only_429s_beyond_the_queue_and_recovers(served_models):
     from distilkit.serve import ServeSettings
 
     running = Running(served_models, ServeSettings(queue_size=4, max_batch_size=1))
-    predictor = running.model("toy").predictor
-    original = predictor.predict
-
-    def slow(*args, **kwargs):
-        time.sleep(0.15)
-        return original(*args, **kwargs)
-    predictor.predict = slow
     try:
-        with ThreadPoolExecutor(16) as pool:
+        with slowed(running.model("toy").predictor, 0.15), ThreadPoolExecutor(16) as pool:
             answers = list(pool.map(lambda i: call(f"{running.url}/v1/models/toy/classify", {"inputs": TEXTS[i % 3]}),
                                     range(16)))
         statuses = [s for s, _, _ in answers]
         assert set(statuses) == {200, 429} and statuses.count(200) >= 5, statuses
         refused = [(out, head) for s, out, head in answers if s == 429]
         assert all(out["error_type"] == "overloaded" and head.get("retry-after") == "1" for out, head in refused)
-        predictor.predict = original
         assert call(f"{running.url}/v1/models/toy/classify", {"inputs": "back to normal"})[0] == 200
         metrics = call(f"{running.url}/metrics")[1]
         assert _metric(metrics, 'distilkit_errors_total{error_type="overloaded",model="toy"}') == len(refused)
     finally:
-        predictor.predict = original
         running.stop()
 
 
@@ -166,23 +173,16 @@ def test_health_and_metrics_answer_while_the_model_computes(served_models):
     from distilkit.serve import ServeSettings
 
     running = Running(served_models, ServeSettings())
-    predictor = running.model("toy").predictor
-    original = predictor.predict
-
-    def slow(*args, **kwargs):
-        time.sleep(1.5)
-        return original(*args, **kwargs)
-    predictor.predict = slow
     try:
-        busy = threading.Thread(target=call, args=(f"{running.url}/v1/models/toy/classify", {"inputs": "x"}))
-        busy.start()
-        time.sleep(0.3)
-        start = time.perf_counter()
-        assert call(f"{running.url}/health")[0] == 200 and call(f"{running.url}/metrics")[0] == 200
-        assert time.perf_counter() - start < 0.5
-        busy.join()
+        with slowed(running.model("toy").predictor, 1.5):
+            busy = threading.Thread(target=call, args=(f"{running.url}/v1/models/toy/classify", {"inputs": "x"}))
+            busy.start()
+            time.sleep(0.3)
+            start = time.perf_counter()
+            assert call(f"{running.url}/health")[0] == 200 and call(f"{running.url}/metrics")[0] == 200
+            assert time.perf_counter() - start < 0.5
+            busy.join()
     finally:
-        predictor.predict = original
         running.stop()
 
 

@@ -74,8 +74,9 @@ def predict_with_ray(model: str, source: str, output: str, text_column: str = "t
     if text_column not in data.columns():
         raise DistilkitError(f"{source}: no column '{text_column}' (columns: {', '.join(data.columns())}): pass "
                              "--text-column")
-    predicted = data.map_batches(ClassifyActor, fn_constructor_args=(str(Path(model).resolve()) if Path(model).exists() else model, backend, threads,
-                                                                     text_column, text_pair_column, batch_size),
+    folder = str(Path(model).resolve()) if Path(model).exists() else model  # actors may run in another directory
+    predicted = data.map_batches(ClassifyActor, fn_constructor_args=(folder, backend, threads, text_column,
+                                                                     text_pair_column, batch_size),
                                  batch_size=chunk_size, batch_format="numpy",
                                  compute=ray.data.ActorPoolStrategy(size=actors), num_cpus=threads or 1)
     if output.endswith(".jsonl"):

@@ -22,6 +22,16 @@ SETTINGS_FILE = "distilkit.json"
 FORMAT_VERSION = 1
 
 
+def write_atomic(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file beside it: a crash leaves the old file or the new one,
+    never half of one."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".distilkit-", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+    return path
+
+
 @dataclass
 class BackendFile:
     """One exported graph of the model, as recorded in ``distilkit.json``."""
@@ -92,13 +102,7 @@ class ModelSettings:
 
     def write(self, folder: str | Path) -> Path:
         """Atomic write: a crash never leaves a half-written settings file."""
-        path = Path(folder) / SETTINGS_FILE
-        text = json.dumps(dataclasses.asdict(self), indent=2) + "\n"
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".distilkit-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-        return path
+        return write_atomic(Path(folder) / SETTINGS_FILE, json.dumps(dataclasses.asdict(self), indent=2) + "\n")
 
     def update(self, **changes) -> "ModelSettings":
         return dataclasses.replace(self, **changes)

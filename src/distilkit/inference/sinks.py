@@ -16,12 +16,7 @@ import shutil
 from pathlib import Path
 
 from ..errors import DistilkitError
-
-
-def _atomic_json(path: Path, data: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data))
-    os.replace(tmp, path)
+from .settings import write_atomic
 
 
 def fingerprint(source: str, options: dict) -> dict:
@@ -62,8 +57,8 @@ class Sink:
         """Results of the input rows up to ``rows_read`` (accepted or skipped) are safely written."""
         self.write(results)
         self.done, self.written = rows_read, self.written + len(results)
-        _atomic_json(self.progress_path, {"identity": self.identity, "rows_done": self.done, "written": self.written,
-                                          **self.state()})
+        write_atomic(self.progress_path, json.dumps({"identity": self.identity, "rows_done": self.done,
+                                                     "written": self.written, **self.state()}))
 
     def close(self) -> None:
         self.finish()
@@ -119,6 +114,8 @@ class ParquetSink(Sink):
         import pyarrow as pa
         import pyarrow.parquet as pq
 
+        if not results:  # a chunk whose rows were all skipped: a part without columns could not be merged
+            return
         final = self.parts / f"part-{self.count:06d}.parquet"
         tmp = final.with_suffix(".tmp")
         pq.write_table(pa.Table.from_pylist(results), tmp)

@@ -102,7 +102,7 @@ def load_models(specs: list[ModelSpec], settings: ServeSettings) -> list[ServedM
         except (OSError, ValueError, RuntimeError) as exc:
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise DistilkitError(f"model '{spec.name}' ({spec.path}) failed to load: {first}") from None
-        predictor.max_batch_tokens = settings.max_pass_tokens
+        predictor.max_pass_tokens = settings.max_pass_tokens
         card, meta = read_card(str(predictor.folder))
         served.append(ServedModel(spec.name, str(predictor.folder), kind, predictor, card, meta))
     return served

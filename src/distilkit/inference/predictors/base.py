@@ -49,7 +49,7 @@ class Predictor:
             raise DistilkitError(f"{model} is a {self.settings.task} model, not {self.task}: load it with "
                                  "distilkit.load_predictor, which picks the predictor its task needs")
         self.batch_size = batch_size
-        self.max_batch_tokens: int | None = None
+        self.max_pass_tokens: int | None = None
         """Padded tokens per forward pass at most (rows x longest row); None: only ``batch_size`` bounds it."""
         self.backend_name = backend or ("torch" if loaded else self.settings.default_backend)
         from transformers import AutoConfig
@@ -92,7 +92,7 @@ class Predictor:
         """Model outputs for tokenized, unpadded inputs, in input order."""
         return run_batches(self.backend, encoding, self.batch_size, self.tokenizer.pad_token_id or 0,
                            self.token_outputs, self.tokenizer.padding_side == "left", progress, desc, unit,
-                           self.max_batch_tokens)
+                           self.max_pass_tokens)
 
     def outputs(self, split, progress: bool = True):
         """What the task's ``report`` scores for a labelled split (evaluation calls this)."""
