@@ -31,7 +31,8 @@ class ServeSettings:
     max_pass_tokens: int = 1024
     """Padded tokens per forward pass at most (rows x longest row): a gathered batch is sorted by length and cut
     into passes of this size, so long and short texts are not padded against each other. On CPU, passes of about
-    1k tokens stay in cache: 2x the throughput of one 64-row pass on the emotion model (bench/serve_load.py)."""
+    1k tokens keep their activations in cache, and ran faster than one 64-row pass in a trial on this project's
+    2-core machine (not a committed benchmark)."""
     max_wait_ms: float = 5.0
     """How long a batch waits for more requests once its first one arrived (milliseconds)."""
     queue_size: int = 256

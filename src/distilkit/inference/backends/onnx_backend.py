@@ -16,7 +16,8 @@ from .base import ModelSource, size_mb
 
 SPIN_WAIT = True
 """ONNX Runtime's intra-op threads spin between runs (fastest for one big job). ``distilkit serve`` turns it off:
-spinning threads took CPU from the event loop, 339 vs 269 requests/s with onnx-int8 on 2 cores."""
+spinning threads take CPU from the event loop on a small machine (seen in a trial with onnx-int8 on 2 cores; not a
+committed benchmark)."""
 
 
 class OnnxBackend:
