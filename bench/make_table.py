@@ -19,6 +19,12 @@ RECIPES = {
 }
 
 
+def is_variant(name: str, recipe: str) -> bool:
+    """A recipe's own run or a variant of it (RECIPE_something, made with --set); teacher and KD results
+    have their own table."""
+    return name == recipe or (name.startswith(recipe + "_") and not any(k in name for k in ("_teacher", "_kd")))
+
+
 def verdicts(r: dict, targets) -> str:
     values = {**r["metrics"], **r["timings"]}
     out = []
@@ -36,8 +42,7 @@ def recipe_table(results: dict) -> list[str]:
     lines = ["| recipe | validation acc | test acc | test macro F1 | extra | train time (s) | train ex/s | peak RSS (MB) | target |",
              "|---|---|---|---|---|---|---|---|---|"]
     # A recipe's own run, then its variants (results named RECIPE_something, e.g. made with --set).
-    rows = [(n, targets) for recipe, targets in RECIPES.items() for n in results
-            if n == recipe or n.startswith(recipe + "_")]
+    rows = [(n, targets) for recipe, targets in RECIPES.items() for n in results if is_variant(n, recipe)]
     for name, targets in rows:
         r = results[name]
         m, t = r["metrics"], r["timings"]
@@ -316,6 +321,50 @@ SERVING = [("serve_load", "Serving: distilkit serve (dynamic batching) vs a naiv
 # --- end issue 10 ---
 
 
+def teacher_kd_table(r: dict) -> list[str]:
+    first = next(iter(r["rows"].values()))
+    scores = [c for c in ("validation_accuracy", "test_accuracy", "test_in_scope_accuracy", "test_oos_recall",
+                          "test_f1_macro") if c in first]
+    cols = scores + ["parameters", "size_mb", "latency_ms_batch1", "throughput_batch32", "train_s"]
+    names = {"teacher_mpnet_base": "teacher: mpnet-base (110M)", "minilm_l6_kd": "MiniLM-L6, KD from the teacher",
+             "minilm_l6_alone": "MiniLM-L6 fine-tuned alone"}
+    lines = ["| model | " + " | ".join(c.replace("_", " ") for c in cols) + " |", "|---|" + "---|" * len(cols)]
+    for name, row in r["rows"].items():
+        cells = ["same as KD" if c not in row and name == "minilm_l6_alone" else
+                 (f"{row[c]:,}" if c == "parameters" else fmt(row.get(c, "—"))) for c in cols]
+        lines.append(f"| {names.get(name, name)} | " + " | ".join(cells) + " |")
+    m = r["metrics"]
+    lines += ["", f"KD student vs MiniLM-L6 alone: {m['kd_minus_alone_test_points']:+.2f} points on test "
+              f"({m['kd_minus_alone_validation_points']:+.2f} on validation); teacher minus KD student: "
+              f"{m['teacher_minus_kd_test_points']:+.2f} points on test; the student is "
+              f"{m['kd_speedup_vs_teacher']}x the teacher's batch-32 throughput. KD settings: alpha "
+              f"{r['settings']['alpha']}, temperature {r['settings']['temperature']}. Targets: "
+              + "; ".join(f"{k}: {'met' if v else 'missed'}" for k, v in r["targets_met"].items()) + ".",
+              f"Sources: {r['sources']['teacher']}; {r['sources']['minilm_l6_alone']}. Train times are seconds on "
+              "the machine named in each source; the teacher logits took "
+              f"{r['timings']['teacher_logits_s']} s of the student's run."]
+    return lines
+
+
+def own_data_table(results: dict) -> list[str]:
+    lines = ["| data | command (defaults only) | chosen | validation acc | test acc | tuned recipe test acc | "
+             "points vs tuned | train time (s) | target |", "|---|---|---|---|---|---|---|---|---|"]
+    for name in [n for n in results if n.startswith("own_data_")]:
+        r = results[name]
+        m, t = r["metrics"], r["timings"]
+        chosen = "; ".join(c.split("   #")[0] for c in r["chosen_settings"])
+        lines.append(f"| {name.removeprefix('own_data_')} | `{r['cli']}` | {chosen} | {fmt(m['validation_accuracy'])} | "
+                     f"{fmt(m['test_accuracy'])} | {fmt(m['tuned_test_accuracy'])} | {m['test_points_vs_tuned']:+.2f} | "
+                     f"{fmt(t['train_runtime_s'])} | within 0.5 point: "
+                     f"{'met' if m['target_within_0.5_point_of_tuned'] else 'missed'} |")
+    return lines
+
+
+TEACHERS = [("clinc_kd", "A real teacher: mpnet-base on CLINC150 plus, distilled into MiniLM-L6 (one run per row "
+             "source)", teacher_kd_table),
+            ("emotion_kd", "A real teacher: mpnet-base on emotion, distilled into MiniLM-L6", teacher_kd_table)]
+
+
 def provenance(r: dict) -> list[str]:
     return [f"- command: `{r['command']}`", f"- commit: `{r['commit']}`", f"- hardware: {r['hardware']}",
             f"- data: {r['dataset'] if isinstance(r['dataset'], str) else json.dumps(r['dataset'])}", ""]
@@ -328,7 +377,7 @@ def main():
     if any(n in results for n in RECIPES):
         out += ["## Full recipe runs (offline base model all-MiniLM-L6-v2)", ""] + recipe_table(results) + [""]
         for name in results:
-            if any(name == recipe or name.startswith(recipe + "_") for recipe in RECIPES):
+            if any(is_variant(name, recipe) for recipe in RECIPES):
                 out += [f"### {name}", ""] + provenance(results[name])
     if "trainer_speed" in results:
         r = results["trainer_speed"]
@@ -355,6 +404,17 @@ def main():
         out += [f"## Extractive QA inference: distilkit vs the transformers 4.57 question-answering pipeline "
                 f"({name}, one run)", ""] + qa_pipeline_table(r) + [""] + provenance(r)
     # --- end QA pipeline ---
+    for name, title, table in TEACHERS:
+        for variant in [n for n in results if n == name or n.startswith(name + "_")]:
+            out += [f"## {title}" + (f" ({variant})" if variant != name else ""), ""] + table(results[variant]) + \
+                [""] + provenance(results[variant])
+    for name in [n for n in results if n.endswith("_teacher")]:
+        out += [f"### Teacher run {name}", ""] + provenance(results[name])
+    if any(n.startswith("own_data_") for n in results):
+        out += ["## Your own data, no recipe: `distilkit train --train FILE` with defaults vs the tuned recipe", ""] + \
+            own_data_table(results) + [""]
+        for name in [n for n in results if n.startswith("own_data_")]:
+            out += [f"### {name}", ""] + provenance(results[name])
     for name, title, table in DEPLOYMENT + ZERO_SHOT + SERVING:
         if name in results:
             r = results[name]

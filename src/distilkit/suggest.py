@@ -143,7 +143,8 @@ def suggest(train: str, validation: str | None = None, test: str | None = None, 
     files = ", ".join(f"`{s}` ({k})" for k, s in (("train", train), ("validation", validation), ("test", test)) if s)
     recipe["card"] = {
         "dataset_name": ", ".join(dict.fromkeys(Path(s.split("::")[0]).name for s in (train, validation, test) if s)),
-        "dataset_id": None, "model_name": Path(out).name, "license": "other",
+        "dataset_id": train.split("::")[0][4:].split(":")[0] if train.startswith("hub:") else None,  # hub data: its id
+        "model_name": Path(out).name, "license": "other",
         "notes": (f"Trained on the user's own data: {files}. The licence and the intended use are yours to fill "
                   "in: state the data's terms and your licence in this card's `license` field, and who may use "
                   "the model for what (and what not) in this section, before you share it.")}
