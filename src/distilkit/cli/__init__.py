@@ -15,6 +15,7 @@ import sys
 import typing
 
 from ..errors import DistilkitError
+from .ranges import check_ranges
 from .running import bench, eval, export, predict, qa, zero_shot
 from .serving import serve
 from .training import check_qa, distill, fetch_model, init, make_clinic_data, train
@@ -60,7 +61,18 @@ def _add_command(sub, name: str, fn) -> None:
             extra = {"nargs": "+", "action": "extend"} if is_list else {}
             parser.add_argument(FLAG_NAMES.get(param.name, "--" + param.name.replace("_", "-")), dest=param.name,
                                 type=item, default=param.default, metavar=param.name.upper(), **extra, **kwargs)
-    parser.set_defaults(_fn=fn)
+    parser.set_defaults(_fn=fn, _numeric=numeric_params(fn))
+
+
+def numeric_params(fn) -> set[str]:
+    """The int and float parameters of a command (each is range-checked, see ranges.py)."""
+    hints = typing.get_type_hints(fn)
+    out = set()
+    for name in inspect.signature(fn).parameters:
+        args = [a for a in typing.get_args(hints.get(name)) if a is not type(None)] or [hints.get(name)]
+        if args[0] in (int, float):
+            out.add(name)
+    return out
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -82,8 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     fn = args.pop("_fn")
+    numeric = args.pop("_numeric")
     args.pop("command")
     try:
+        check_ranges(args, numeric)  # before anything loads
         fn(**args)
     except DistilkitError as exc:
         print(f"error: {exc}", file=sys.stderr)
