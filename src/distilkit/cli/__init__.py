@@ -27,6 +27,7 @@ COMMANDS = {"train": train, "init": init, "distill": distill, "eval": eval, "pre
             "serve": serve, "fetch-model": fetch_model}
 POSITIONAL_LISTS = {"texts", "folders"}  # free positional values: `predict MODEL "a" "b"`, `serve runs/a runs/b`
 OPTIONAL_POSITIONALS = {"recipe"}  # `train RECIPE` or `train --train FILE`
+OPTIONAL_VALUES = {"resume": "last"}  # `--resume` alone means the last checkpoint; `--resume auto` also works
 
 
 def _arg_help(doc: str) -> dict[str, str]:
@@ -52,6 +53,9 @@ def _add_command(sub, name: str, fn) -> None:
         elif base is bool:
             parser.add_argument(FLAG_NAMES.get(param.name, "--" + param.name.replace("_", "-")),
                                 dest=param.name, action="store_true", **kwargs)
+        elif param.name in OPTIONAL_VALUES:
+            parser.add_argument("--" + param.name, dest=param.name, nargs="?", const=OPTIONAL_VALUES[param.name],
+                                default=None, choices=["last", "auto"], **kwargs)
         elif param.name in OPTIONAL_POSITIONALS:
             parser.add_argument(param.name, nargs="?", default=param.default, **kwargs)
         elif is_list and param.name in POSITIONAL_LISTS:

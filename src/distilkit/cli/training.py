@@ -10,7 +10,7 @@ def train(recipe: str | None = None, train_data: str | None = None, validation_d
           test_data: str | None = None, text_column: str | None = None, label_column: str | None = None,
           label_names: str | None = None, model: str | None = None, overrides: list[str] | None = None,
           output_dir: str | None = None, max_train_samples: int | None = None, max_eval_samples: int | None = None,
-          epochs: float | None = None, resume: bool = False):
+          epochs: float | None = None, resume: str | None = None, overwrite: bool = False):
     """Fine-tune a classifier from a YAML recipe, or from your own data with --train FILE and no recipe
     (settings chosen from the data and printed); writes the model folder, its card and evaluations.
 
@@ -28,7 +28,9 @@ def train(recipe: str | None = None, train_data: str | None = None, validation_d
         max_train_samples: Train on a seeded random sample of N rows.
         max_eval_samples: Evaluate on a seeded random sample of N rows.
         epochs: Number of epochs (training.epochs).
-        resume: Continue the run in output_dir from its last checkpoint (after a crash or kill).
+        resume: Continue the run in output_dir from its last checkpoint; '--resume auto' does so when one exists and
+            starts afresh otherwise (for requeue scripts).
+        overwrite: Replace a finished model in output_dir (refused otherwise).
     """
     from ..recipe import load_recipe
 
@@ -46,7 +48,7 @@ def train(recipe: str | None = None, train_data: str | None = None, validation_d
             raise DistilkitError(f"train: {flag} is for training without a recipe; with {recipe}, set it in the "
                                  "recipe or with --set (e.g. --set data.train=FILE)")
         cfg = load_recipe(recipe, flags)
-    _report(run_training(cfg, resume=resume))
+    _report(run_training(cfg, resume, overwrite))
 
 
 def _suggested(train_data, validation_data, test_data, text_column, label_column, label_names, model, output_dir,
@@ -95,10 +97,10 @@ def init(*, train_data: str, validation_data: str | None = None, test_data: str 
     print(f"wrote {path}: edit it, then run `distilkit train {path}`")
 
 
-def run_training(cfg, resume: bool):
+def run_training(cfg, resume: str | None, overwrite: bool = False):
     from ..training import train as run
 
-    return run(cfg, resume=resume)
+    return run(cfg, resume=resume or False, overwrite=overwrite)
 
 
 def _flag_overrides(overrides, output_dir, max_train_samples, max_eval_samples, epochs) -> list[str]:
@@ -115,7 +117,7 @@ def _report(summary: dict) -> None:
 
 def distill(recipe: str, overrides: list[str] | None = None, output_dir: str | None = None,
             max_train_samples: int | None = None, max_eval_samples: int | None = None, epochs: float | None = None,
-            resume: bool = False, search: str | None = None, trials: int = 10):
+            resume: str | None = None, overwrite: bool = False, search: str | None = None, trials: int = 10):
     """Train a student from a teacher (a recipe with a distill section); optionally search its settings.
 
     Args:
@@ -125,7 +127,8 @@ def distill(recipe: str, overrides: list[str] | None = None, output_dir: str | N
         max_train_samples: Train on a seeded random sample of N rows.
         max_eval_samples: Evaluate on a seeded random sample of N rows.
         epochs: Number of epochs (training.epochs).
-        resume: Continue the run in output_dir from its last checkpoint.
+        resume: Continue the run in output_dir from its last checkpoint ('--resume auto': when one exists).
+        overwrite: Replace a finished model in output_dir (refused otherwise).
         search: Comma-separated settings to search with Optuna on validation data, e.g. alpha,temperature.
         trials: Number of search trials.
     """
@@ -141,7 +144,7 @@ def distill(recipe: str, overrides: list[str] | None = None, output_dir: str | N
         result = run_search(cfg, [p.strip() for p in search.split(",") if p.strip()], trials)
         print(json.dumps({k: result[k] for k in ("metric", "best_params", "best_value", "best_model")}, indent=2))
         return
-    _report(run_training(cfg, resume=resume))
+    _report(run_training(cfg, resume, overwrite))
 
 
 def check_qa(files: list[str], fix_offsets: bool = False, output: str | None = None,

@@ -39,9 +39,15 @@ def check_checkpoint(path: Path) -> str | None:
     return None
 
 
-def resume_point(folder: Path, resume: bool) -> str | None:
-    """The checkpoint to resume from, or None for a fresh start; refuses to clobber earlier work."""
+def resume_point(folder: Path, resume: bool | str | None) -> str | None:
+    """The checkpoint to resume from, or None for a fresh start; refuses to clobber earlier work.
+    ``resume``: False (fresh), True or 'last' (a checkpoint must exist), 'auto' (resume if one exists, else
+    start afresh: a requeue script can always pass the same command)."""
+    if resume not in (None, False, True, "last", "auto"):
+        raise DistilkitError(f"--resume {resume}: give --resume (the last checkpoint) or --resume auto")
     checkpoints = list_checkpoints(folder)
+    if resume == "auto" and not checkpoints:
+        return None
     if not resume:
         if checkpoints:
             raise DistilkitError(f"{folder} holds {checkpoints[-1].name} from an earlier run: pass --resume to continue "

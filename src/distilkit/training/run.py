@@ -21,6 +21,7 @@ from ..models import load_model, load_tokenizer
 from ..tasks import get_task
 from .callbacks import use_stderr_progress
 from .checkpoints import resume_point
+from .output import RunLock, is_main_process, prepare_output
 from .history import epoch_table, training_losses
 
 
@@ -69,11 +70,14 @@ def _has_accelerator() -> bool:
     return torch.cuda.is_available()
 
 
-def _callbacks(cfg: RunConfig, has_validation: bool):
+def _callbacks(cfg: RunConfig, has_validation: bool, lock):
     from transformers import EarlyStoppingCallback
 
+    from .callbacks import Heartbeat
+
     patience = cfg.training.early_stopping_patience
-    return [EarlyStoppingCallback(early_stopping_patience=patience)] if patience and has_validation else []
+    early = [EarlyStoppingCallback(early_stopping_patience=patience)] if patience and has_validation else []
+    return early + ([Heartbeat(lock)] if lock is not None else [])
 
 
 def _check_metric(cfg: RunConfig, task) -> str:
@@ -108,8 +112,20 @@ def _check_layers_early(cfg: RunConfig) -> None:
         check_layers(config, cfg.model.keep_layers, cfg.model.name)
 
 
-def train(cfg: RunConfig, resume: bool = False) -> dict:
-    """Train, evaluate and document a model. Returns the run summary (also saved as JSON)."""
+def train(cfg: RunConfig, resume: bool | str = False, overwrite: bool = False) -> dict:
+    """Train, evaluate and document a model. Returns the run summary (also saved as JSON).
+
+    ``resume``: True / 'last' continues from the last checkpoint, 'auto' does so when one exists.
+    ``overwrite``: replace a finished model in ``training.output_dir`` (refused otherwise)."""
+    out = Path(cfg.training.output_dir)
+    if not is_main_process():  # rank 0 checks and locks the folder; the others follow its checkpoints
+        return _train(cfg, resume_point(out / "checkpoints", resume), None)
+    resume_from = prepare_output(out, overwrite, resume)
+    with RunLock(out) as lock:
+        return _train(cfg, resume_from, lock)
+
+
+def _train(cfg: RunConfig, resume_from: str | None, lock) -> dict:
     import torch
     import transformers
 
@@ -118,7 +134,6 @@ def train(cfg: RunConfig, resume: bool = False) -> dict:
     transformers.set_seed(cfg.training.seed)
     out = Path(cfg.training.output_dir)
     checkpoint_dir = out / "checkpoints"
-    resume_from = resume_point(checkpoint_dir, resume)
     _check_layers_early(cfg)
 
     task = get_task(cfg.task).from_config(cfg)
@@ -142,7 +157,7 @@ def train(cfg: RunConfig, resume: bool = False) -> dict:
     trainer = DistilkitTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=val_ds,
                                processing_class=tokenizer, data_collator=task.collator(tokenizer),
                                compute_metrics=task.trainer_metrics(data.validation, val_ds) if val_ds else None,
-                               callbacks=_callbacks(cfg, val_ds is not None), task=task, loss_fn=loss_fn)
+                               callbacks=_callbacks(cfg, val_ds is not None, lock), task=task, loss_fn=loss_fn)
     use_stderr_progress(trainer)
     started = time.time()
     result = trainer.train(resume_from_checkpoint=resume_from)
