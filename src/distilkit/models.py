@@ -33,7 +33,40 @@ def resolve_model(name: str | os.PathLike | None) -> str:
     if name.startswith((".", "/", "~")) or name.count("/") > 1:
         raise DistilkitError(f"model folder {name} does not exist: check the path, or use a hub id such as "
                              f"'distilbert-base-uncased' or the offline alias '{DEFAULT_MODEL}'")
+    _check_hub_reachable(name)
     return name  # a hub id, e.g. "distilbert-base-uncased"
+
+
+_HUB_STATE: dict[str, bool] = {}
+
+
+def _check_hub_reachable(name: str) -> None:
+    """Fail in seconds, not after a minute of hub retries, when a hub id cannot be fetched: the machine is
+    offline (HF_HUB_OFFLINE, or the hub's host does not answer within 3 s) and the model is not in the local
+    hub cache."""
+    from huggingface_hub import constants, try_to_load_from_cache
+
+    if isinstance(try_to_load_from_cache(name, "config.json"), str):
+        return  # cached: transformers loads it offline
+    if "online" not in _HUB_STATE:
+        if constants.HF_HUB_OFFLINE or os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
+            _HUB_STATE["online"] = False
+        elif any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
+            _HUB_STATE["online"] = True  # through a proxy: let the hub client try
+        else:
+            import socket
+            from urllib.parse import urlparse
+
+            host = urlparse(constants.ENDPOINT).hostname or "huggingface.co"
+            try:
+                socket.create_connection((host, 443), timeout=3).close()
+                _HUB_STATE["online"] = True
+            except OSError:
+                _HUB_STATE["online"] = False
+    if not _HUB_STATE["online"]:
+        raise DistilkitError(f"cannot load model '{name}': it is not a local folder or alias, and the hub is not "
+                             f"reachable from this machine (offline, or HF_HUB_OFFLINE is set): use a local folder, the "
+                             f"offline alias '{DEFAULT_MODEL}' or 'mpnet-base', or download it where the hub is reachable")
 
 
 def _load(loader, name: str, what: str, **kwargs):
