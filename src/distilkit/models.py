@@ -85,15 +85,28 @@ def load_tokenizer(name: str, trust_remote_code: bool = False):
                  trust_remote_code=trust_remote_code)
 
 
-def load_model(auto_class, name: str, trust_remote_code: bool = False, **kwargs):
-    """``auto_class.from_pretrained`` with safetensors enforced and a one-line error on failure."""
+def load_model(auto_class, name: str, trust_remote_code: bool = False, strict: bool = False, **kwargs):
+    """``auto_class.from_pretrained`` with safetensors enforced and a one-line error on failure.
+
+    ``strict`` (inference): weights the folder lacks, which transformers would initialise at random and only
+    warn about, are an error: a model with a random head gives confident nonsense."""
     from transformers import logging as hf_logging
 
     # The "newly initialised head" report is expected when fine-tuning; keep the console quiet.
     verbosity = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()
     try:
-        return _load(auto_class.from_pretrained, resolve_model(name), "model", use_safetensors=True,
-                     trust_remote_code=trust_remote_code, **kwargs)
+        loaded = _load(auto_class.from_pretrained, resolve_model(name), "model", use_safetensors=True,
+                       trust_remote_code=trust_remote_code, output_loading_info=strict, **kwargs)
     finally:
         hf_logging.set_verbosity(verbosity)
+    if not strict:
+        return loaded
+    model, info = loaded
+    missing = sorted(info.get("missing_keys") or [])
+    if missing:
+        shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+        raise DistilkitError(f"{name}: {len(missing)} weight(s) of a {type(model).__name__} are not in the folder "
+                             f"({shown}) and would be random: it is not a trained model of this kind; check which "
+                             "command fits it (predict: classifiers, qa: question answering, zero-shot: NLI models)")
+    return model

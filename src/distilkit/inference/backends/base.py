@@ -59,7 +59,7 @@ class ModelSource:
                 have = ", ".join(self.settings.backends) or "nothing"
                 raise DistilkitError(f"{self.folder} holds no PyTorch weights (only {have}): use --backend "
                                      f"{next(iter(self.settings.backends), 'onnx')}")
-            self.model = load_model(self.auto_class, str(self.folder), self.trust_remote_code)
+            self.model = load_model(self.auto_class, str(self.folder), self.trust_remote_code, strict=True)
         return self.model
 
     def weight_files(self) -> list[Path]:
