@@ -42,7 +42,7 @@ def test_emotion_recipe_on_a_few_hundred_rows(tmp_path, monkeypatch):
 def test_nli_recipe_on_a_few_hundred_pairs_then_zero_shot(tmp_path, monkeypatch):
     """The NLI recipe's settings on the real model with a few hundred pairs (two sources joined, RTE's
     not_entailment dropped by the label map), tested on SNLI test pairs it never saw; then the folder as a
-    zero-shot classifier, on the fp32 and int8 ONNX backends too."""
+    zero-shot classifier, on the fp32 ONNX backend too."""
     from distilkit import ZeroShotClassifier
 
     monkeypatch.chdir(ROOT)
@@ -58,6 +58,6 @@ def test_nli_recipe_on_a_few_hundred_pairs_then_zero_shot(tmp_path, monkeypatch)
     texts = ["i love this so much", "the government passed a new tax law", "our team won the final"]
     labels = ["happiness", "politics", "sports"]
     reference = ZeroShotClassifier(str(tmp_path), labels=labels).predict(texts)
-    for backend, floor in (("onnx", 1.0), ("onnx-int8", 2 / 3)):
+    for backend, floor in (("onnx", 1.0),):  # int8 on the real model: the emotion test above
         other = ZeroShotClassifier(str(tmp_path), labels=labels, backend=backend).predict(texts)
         assert sum(a["labels"][0] == b["labels"][0] for a, b in zip(reference, other)) / 3 >= floor, backend

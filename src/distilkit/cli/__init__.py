@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import os
 import re
 import sys
 import typing
@@ -104,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
         check_ranges(args, numeric)  # before anything loads
         fn(**args)
     except DistilkitError as exc:
+        if hasattr(exc, "exit_code"):  # preempted (SIGTERM/SIGUSR1): 128 + signal, as a shell reports it
+            if os.environ.get("RANK", "0") == "0":
+                print(exc, file=sys.stderr, flush=True)
+            return exc.exit_code
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

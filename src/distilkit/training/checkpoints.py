@@ -45,6 +45,10 @@ def resume_point(folder: Path, resume: bool | str | None) -> str | None:
     start afresh: a requeue script can always pass the same command)."""
     if resume not in (None, False, True, "last", "auto"):
         raise DistilkitError(f"--resume {resume}: give --resume (the last checkpoint) or --resume auto")
+    for torn in folder.glob("tmp-checkpoint-*"):  # a save killed before its rename: it holds no work
+        import shutil
+
+        shutil.rmtree(torn, ignore_errors=True)
     checkpoints = list_checkpoints(folder)
     if resume == "auto" and not checkpoints:
         return None

@@ -25,12 +25,56 @@ FINISHED = ("training_summary.json", "model.safetensors", "config.json")  # what
 STALE_S = 600.0
 
 
+def staging_folder(out: Path) -> Path:
+    """A fresh sibling of OUT where the final model folder is written before it is renamed into place."""
+    staging = out.parent / f".{out.name}.final-tmp"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    return staging
+
+
+def publish(staging: Path, out: Path, keep_checkpoints: bool) -> None:
+    """Put the finished folder in OUT's place. Two renames: OUT (checkpoints, lock) goes aside, the staging
+    folder becomes OUT. A kill at any point leaves what ``recover`` completes: the staging folder is only
+    published once its last file (training_summary.json) is written."""
+    from .preemption import during_final_save
+
+    during_final_save()
+    _swap(staging, out, keep_checkpoints)
+
+
+def _swap(staging: Path, out: Path, keep_checkpoints: bool) -> None:
+    old = out.parent / f".{out.name}.old-tmp"
+    if out.exists():
+        if keep_checkpoints and (out / CHECKPOINTS).is_dir() and not (staging / CHECKPOINTS).exists():
+            os.replace(out / CHECKPOINTS, staging / CHECKPOINTS)
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(out, old)
+    os.replace(staging, out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def recover(out: Path) -> None:
+    """Finish what a run killed while publishing its folder left behind (or clear an unfinished one)."""
+    staging, old = out.parent / f".{out.name}.final-tmp", out.parent / f".{out.name}.old-tmp"
+    if staging.is_dir() and (staging / "training_summary.json").is_file():  # complete: publish it
+        if not out.exists() and old.is_dir():
+            os.replace(old, out)  # killed between the renames: put OUT back first, then swap properly
+        _swap(staging, out, keep_checkpoints=True)
+        print(f"{out}: published the finished model of a run killed while saving it", file=sys.stderr)
+    elif not out.exists() and old.is_dir():
+        os.replace(old, out)
+    shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(staging, ignore_errors=True)  # an unfinished final folder: the checkpoints hold the work
+
+
 def prepare_output(out: Path, overwrite: bool, resume: bool | str | None) -> str | None:
     """Check the output folder before any work and return the checkpoint to resume from (None: a fresh
     start). A folder holding a finished model or files distilkit did not write is refused unless
     ``overwrite``; ``resume`` is False, True/'last' (a checkpoint must exist) or 'auto' (resume if one does)."""
     from .checkpoints import resume_point
 
+    recover(out)
     if out.exists() and not out.is_dir():
         raise DistilkitError(f"--output-dir {out} is a file: choose a folder")
     if overwrite and resume:

@@ -21,7 +21,8 @@ from ..models import load_model, load_tokenizer
 from ..tasks import get_task
 from .callbacks import use_stderr_progress
 from .checkpoints import resume_point
-from .output import RunLock, is_main_process, prepare_output
+from .output import RunLock, is_main_process, prepare_output, publish, staging_folder
+from .preemption import Preempted, Preemption, SignalHooks, StopEvaluation, stop_message
 from .history import epoch_table, training_losses
 
 
@@ -77,7 +78,7 @@ def _callbacks(cfg: RunConfig, has_validation: bool, lock):
 
     patience = cfg.training.early_stopping_patience
     early = [EarlyStoppingCallback(early_stopping_patience=patience)] if patience and has_validation else []
-    return early + ([Heartbeat(lock)] if lock is not None else [])
+    return early + ([Heartbeat(lock)] if lock is not None else []) + SignalHooks.from_env()
 
 
 def _check_metric(cfg: RunConfig, task) -> str:
@@ -118,14 +119,15 @@ def train(cfg: RunConfig, resume: bool | str = False, overwrite: bool = False) -
     ``resume``: True / 'last' continues from the last checkpoint, 'auto' does so when one exists.
     ``overwrite``: replace a finished model in ``training.output_dir`` (refused otherwise)."""
     out = Path(cfg.training.output_dir)
-    if not is_main_process():  # rank 0 checks and locks the folder; the others follow its checkpoints
-        return _train(cfg, resume_point(out / "checkpoints", resume), None)
-    resume_from = prepare_output(out, overwrite, resume)
-    with RunLock(out) as lock:
-        return _train(cfg, resume_from, lock)
+    with Preemption() as preemption:  # SIGTERM / SIGUSR1: a checkpoint, then exit 128 + signal
+        if not is_main_process():  # rank 0 checks and locks the folder; the others follow its checkpoints
+            return _train(cfg, resume_point(out / "checkpoints", resume), None, preemption)
+        resume_from = prepare_output(out, overwrite, resume)
+        with RunLock(out) as lock:
+            return _train(cfg, resume_from, lock, preemption)
 
 
-def _train(cfg: RunConfig, resume_from: str | None, lock) -> dict:
+def _train(cfg: RunConfig, resume_from: str | None, lock, preemption: Preemption) -> dict:
     import torch
     import transformers
 
@@ -157,18 +159,20 @@ def _train(cfg: RunConfig, resume_from: str | None, lock) -> dict:
     trainer = DistilkitTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=val_ds,
                                processing_class=tokenizer, data_collator=task.collator(tokenizer),
                                compute_metrics=task.trainer_metrics(data.validation, val_ds) if val_ds else None,
-                               callbacks=_callbacks(cfg, val_ds is not None, lock), task=task, loss_fn=loss_fn)
+                               callbacks=_callbacks(cfg, val_ds is not None, lock) + [preemption],
+                               task=task, loss_fn=loss_fn)
     use_stderr_progress(trainer)
     started = time.time()
-    result = trainer.train(resume_from_checkpoint=resume_from)
+    result = _train_until_done_or_signalled(trainer, resume_from, preemption)
     wall = time.time() - started
     if not trainer.is_world_process_zero():
         return {}
     tokenizer.model_max_length = cfg.model.max_length  # saved: pipelines then truncate as training did
-    trainer.save_model(str(out))
-    (out / "training_args.bin").unlink(missing_ok=True)  # a pickle; the recipe YAML records the settings
+    final = staging_folder(out)  # everything final is written beside OUT, then renamed into place
+    trainer.save_model(str(final))
+    (final / "training_args.bin").unlink(missing_ok=True)  # a pickle; the recipe YAML records the settings
 
-    evaluation = _evaluate(trainer.model, tokenizer, task, data, out)
+    evaluation = _evaluate(trainer.model, tokenizer, task, data, final)
     name = cfg.card.get("model_name") or out.name
     record = RunRecord(
         task=task.name, pipeline_tag=task.pipeline_tag, **task.summary_fields(), card_text=task.card_text(name),
@@ -188,13 +192,29 @@ def _train(cfg: RunConfig, resume_from: str | None, lock) -> dict:
         train_samples_per_second=round(result.metrics.get("train_samples_per_second", 0.0), 2),
         wall_time_s=round(wall, 2),
         resumed_from=resume_from,
-        distillation=distiller.report(task, data, out),
+        distillation=distiller.report(task, data, final),
     )
     summary = record.to_dict()
-    _write_outputs(out, cfg, record)
-    if cfg.training.checkpoints is Checkpoints.DELETE:
-        shutil.rmtree(checkpoint_dir, ignore_errors=True)
+    _write_outputs(final, cfg, record)
+    publish(final, out, keep_checkpoints=cfg.training.checkpoints is not Checkpoints.DELETE)
+    os.environ.get("DISTILKIT_QUIET") or print(f"model, card and evaluation written to {out}", file=sys.stderr)
     return summary
+
+
+def _train_until_done_or_signalled(trainer, resume_from: str | None, preemption: Preemption):
+    """``trainer.train()``; on a signal, the checkpoint of the step reached, then ``Preempted``."""
+    try:
+        result = trainer.train(resume_from_checkpoint=resume_from)
+    except StopEvaluation:  # signalled during an evaluation: save the step it was evaluating
+        trainer._save_checkpoint(trainer.model, trial=None)
+        result = None
+    finally:
+        preemption.deferred = False
+    if preemption.signum is None:
+        return result
+    checkpoint = Path(trainer.args.output_dir) / f"checkpoint-{trainer.state.global_step}"
+    raise Preempted(stop_message(preemption.signum, str(checkpoint) if checkpoint.is_dir() else None),
+                    preemption.signum)
 
 
 def _evaluate(model, tokenizer, task, data, out: Path) -> dict:
@@ -239,4 +259,3 @@ def _write_outputs(out: Path, cfg: RunConfig, summary: RunRecord) -> None:
     learning_curve(summary.loss_curve, summary.history, out / "learning_curve.png")
     (out / "training_summary.json").write_text(json.dumps(summary.to_dict(), indent=2), encoding="utf-8")
     write_card(out, summary)
-    os.environ.get("DISTILKIT_QUIET") or print(f"model, card and evaluation written to {out}", file=sys.stderr)

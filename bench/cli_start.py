@@ -1,0 +1,98 @@
+"""How fast the CLI answers: --help, argument and recipe errors, and a one-text `predict` split into start,
+load and predict.
+
+    python bench/cli_start.py [--runs 5]
+
+Each command runs as a fresh process (as a user types it); the median of --runs is reported. The baseline
+is what a CLI that imports its libraries at start-up pays before doing anything: a fresh interpreter
+importing torch, transformers, scikit-learn and datasets (what `import distilkit.cli` pulled in before the
+imports were moved to where they are used). The predict model is MiniLM-L6 with a 6-label head, saved as a
+classifier folder, so the load is real-sized.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, write_result  # noqa: E402
+
+SPLIT = """
+import json, sys, time
+t0 = time.perf_counter()
+from distilkit.cli import main  # noqa: F401  (what the command line imports first)
+t1 = time.perf_counter()
+from distilkit.inference import load_predictor
+clf = load_predictor(sys.argv[1], task="text-classification")
+t2 = time.perf_counter()
+clf.predict(["i feel great today"])
+t3 = time.perf_counter()
+print(json.dumps({"start_s": t1 - t0, "load_s": t2 - t1, "predict_s": t3 - t2}))
+"""
+
+
+def timed(cmd: list[str], runs: int, expect: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        times.append(time.perf_counter() - started)
+        if done.returncode != expect:
+            sys.exit(f"{' '.join(cmd)}: exit {done.returncode}, expected {expect}: {done.stderr[-500:]}")
+    return round(statistics.median(times), 3)
+
+
+def classifier_folder() -> str:
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from distilkit.models import resolve_model
+
+    folder = tempfile.mkdtemp(prefix="cli-start-")
+    base = resolve_model("minilm-l6")
+    labels = ["sadness", "joy", "love", "anger", "fear", "surprise"]
+    AutoModelForSequenceClassification.from_pretrained(
+        base, num_labels=6, id2label=dict(enumerate(labels)), label2id={n: i for i, n in enumerate(labels)}
+    ).save_pretrained(folder)
+    AutoTokenizer.from_pretrained(base).save_pretrained(folder)
+    return folder
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    cli = [sys.executable, "-m", "distilkit.cli"]
+    model = classifier_folder()
+    metrics = {
+        "help_s": timed(cli + ["--help"], args.runs, 0),
+        "train_help_s": timed(cli + ["train", "--help"], args.runs, 0),
+        "recipe_error_s": timed(cli + ["train", "no-such-recipe.yaml"], args.runs, 2),
+        "argument_error_s": timed(cli + ["predict", model, "hi", "--batch-size", "0"], args.runs, 2),
+        "recipe_field_error_s": timed(cli + ["train", "recipes/emotion.yaml", "--set", "training.epochs=-1"],
+                                      args.runs, 2),
+        "eager_imports_baseline_s": timed([sys.executable, "-c", "import torch, transformers, sklearn, datasets"],
+                                          args.runs, 0),
+        "predict_one_text_s": timed(cli + ["predict", model, "i feel great today"], args.runs, 0),
+    }
+    splits = [json.loads(subprocess.run([sys.executable, "-c", SPLIT, model], cwd=ROOT, capture_output=True,
+                                        text=True, check=True).stdout) for _ in range(args.runs)]
+    for key in ("start_s", "load_s", "predict_s"):
+        metrics[f"predict_split_{key}"] = round(statistics.median(s[key] for s in splits), 3)
+    metrics["help_speedup_vs_eager"] = round(metrics["eager_imports_baseline_s"] / metrics["help_s"], 1)
+    metrics["target_help_and_errors_under_1s"] = int(all(metrics[k] < 1.0 for k in (
+        "help_s", "train_help_s", "recipe_error_s", "argument_error_s", "recipe_field_error_s")))
+    write_result("cli_start", {"dataset": "none (command-line timings)", "split": [], "metrics": metrics,
+                               "timings": {"runs_per_figure": args.runs, "statistic": "median"},
+                               "model": "MiniLM-L6 with a 6-label head (real size), saved as a classifier folder"})
+
+
+if __name__ == "__main__":
+    main()
