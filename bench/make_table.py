@@ -363,6 +363,20 @@ def own_data_table(results: dict) -> list[str]:
     return lines
 
 
+def cli_start_table(r: dict) -> list[str]:
+    m = r["metrics"]
+    rows = [("`distilkit --help`", "help_s"), ("`distilkit train --help`", "train_help_s"),
+            ("recipe not found (exit 2)", "recipe_error_s"), ("bad recipe field via --set (exit 2)", "recipe_field_error_s"),
+            ("`predict --batch-size 0` (exit 2)", "argument_error_s"),
+            ("baseline: importing torch, transformers, scikit-learn, datasets", "eager_imports_baseline_s"),
+            ("`distilkit predict MODEL \"one text\"`, whole command", "predict_one_text_s"),
+            ("... of which: start (import the CLI)", "predict_split_start_s"),
+            ("... load the model", "predict_split_load_s"), ("... predict", "predict_split_predict_s")]
+    lines = ["| command | median seconds |", "|---|---|"] + [f"| {name} | {m[key]:.3f} |" for name, key in rows]
+    return lines + ["", f"Help and error paths under 1 s: {'met' if m['target_help_and_errors_under_1s'] else 'missed'}; "
+                    f"`--help` is {m['help_speedup_vs_eager']}x faster than the eager-import baseline. {r['model']}."]
+
+
 TEACHERS = [("clinc_kd", "A real teacher: mpnet-base on CLINC150 plus, distilled into MiniLM-L6 (one run per row "
              "source)", teacher_kd_table),
             ("emotion_kd", "A real teacher: mpnet-base on emotion, distilled into MiniLM-L6", teacher_kd_table)]
@@ -407,6 +421,9 @@ def main():
         out += [f"## Extractive QA inference: distilkit vs the transformers 4.57 question-answering pipeline "
                 f"({name}, one run)", ""] + qa_pipeline_table(r) + [""] + provenance(r)
     # --- end QA pipeline ---
+    if "cli_start" in results:
+        out += ["## How fast the CLI answers (fresh process per command, median of runs)", ""] + \
+            cli_start_table(results["cli_start"]) + [""] + provenance(results["cli_start"])
     for name, title, table in TEACHERS:
         for variant in [n for n in results if n == name or n.startswith(name + "_")]:
             out += [f"## {title}" + (f" ({variant})" if variant != name else ""), ""] + table(results[variant]) + \
