@@ -111,12 +111,20 @@ def stop_message(signum: int, checkpoint: str | None) -> str:
     return f"stopped by {name}: {where}; continue with the same command and --resume (or --resume auto)"
 
 
+def hook_spec() -> dict[str, str]:
+    """DISTILKIT_TEST_SIGNALS parsed once: 'step=5:TERM,pause_in_save=2' -> {'step': '5:TERM', ...}."""
+    import os
+
+    return dict(part.split("=", 1) for part in os.environ.get("DISTILKIT_TEST_SIGNALS", "").split(",")
+                if "=" in part)
+
+
 def during_save() -> None:
     """Test hooks between writing a checkpoint and renaming it into place (DISTILKIT_TEST_SIGNALS):
     'again_in_save=TERM' signals the process there, 'pause_in_save=S' sleeps S seconds there."""
     import os
 
-    spec = dict(p.split("=", 1) for p in os.environ.get("DISTILKIT_TEST_SIGNALS", "").split(",") if "=" in p)
+    spec = hook_spec()
     handler = signal.getsignal(signal.SIGTERM)
     first_signal_seen = getattr(getattr(handler, "__self__", None), "signum", None) is not None
     if "again_in_save" in spec and first_signal_seen:  # a second signal while the first one's save runs
@@ -130,9 +138,7 @@ def during_save() -> None:
 
 def during_final_save() -> None:
     """Test hook between writing the final folder and renaming it into place: 'pause_in_final=S'."""
-    import os
-
-    spec = dict(p.split("=", 1) for p in os.environ.get("DISTILKIT_TEST_SIGNALS", "").split(",") if "=" in p)
+    spec = hook_spec()
     if "pause_in_final" in spec:
         import time
 
@@ -145,16 +151,15 @@ class SignalHooks(TrainerCallback):
     real signal at a given point, e.g. 'step=5:TERM', 'eval=USR1', and pause inside the checkpoint save
     ('pause_in_save=2' seconds) so that a test can signal or kill the process there."""
 
-    def __init__(self, spec: str):
-        self.spec = dict(part.split("=", 1) if "=" in part else (part, "") for part in spec.split(",") if part)
+    def __init__(self):
+        self.spec = hook_spec()
         self.fired = False
 
     @classmethod
     def from_env(cls):
         import os
 
-        spec = os.environ.get("DISTILKIT_TEST_SIGNALS")
-        return [cls(spec)] if spec else []
+        return [cls()] if os.environ.get("DISTILKIT_TEST_SIGNALS") else []
 
     def _fire(self, which: str) -> None:
         import os
