@@ -1,0 +1,1 @@
+"""The markdown tables of bench/RESULTS.md, one module per concern."""

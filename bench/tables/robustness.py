@@ -1,0 +1,28 @@
+"""Tables for the CLI's start-up time (bench/cli_start.py) and preemption (bench/resume.py)."""
+from __future__ import annotations
+
+
+def cli_start_table(r: dict) -> list[str]:
+    m = r["metrics"]
+    rows = [("`distilkit --help`", "help_s"), ("`distilkit train --help`", "train_help_s"),
+            ("recipe not found (exit 2)", "recipe_error_s"), ("bad recipe field via --set (exit 2)", "recipe_field_error_s"),
+            ("`predict --batch-size 0` (exit 2)", "argument_error_s"),
+            ("baseline: importing torch, transformers, scikit-learn, datasets", "eager_imports_baseline_s"),
+            ("`distilkit predict MODEL \"one text\"`, whole command", "predict_one_text_s"),
+            ("... of which: start (import the CLI)", "predict_split_start_s"),
+            ("... load the model", "predict_split_load_s"), ("... predict", "predict_split_predict_s")]
+    lines = ["| command | median seconds |", "|---|---|"] + [f"| {name} | {m[key]:.3f} |" for name, key in rows]
+    return lines + ["", f"Help and error paths under 1 s: {'met' if m['target_help_and_errors_under_1s'] else 'missed'}; "
+                    f"`--help` is {m['help_speedup_vs_eager']}x faster than the eager-import baseline. {r['model']}."]
+
+
+def resume_table(r: dict) -> list[str]:
+    m, t = r["metrics"], r["timings"]
+    return ["| run | test accuracy | seconds |", "|---|---|---|",
+            f"| left alone | {m['straight_test_accuracy']:.4f} | {t['straight_run_s']} |",
+            f"| SIGTERM at step {m['signal_checkpoint_step']} (epoch 2), then `--resume` | "
+            f"{m['resumed_test_accuracy']:.4f} | {t['stopped_run_until_signal_s']} + {t['resumed_run_s']} |", "",
+            f"Exit code after the signal: {m['exit_code_after_signal']}, {m['signal_to_exit_s']} s after it (the step "
+            f"finished and its checkpoint was written). Largest weight difference between the two final models: "
+            f"{m['max_abs_weight_difference']:.3g}; test accuracy difference {m['test_accuracy_difference']:.4f}.",
+            f"The run's message: `{r['message']}`"]

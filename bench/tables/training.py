@@ -1,0 +1,119 @@
+"""Training tables: full recipe runs, training speed, distillation, a real teacher, own data."""
+from __future__ import annotations
+
+from .format import fmt
+
+# Targets from the issues: (metric or timing, comparison, value). SST-2's "test" is GLUE dev (test labels are private).
+RECIPES = {
+    "emotion": [("test_accuracy", ">=", 0.93), ("train_runtime_s", "<=", 600)],
+    "sst2": [("test_accuracy", ">=", 0.90)],
+    "clinc": [("validation_accuracy", ">=", 0.945), ("test_accuracy", ">=", 0.87)],
+}
+
+
+def is_variant(name: str, recipe: str) -> bool:
+    """A recipe's own run or a variant of it (RECIPE_something, made with --set); teacher and KD results
+    have their own table."""
+    return name == recipe or (name.startswith(recipe + "_") and not any(k in name for k in ("_teacher", "_kd")))
+
+
+def verdicts(r: dict, targets) -> str:
+    values = {**r["metrics"], **r["timings"]}
+    out = []
+    for key, op, target in targets:
+        ok = values[key] >= target if op == ">=" else values[key] <= target
+        out.append(f"{key} {op} {target}: {'met' if ok else 'missed'} ({fmt(values[key])})")
+    return "; ".join(out)
+
+
+def recipe_table(results: dict) -> list[str]:
+    lines = ["| recipe | validation acc | test acc | test macro F1 | extra | train time (s) | train ex/s | peak RSS (MB) | target |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    # A recipe's own run, then its variants (results named RECIPE_something, e.g. made with --set).
+    rows = [(n, targets) for recipe, targets in RECIPES.items() for n in results if is_variant(n, recipe)]
+    for name, targets in rows:
+        r = results[name]
+        m, t = r["metrics"], r["timings"]
+        extra = (f"test in-scope acc {fmt(m['test_in_scope_accuracy'])}, OOS recall {fmt(m['test_oos_recall'])}"
+                 if "test_oos_recall" in m else f"test weighted F1 {fmt(m['test_f1_weighted'])}")
+        lines.append(f"| {name} | {fmt(m.get('validation_accuracy', '—'))} | {fmt(m.get('test_accuracy', '—'))} | "
+                     f"{fmt(m.get('test_f1_macro', '—'))} | {extra} | {fmt(t['train_runtime_s'])} | "
+                     f"{fmt(t['train_examples_per_s'])} | {r.get('peak_rss_mb', '—')} | {verdicts(r, targets)} |")
+    return lines
+
+
+def speed_table(r: dict) -> list[str]:
+    lines = ["| run | train time (s) | train ex/s | validation acc | speed-up vs Trainer pad-128 | vs Trainer dynamic |",
+             "|---|---|---|---|---|---|"]
+    for name, run in r["runs"].items():
+        m = r["metrics"]
+        lines.append(f"| {name} | {run['train_s']} | {run['examples_per_s']} | {run['validation_accuracy']:.4f} | "
+                     f"{m[name + '_speedup_vs_trainer_pad128']:.2f}x | {m[name + '_speedup_vs_trainer_dynamic']:.2f}x |")
+    return lines
+
+
+def distill_tables(r: dict) -> list[str]:
+    cols = ["validation_accuracy", "test_accuracy", "test_in_scope_accuracy", "test_oos_recall", "parameters",
+            "size_mb", "latency_ms_batch1", "throughput_batch32"]
+    lines = ["| model | " + " | ".join(c.replace("_", " ") for c in cols) + " |", "|---|" + "---|" * len(cols)]
+    for name, row in r["rows"].items():
+        cells = [f"{row[c]:,}" if c == "parameters" else fmt(row[c]) for c in cols]
+        lines.append(f"| {name}{' (best)' if name == r['best_student'] else ''} | " + " | ".join(cells) + " |")
+    m = r["metrics"]
+    lines += ["", f"Best student (chosen on validation accuracy): **{r['best_student']}**, test accuracy "
+              f"{m['best_student_test_gap']:.4f} below the teacher, {m['best_student_throughput_ratio']}x its batch-32 "
+              "throughput.", "",
+              "One epoch of training each way (same student and data; seconds include computing teacher logits "
+              "where the run had to):", "",
+              "| run | train s | teacher logits s | train + teacher s | ratio vs plain fine-tuning |", "|---|---|---|---|---|"]
+    for name, t in r["timings"]["epoch_timing"].items():
+        lines.append(f"| {name} | {t['train_s']} | {t['teacher_logits_s']} | {t['train_plus_teacher_s']} | "
+                     f"{t['ratio_vs_plain']:.3f} |")
+    return lines
+
+
+def teacher_kd_table(r: dict) -> list[str]:
+    first = next(iter(r["rows"].values()))
+    scores = [c for c in ("validation_accuracy", "validation_accuracy_argmax", "test_accuracy",
+                          "test_accuracy_argmax", "test_in_scope_accuracy", "test_oos_recall", "test_f1_macro")
+              if c in first]
+    cols = scores + ["parameters", "size_mb", "latency_ms_batch1", "throughput_batch32", "train_s"]
+    names = {"teacher_mpnet_base": "teacher: mpnet-base (110M)", "minilm_l6_kd": "MiniLM-L6, KD from the teacher",
+             "minilm_l6_alone": "MiniLM-L6 fine-tuned alone"}
+    lines = ["| model | " + " | ".join(c.replace("_", " ") for c in cols) + " |", "|---|" + "---|" * len(cols)]
+    for name, row in r["rows"].items():
+        cells = ["same as KD" if c not in row and name == "minilm_l6_alone" else
+                 (f"{row[c]:,}" if c == "parameters" else fmt(row.get(c, "—"))) for c in cols]
+        lines.append(f"| {names.get(name, name)} | " + " | ".join(cells) + " |")
+    m = r["metrics"]
+    lines += ["", f"KD student vs MiniLM-L6 alone: {m['kd_minus_alone_test_points']:+.2f} points on test "
+              f"({m['kd_minus_alone_validation_points']:+.2f} on validation); teacher minus KD student: "
+              f"{m['teacher_minus_kd_test_points']:+.2f} points on test; the student is "
+              f"{m['kd_speedup_vs_teacher']}x the teacher's batch-32 throughput. KD settings: alpha "
+              f"{r['settings']['alpha']}, temperature {r['settings']['temperature']}. Targets: "
+              + "; ".join(f"{k}: {'met' if v else 'missed'}" for k, v in r["targets_met"].items()) + ".",
+              "Accuracy is as evaluated, with the out-of-scope threshold tuned on validation (balanced objective); "
+              "'argmax' is the same model without the threshold.",
+              f"Sources: {r['sources']['teacher']}; {r['sources']['minilm_l6_alone']}. Train times are seconds on "
+              "the machine named in each source; the teacher logits took "
+              f"{r['timings']['teacher_logits_s']} s of the student's run."]
+    return lines
+
+
+def own_data_table(results: dict) -> list[str]:
+    lines = ["| data | command (defaults only) | chosen | validation acc | test acc | tuned recipe test acc | "
+             "points vs tuned | train time (s) | target |", "|---|---|---|---|---|---|---|---|---|"]
+    for name in [n for n in results if n.startswith("own_data_")]:
+        r = results[name]
+        m, t = r["metrics"], r["timings"]
+        chosen = "; ".join(c.split("   #")[0] for c in r["chosen_settings"])
+        lines.append(f"| {name.removeprefix('own_data_')} | `{r['cli']}` | {chosen} | {fmt(m['validation_accuracy'])} | "
+                     f"{fmt(m['test_accuracy'])} | {fmt(m['tuned_test_accuracy'])} | {m['test_points_vs_tuned']:+.2f} | "
+                     f"{fmt(t['train_runtime_s'])} | within 0.5 point: "
+                     f"{'met' if m['target_within_0.5_point_of_tuned'] else 'missed'} |")
+    return lines
+
+
+TEACHERS = [("clinc_kd", "A real teacher: mpnet-base on CLINC150 plus, distilled into MiniLM-L6 (one run per row "
+             "source)", teacher_kd_table),
+            ("emotion_kd", "A real teacher: mpnet-base on emotion, distilled into MiniLM-L6", teacher_kd_table)]
