@@ -22,6 +22,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 
 
+def pytest_collection_modifyitems(config, items):
+    """The real-model tests take a minute or more each: run them first, so that with pytest-xdist the other
+    worker goes through the many short tests beside them instead of everyone waiting for them at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("longest") is None)
+
+
 @pytest.fixture(autouse=True)
 def _restore_torch_threads():
     """`--threads 1` in an in-process CLI call sets torch's process-wide thread count; put it back so one

@@ -9,7 +9,7 @@ import pytest
 from distilkit import Classifier, load_recipe, train
 from tests.conftest import ROOT, SHARED
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.longest]
 
 
 @pytest.mark.skipif(not (SHARED / "emotion").is_dir(), reason="needs ../shared/data")

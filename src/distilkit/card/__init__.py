@@ -1,5 +1,5 @@
 """Model cards (README.md with model-index front matter)."""
-from .card import base_model_id, card_data, render_body, write_card
-from .record import RunRecord
+from .card import add_behaviour, base_model_id, card_data, render_body, write_card
+from .record import CardMode, RunRecord
 
-__all__ = ["RunRecord", "base_model_id", "card_data", "render_body", "write_card"]
+__all__ = ["CardMode", "RunRecord", "add_behaviour", "base_model_id", "card_data", "render_body", "write_card"]

@@ -160,6 +160,38 @@ def _threshold_section(summary: RunRecord) -> str:
         _table(rows)])
 
 
+def _behaviour_section(reports: list[dict]) -> str:
+    if not reports:
+        return ""
+    parts = ["### Behaviour tests\n", "Minimum-functionality (mft), invariance (inv) and directional (dir) tests run "
+             "with `distilkit check` (after CheckList); an example passes only when every question or text of it "
+             "does.\n"]
+    for report in reports:
+        parts += [f"`{report['tests_file']}` on the {report['backend']} backend: {report['passed']} of "
+                  f"{report['examples']} examples passed.\n",
+                  _table([{"test": r["name"], "type": r["type"] + (f" ({r['perturbation']})" if r["perturbation"] else ""),
+                           "examples": r["examples"], "pass rate": f"{r['pass_rate']:.2%}",
+                           "needed": f"{r['threshold']:.0%}", "result": "pass" if r["ok"] else "FAIL"}
+                          for r in report["tests"]])]
+    return "\n".join(parts)
+
+
+def add_behaviour(folder: Path, report: dict) -> Path | None:
+    """Record a behaviour-test report in a trained folder's run record and card (the same tests file again
+    replaces its earlier report). Folders distilkit did not train have no card to extend: None."""
+    import json
+
+    summary = RunRecord.read(folder)
+    if summary is None:
+        return None
+    keep = {k: report[k] for k in ("tests_file", "backend", "examples", "passed", "ok")}
+    keep["tests"] = [{k: r[k] for k in ("name", "type", "perturbation", "examples", "passed", "pass_rate",
+                                        "threshold", "ok")} for r in report["tests"]]
+    summary.behaviour = [b for b in summary.behaviour if b["tests_file"] != keep["tests_file"]] + [keep]
+    (Path(folder) / "training_summary.json").write_text(json.dumps(summary.to_dict(), indent=2), encoding="utf-8")
+    return write_card(folder, summary)
+
+
 def render_body(summary: RunRecord) -> str:
     meta, cfg = _meta(summary), summary.config
     base = base_model_id(cfg["model"]["name"])
@@ -202,6 +234,7 @@ def render_body(summary: RunRecord) -> str:
         "".join(f"![{Path(img).stem.replace('_', ' ').capitalize()}]({img})\n" for img in summary.images),
         _confusions(summary.top_confusions),
         _threshold_section(summary),
+        _behaviour_section(summary.behaviour),
         text["extra"] + "\n",
         "## How to use\n",
         text["usage"] + "\n",

@@ -7,6 +7,14 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from ..config import Choice
+
+
+class CardMode(Choice):
+    """What a command that measures a trained folder does with its model card."""
+    UPDATE = "update"  # add the new section (folders distilkit trained: they have a run record)
+    KEEP = "keep"  # leave the card as it is
+
 
 @dataclass
 class RunRecord:
@@ -51,6 +59,22 @@ class RunRecord:
     """Checkpoint the run continued from, if any."""
     distillation: dict | None = None
     """Teacher, settings and the teacher/student comparison, for distilled models."""
+    behaviour: list[dict] = field(default_factory=list)
+    """Behaviour-test reports (`distilkit check`), one per tests file: per test its type, pass rate and need."""
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+    @classmethod
+    def read(cls, folder) -> "RunRecord | None":
+        """The record of a finished run from its training_summary.json (None for folders distilkit did not
+        train); used to render the card again with new sections, never to run the model."""
+        import json
+        from pathlib import Path
+
+        path = Path(folder) / "training_summary.json"
+        if not path.is_file():
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})

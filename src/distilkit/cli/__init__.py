@@ -17,14 +17,14 @@ import typing
 
 from ..errors import DistilkitError
 from .ranges import check_ranges
-from .running import bench, eval, export, predict, qa, zero_shot
+from .running import bench, check, eval, export, predict, qa, zero_shot
 from .serving import serve
 from .training import check_qa, distill, fetch_model, init, make_clinic_data, train
 
 FLAG_NAMES = {"overrides": "--set",  # a parameter may not be called `set`, the flag may
               "train_data": "--train", "validation_data": "--validation", "test_data": "--test"}
 COMMANDS = {"train": train, "init": init, "distill": distill, "eval": eval, "predict": predict, "zero-shot": zero_shot, "qa": qa,
-            "check-qa": check_qa, "make-clinic-data": make_clinic_data, "export": export, "bench": bench,
+            "check": check, "check-qa": check_qa, "make-clinic-data": make_clinic_data, "export": export, "bench": bench,
             "serve": serve, "fetch-model": fetch_model}
 POSITIONAL_LISTS = {"texts", "folders"}  # free positional values: `predict MODEL "a" "b"`, `serve runs/a runs/b`
 OPTIONAL_POSITIONALS = {"recipe"}  # `train RECIPE` or `train --train FILE`
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     args.pop("command")
     try:
         check_ranges(args, numeric)  # before anything loads
-        fn(**args)
+        code = fn(**args)  # a command may return its exit code (check: 1 when a behaviour test fails)
     except DistilkitError as exc:
         if hasattr(exc, "exit_code"):  # preempted (SIGTERM/SIGUSR1): 128 + signal, as a shell reports it
             if os.environ.get("RANK", "0") == "0":
@@ -114,4 +114,4 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: training runs continue from their last checkpoint with --resume", file=sys.stderr)
         return 130
-    return 0
+    return code if isinstance(code, int) and not isinstance(code, bool) else 0

@@ -1,4 +1,4 @@
-"""Commands that run trained models: eval, predict, zero-shot, qa, export, bench."""
+"""Commands that run trained models: eval, predict, zero-shot, qa, check, export, bench."""
 from __future__ import annotations
 
 import json
@@ -185,6 +185,35 @@ def qa(model: str, question: str | None = None, context: str | None = None, file
     if file:
         counts = answerer.predict_file(file, output or "answers.jsonl", question_column, context_column, top_k)
         print(json.dumps({"output": output or "answers.jsonl", **counts}))
+
+
+def check(model: str, tests: str, *, backend: str | None = None, batch_size: int = 32, threads: int | None = None,
+          output: str | None = None, failures: int = 3, card: str = "update"):
+    """Behaviour tests (after CheckList): minimum-functionality, invariance and directional tests from a YAML file,
+    for a QA or classification model. Prints a table per test with failing examples; exit code 1 when a test is
+    below its threshold, 2 for a bad tests file.
+
+    Args:
+        model: Model folder (or hub id) of the kind the tests file names (task: question-answering, ...).
+        tests: The tests file (see tests/behaviour/*.yaml and the README's "Behaviour tests").
+        backend: torch, torch-bf16, onnx or onnx-int8 (default: the folder's own).
+        batch_size: Inputs per batch.
+        threads: CPU threads for the backend.
+        output: JSON report (default: MODEL/behaviour_<tests file name>.json).
+        failures: Failing examples shown per test.
+        card: 'update': add the results to the model card's "Behaviour tests" section (folders distilkit trained);
+            'keep': leave the card as it is.
+    """
+    from ..card import CardMode, add_behaviour
+    from ..evaluation.behaviour import check as run_check, render_table
+
+    mode = CardMode.parse(card, "--card")
+    report = run_check(model, tests, backend=backend, batch_size=batch_size, threads=threads, output=output)
+    print(render_table(report, failures))
+    written = add_behaviour(report["folder"], report) if mode is CardMode.UPDATE else None
+    print(f"\n{report['passed']} of {report['examples']} examples passed; report: {report['written']}"
+          + (f"; card: {written}" if written else ""))
+    return 0 if report["ok"] else 1
 
 
 def export(model: str, backend: str = "onnx-int8", output: str | None = None, data: str | None = None,

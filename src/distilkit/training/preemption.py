@@ -153,7 +153,8 @@ class SignalHooks(TrainerCallback):
 
     def __init__(self):
         self.spec = hook_spec()
-        self.fired = False
+        self.fired: set[str] = set()
+        """Hooks that have fired (each fires once; a run may combine several)."""
 
     @classmethod
     def from_env(cls):
@@ -164,11 +165,11 @@ class SignalHooks(TrainerCallback):
     def _fire(self, which: str) -> None:
         import os
 
-        if not self.fired and which in self.spec:
+        if which not in self.fired and which in self.spec:
             value = self.spec[which]
             rank = os.environ.get("DISTILKIT_TEST_SIGNAL_RANK")
             if rank is None or rank == os.environ.get("RANK", "0"):
-                self.fired = True
+                self.fired.add(which)
                 os.kill(os.getpid(), getattr(signal, "SIG" + value.split(":")[-1]))
 
     def on_step_end(self, args, state, control, **kwargs):
@@ -182,9 +183,9 @@ class SignalHooks(TrainerCallback):
     def on_save(self, args, state, control, **kwargs):
         """'fsize_after_save=BYTES': after the first checkpoint, no file may grow past BYTES (RLIMIT_FSIZE;
         Python ignores SIGXFSZ, so a bigger write fails with an OSError, as on a full disk)."""
-        if "fsize_after_save" in self.spec and not self.fired:
+        if "fsize_after_save" in self.spec and "fsize_after_save" not in self.fired:
             import resource
 
-            self.fired = True
+            self.fired.add("fsize_after_save")
             resource.setrlimit(resource.RLIMIT_FSIZE,
                                (int(self.spec["fsize_after_save"]), resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
