@@ -56,20 +56,24 @@ def max_weight_diff(a: Path, b: Path) -> float:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--delay", type=float, default=8.0, help="seconds into epoch 2 before the SIGTERM")
+    ap.add_argument("--reuse", action="store_true", help="keep a finished uninterrupted run from an earlier call")
     args = ap.parse_args()
     work = ROOT / "bench" / "work" / "resume"
-    subprocess.run(["rm", "-rf", str(work)], check=True)
     straight, stopped = work / "straight", work / "stopped"
-
-    started = time.time()
-    code, err = finish(train(straight))
-    straight_s = round(time.time() - started, 1)
-    if code != 0:
-        sys.exit(f"the uninterrupted run failed (exit {code}):\n{err[-2000:]}")
+    subprocess.run(["rm", "-rf", str(stopped)], check=True)
+    if args.reuse and (straight / "training_summary.json").is_file():
+        straight_s = json.loads((straight / "training_summary.json").read_text())["wall_time_s"]
+    else:
+        subprocess.run(["rm", "-rf", str(straight)], check=True)
+        started = time.time()
+        code, err = finish(train(straight))
+        straight_s = round(time.time() - started, 1)
+        if code != 0:
+            sys.exit(f"the uninterrupted run failed (exit {code}):\n{err[-2000:]}")
 
     started = time.time()
     proc = train(stopped)
-    first = stopped / f"checkpoint-{STEPS_PER_EPOCH}"
+    first = stopped / "checkpoints" / f"checkpoint-{STEPS_PER_EPOCH}"  # training keeps them in OUT/checkpoints
     while not first.is_dir():
         if proc.poll() is not None:
             sys.exit(f"the run ended before its first checkpoint:\n{proc.stderr.read()[-2000:]}")
@@ -80,7 +84,8 @@ def main():
     code, err = finish(proc)
     stop_s = round(time.time() - signalled, 2)
     message = next((line for line in err.splitlines() if line.startswith("stopped by")), "")
-    steps = sorted(int(m.group(1)) for p in stopped.iterdir() if (m := re.fullmatch(r"checkpoint-(\d+)", p.name)))
+    steps = sorted(int(m.group(1)) for p in (stopped / "checkpoints").iterdir()
+                   if (m := re.fullmatch(r"checkpoint-(\d+)", p.name)))
     if code != 128 + signal.SIGTERM or not message:
         sys.exit(f"expected exit 143 and a 'stopped by' line, got {code}:\n{err[-2000:]}")
     first_run_s = round(signalled - started, 1)

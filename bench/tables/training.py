@@ -92,8 +92,9 @@ def teacher_kd_table(r: dict) -> list[str]:
               f"{m['kd_speedup_vs_teacher']}x the teacher's batch-32 throughput. KD settings: alpha "
               f"{r['settings']['alpha']}, temperature {r['settings']['temperature']}. Targets: "
               + "; ".join(f"{k}: {'met' if v else 'missed'}" for k, v in r["targets_met"].items()) + ".",
-              "Accuracy is as evaluated, with the out-of-scope threshold tuned on validation (balanced objective); "
-              "'argmax' is the same model without the threshold.",
+              *(["Accuracy is as evaluated, with the out-of-scope threshold tuned on validation (balanced "
+                 "objective); 'argmax' is the same model without the threshold."] if "test_accuracy_argmax" in first
+                else []),
               f"Sources: {r['sources']['teacher']}; {r['sources']['minilm_l6_alone']}. Train times are seconds on "
               "the machine named in each source; the teacher logits took "
               f"{r['timings']['teacher_logits_s']} s of the student's run."]
