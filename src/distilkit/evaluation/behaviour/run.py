@@ -20,10 +20,10 @@ def _short(inputs: list[dict[str, str]]) -> str:
 
 
 def run_test(test: BehaviourTest, subject, predictor) -> dict:
+    # Each example's perturbed inputs, made once: they are predicted and, on a failure, shown.
+    perturbed = [] if test.type is TestType.MFT else [test.perturbed(ex.inputs, n) for n, ex in enumerate(test.examples)]
     before_inputs = [i for ex in test.examples for i in ex.inputs]
-    after_inputs = [] if test.type is TestType.MFT else \
-        [i for n, ex in enumerate(test.examples) for i in test.perturbed(ex.inputs, n)]
-    outputs = subject.outputs(predictor, before_inputs + after_inputs)
+    outputs = subject.outputs(predictor, before_inputs + [i for inputs in perturbed for i in inputs])
     before, after = outputs[:len(before_inputs)], outputs[len(before_inputs):]
     passed, failures, at = 0, [], 0
     for n, ex in enumerate(test.examples):
@@ -38,9 +38,9 @@ def run_test(test: BehaviourTest, subject, predictor) -> dict:
         passed += ok
         if not ok:
             failures.append({"input": _short(ex.inputs), "expected": [str(e) for e in ex.expected or []],
-                             "got": got, **({"perturbed": _short(test.perturbed(ex.inputs, n)), "got_after": got_after,
+                             "got": got, **({"perturbed": _short(perturbed[n]), "got_after": got_after,
                                              "expected_after": [str(e) for e in ex.after or []]}
-                                            if test.type is not TestType.MFT else {}), "source": ex.source})
+                                            if perturbed else {}), "source": ex.source})
     total = len(test.examples)
     rate = passed / total
     return {"name": test.name, "type": test.type.value, "perturbation": test.perturbation, "examples": total,
