@@ -315,8 +315,31 @@ def test_make_clinic_data_command_and_strict_validation(tmp_path, capsys):
     from distilkit.data.qa import load_qa_split
 
     assert main(["make-clinic-data", str(tmp_path / "c"), "--train", "40", "--validation", "10",
-                 "--test", "10", "--seed", "7"]) == 0
+                 "--test", "10", "--seed", "7", "--test-unseen", "30"]) == 0
     paths = json.loads(capsys.readouterr().out)
-    for split, n in (("train", 40), ("validation", 10), ("test", 10), ("test_unseen", 400)):
+    for split, n in (("train", 40), ("validation", 10), ("test", 10), ("test_unseen", 30)):
         loaded = load_qa_split(paths[split], DataConfig(), QAConfig(bad_answers="error"))
         assert len(loaded) == n and loaded.report["misplaced"] == 0
+
+
+def test_make_clinic_data_command_holdout_flag(tmp_path, capsys):
+    from distilkit.cli import main
+
+    assert main(["make-clinic-data", str(tmp_path / "a"), "--train", "20", "--validation", "5", "--test", "5",
+                 "--holdout-families", "eyes.rt_lt,separator.pipe", "--test-unseen", "40"]) == 0
+    paths = json.loads(capsys.readouterr().out)
+    families = json.loads((tmp_path / "a" / "families.json").read_text(encoding="utf-8"))
+    assert families["holdout"] == ["eyes.rt_lt", "separator.pipe"]
+    unseen = families["notes_per_family"]["test_unseen"]
+    assert set(unseen["eyes"]) == {"rt_lt"} and set(unseen["separator"]) == {"pipe"}
+    assert len(unseen["treatment"]) > 3  # dimensions without a holdout keep all their families
+    assert " | " in read_jsonl(paths["test_unseen"])[0]["context"]
+
+    assert main(["make-clinic-data", str(tmp_path / "b"), "--train", "20", "--validation", "5", "--test", "5",
+                 "--holdout-families", "none"]) == 0
+    assert set(json.loads(capsys.readouterr().out)) == {"train", "validation", "test"}
+
+    assert main(["make-clinic-data", str(tmp_path / "c"), "--holdout-families", "eyes.rt_lt,eyes.nope"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: unknown clinic family 'eyes.nope'")
+    assert not (tmp_path / "c").exists()  # refused before writing anything
