@@ -9,6 +9,8 @@ Each note takes exactly one family per dimension it shows (a note without a drug
 family), so the families of a dimension are disjoint. ``FAMILIES[dimension][name]`` is a ``Family``:
 its sampling weight, an example for the docs, the dimension-specific rendering data (``impl``) and
 ``fits(note)``, whether it can render the note's content (a both-eye phrasing needs two eyes).
+This module holds the layout dimensions (order, eyes, separator) and the treatment phrasings;
+wording.py the others, holdout.py the registry of all of them.
 """
 from __future__ import annotations
 

@@ -36,6 +36,7 @@ class Note:
         self.used: dict[str, str] = {}
         self.drugs: dict[str, str] = {}  # eye -> drug as written, in the order the note mentions them
         self.acuity: dict[str, tuple[str, list[str]]] = {}
+        self.marks: dict[str, str] = {}  # eye -> marker, cased once per note so a note keeps one style
         self.lone = self.same_drug = False
         self.nfields = 0
 
