@@ -1,20 +1,42 @@
 """The synthetic clinic-note QA generator: determinism, answer spans, coverage of the grammar, splits."""
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import pytest
 
 from distilkit.data import clinic
 from distilkit.data.clinic import generate_clinic_notes, make_clinic_data
+from distilkit.errors import DistilkitError
 
 SNELLEN_ANSWER = re.compile(r"^(6|20)/\d+([+-]\d)?$")
 DRUG_NAMES = {name for family in clinic.DRUGS for name in family}
 
 
+def _question_kinds() -> dict[str, tuple[str, str | None]]:
+    """Every question the grammar can ask -> (drug|va, L|R|None for the patient), from the wording families."""
+    kinds = {}
+    for family in clinic.FAMILIES["question"].values():
+        drug, va, patient = family.impl
+        for eye, word in (("L", "left"), ("R", "right")):
+            kinds.update({t.format(e=word, E=word.capitalize()): ("drug", eye) for t in drug})
+            kinds.update({t.format(e=word, E=word.capitalize()): ("va", eye) for t in va})
+        kinds.update({t: ("va", None) for t in patient})
+    return kinds
+
+
+KINDS = _question_kinds()
+
+
 @pytest.fixture(scope="module")
-def rows():
-    return generate_clinic_notes(3000, seed=42)
+def examples():
+    """3,000 examples of the full grammar, with the families of each example's note."""
+    return clinic.clinic_examples(3000, seed=42)
+
+
+@pytest.fixture(scope="module")
+def rows(examples):
+    return examples[0]
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +49,11 @@ def notes(rows):
 
 
 def eye_of(question: str) -> str | None:
-    return "L" if " left " in question else "R" if " right " in question else None
+    return KINDS[question][1]
+
+
+def is_drug(question: str) -> bool:
+    return KINDS[question][0] == "drug"
 
 
 def test_same_seed_same_examples_and_exact_count():
@@ -35,6 +61,8 @@ def test_same_seed_same_examples_and_exact_count():
     assert first == generate_clinic_notes(250, seed=7)
     assert len(first) == 250
     assert generate_clinic_notes(100, seed=7) == first[:100]  # a prefix does not depend on n
+    unseen = generate_clinic_notes(120, seed=7, holdout_families=clinic.DEFAULT_HOLDOUT, unseen=True)
+    assert generate_clinic_notes(60, seed=7, holdout_families=clinic.DEFAULT_HOLDOUT, unseen=True) == unseen[:60]
 
 
 def test_different_seeds_give_different_examples():
@@ -64,32 +92,93 @@ def test_each_note_gives_one_to_three_questions(notes):
         assert len({g["question"] for g in group}) == len(group)
 
 
+def test_every_family_is_produced(examples):
+    rows, records = examples
+    seen = {(dim, name) for rec in records for dim, name in rec.items()}
+    missing = [f"{d}.{n}" for d, table in clinic.FAMILIES.items() for n in table if (d, n) not in seen]
+    assert not missing
+    for rec in records:  # every note shows a question wording; the rest only when the note has that field
+        assert set(rec) <= set(clinic.FAMILIES) and "question" in rec
+
+
+def test_the_registry_and_the_default_holdout():
+    assert len(clinic.FAMILY_NAMES) == len(set(clinic.FAMILY_NAMES)) >= 50
+    for table in clinic.FAMILIES.values():
+        assert all(f.weight > 0 and f.example for f in table.values())
+    held_dims = {name.split(".")[0] for name in clinic.DEFAULT_HOLDOUT}
+    assert held_dims == set(clinic.FAMILIES)  # one family held out in every dimension
+    assert "eyes.rt_lt" in clinic.DEFAULT_HOLDOUT and "eyes.os_od" not in clinic.DEFAULT_HOLDOUT
+
+
+def test_held_out_families_stay_out_and_unseen_uses_only_them():
+    holdout = clinic.DEFAULT_HOLDOUT
+    held = {tuple(name.split(".")) for name in holdout}
+    rows, records = clinic.clinic_examples(2000, seed=11, holdout_families=holdout)
+    assert not {(d, n) for rec in records for d, n in rec.items()} & held
+    rows, records = clinic.clinic_examples(600, seed=12, holdout_families=holdout, unseen=True)
+    used = {(d, n) for rec in records for d, n in rec.items()}
+    assert used == held  # only held-out families, and every one of them shows up
+    for r in rows:
+        (text,), (start,) = r["answers"]["text"], r["answers"]["answer_start"]
+        assert r["context"][start:start + len(text)] == text
+    # a custom holdout: only the named dimensions are restricted in the unseen split
+    rows, records = clinic.clinic_examples(600, seed=13, holdout_families="eyes.colon,question.terse", unseen=True)
+    assert {rec["question"] for rec in records} == {"terse"}
+    assert {rec.get("eyes") for rec in records} <= {"colon", None}
+    assert len({rec.get("separator") for rec in records}) > 5
+
+
+def test_unknown_or_total_holdout_is_a_one_line_error():
+    with pytest.raises(DistilkitError) as err:
+        clinic.clinic_examples(10, seed=1, holdout_families="eyes.rt_lt,eyes.klingon")
+    message = str(err.value)
+    assert "\n" not in message and "'eyes.klingon'" in message and "eyes.rt_lt" in message
+    assert "separator.pipe" in message  # lists the valid names
+    with pytest.raises(DistilkitError, match="every order family"):
+        clinic.clinic_examples(10, seed=1, holdout_families="order.clinic,order.reversed,order.shuffled")
+    assert clinic.clinic_examples(5, seed=1, holdout_families="none") == clinic.clinic_examples(5, seed=1)
+
+
 def test_both_question_kinds_and_both_eye_notes_occur(rows, notes):
     questions = {r["question"] for r in rows}
     for q in ("What is the drug used on the left eye?", "What is the drug used on the right eye?",
               "What is the visual acuity of this patient?", "What is the visual acuity of the left eye?",
               "What is the VA in the right eye?", "Which drug was injected in the left eye?",
-              "What drug is the right eye on?"):
+              "What drug is the right eye on?", "Which medication did the right eye receive?",
+              "What did the left eye get today?", "VA left eye?", "Right eye drug?"):
         assert q in questions
     both = [c for c, g in notes.items() if {eye_of(r["question"]) for r in g} >= {"L", "R"}]
     assert len(both) > 100
+
+
+def test_left_first_and_right_first_notes_are_equally_common(notes):
+    # The old 3:1 right-first grammar taught a model to answer a right-eye question by position.
+    first = Counter()
+    for group in notes.values():
+        for kind in ("drug", "va"):
+            starts = {eye_of(r["question"]): r["answers"]["answer_start"][0] for r in group
+                      if KINDS[r["question"]][0] == kind and eye_of(r["question"])}
+            if {"L", "R"} <= set(starts) and starts["L"] != starts["R"]:
+                first["L" if starts["L"] < starts["R"] else "R"] += 1
+    assert sum(first.values()) > 150
+    assert 0.4 < first["L"] / sum(first.values()) < 0.6, first
 
 
 def test_patient_phrasing_only_when_the_note_names_one_eye(notes):
     for group in notes.values():
         eyes = {eye_of(r["question"]) for r in group} - {None}
         if eyes == {"L", "R"}:
-            assert not any("visual acuity of this patient" in r["question"] or "patient's" in r["question"]
-                           for r in group)
+            assert not any(eye_of(r["question"]) is None for r in group)
 
 
 def test_drug_answers_are_drugs_and_va_answers_are_acuities(rows):
     for r in rows:
         answer = r["answers"]["text"][0]
-        if "drug" in r["question"] or "injected" in r["question"]:
-            assert answer.lower() in DRUG_NAMES
+        if is_drug(r["question"]):
+            assert answer.lower() in DRUG_NAMES  # bare: never "eylea injection" or "eylea LE today"
         else:
             assert SNELLEN_ANSWER.match(answer) or answer.upper() in {"CF", "HM", "PL"} or \
+                re.fullmatch(r"\d+ letters", answer.lower()) or \
                 re.fullmatch(r"(logmar )?\d\.\d+( logmar)?", answer.lower()), answer
 
 
@@ -99,18 +188,20 @@ def test_every_drug_and_acuity_form_is_used(rows):
     assert any(a.islower() for a in answers) and any(a[0].isupper() and a[1:].islower() for a in answers)
     assert any(a.isupper() and a.lower() in DRUG_NAMES for a in answers)
     for pattern in (r"^6/\d+$", r"^20/\d+$", r"-\d$", r"\+\d$", r"^\d\.\d+$", r"^\d\.\d+ logmar$",
-                    r"^logmar \d\.\d+$", r"^(cf|hm|pl)$"):
+                    r"^logmar \d\.\d+$", r"^(cf|hm|pl)$", r"^\d+ letters$"):
         assert any(re.search(pattern, a.lower()) for a in answers), pattern
 
 
 def test_note_features_appear(notes):
     contexts = list(notes)
     text = "\n".join(contexts)
-    for token in ("l)", "r)", " LE", " RE", " OD", " OS", " OU", "both eyes", "L eye", "R eye",
-                  "/52", "/12", "/7", "rev ", "r/v", "review", "f/u", "hn $95", "$120", " ph ", "logMAR",
-                  "V/A", "vis ", "inj", "IVI", "hx ", "pt ", "AMD", "wAMD", "DMO", "RVO", "CMO", "PDR",
+    for token in ("l)", "r)", " LE", " RE", " OD", " OS", " OU", "both eyes", "L eye", "R eye", "Rt ", "Lt eye",
+                  "right eye", "R: ", " | ", " / ", "\n", "today", "injection to", "given", "switched",
+                  "Both eyes treated:", "Vision", "Acuity", "letters",
+                  "/52", "/12", "/7", "weeks", "rev ", "r/v", "review", "f/u", "hn $95", "$120", " ph ", "logMAR",
+                  "V/A", "vis ", "inj", "IVI", "hx ", "pt ", "yo ", "AMD", "wAMD", "DMO", "RVO", "CMO", "PDR",
                   "IOP 14", "OCT dry", "SRF", "IRF", "tx", "cont", " + "):
-        assert token in text, token
+        assert token in text, repr(token)
     lengths = [len(c.split()) for c in contexts]
     assert min(lengths) <= 5 and max(lengths) >= 30
 
@@ -121,41 +212,48 @@ def test_intervals_and_snellen_acuities_share_notes(notes):
              if "/52" in c and any(SNELLEN_ANSWER.match(r["answers"]["text"][0]) for r in g)]
     assert len(mixed) > 50
     # and an interval never becomes an answer
-    assert not any(r["answers"]["text"][0].endswith(("/52", "/7")) for g in notes.values() for r in g)
+    assert not any(r["answers"]["text"][0].endswith(("/52", "/7", "weeks", "wks", "months", "mths", "days"))
+                   for g in notes.values() for r in g)
 
 
 def test_some_notes_lack_acuity_drug_or_interval(notes):
-    no_va = [c for c in notes if not re.search(r"\b(va:?|v/a|vis)\b|logmar|\b(6|20)/\d+\b|\b(cf|hm|pl)\b", c, re.I)]
+    no_va = [c for c in notes if not re.search(r"\b(va:?|v/a|vis|vision|acuity)\b|logmar|letters|\b(6|20)/\d+\b"
+                                               r"|\b(cf|hm|pl)\b", c, re.I)]
     no_drug = [c for c in notes if not any(name in c.lower() for name in DRUG_NAMES)]
-    no_interval = [c for c in notes if not re.search(r"\b\d+/(52|12|7)\b", c)]
+    no_interval = [c for c in notes if not re.search(r"\b\d+/(52|12|7)\b|\d+ (weeks|wks|months|mths|days)", c)]
     assert len(no_va) > 20 and len(no_drug) > 20 and len(no_interval) > 20
 
 
 def test_both_eye_notes_bind_each_drug_to_its_eye(notes):
-    differ, checked = 0, 0
+    differ, same, checked = 0, 0, 0
     for context, group in notes.items():
-        drug_answers = {eye_of(r["question"]): r["answers"] for r in group
-                        if "drug" in r["question"] or "injected" in r["question"]}
+        drug_answers = {eye_of(r["question"]): r["answers"] for r in group if is_drug(r["question"])}
         if {"L", "R"} <= set(drug_answers):
             left, right = drug_answers["L"], drug_answers["R"]
             if left["text"][0].lower() != right["text"][0].lower():
                 differ += 1
                 assert left["answer_start"] != right["answer_start"]
+            elif left["answer_start"] != right["answer_start"]:
+                same += 1  # the same drug for both eyes in separate mentions: each eye answers with its own
             # where the note writes "l) <drug>" and "r) <drug>", each answer must be its eye's drug
             written = {m.group(1).upper(): m.group(2) for m in re.finditer(r"\b([lr])\) (\S+)", context, re.I)
                        if m.group(2).lower() in DRUG_NAMES}
             if set(written) == {"L", "R"}:
                 checked += 1
                 assert left["text"][0] == written["L"] and right["text"][0] == written["R"], context
-    assert differ > 50 and checked > 5
+    assert differ > 50 and same > 10 and checked > 5
 
 
-def test_history_drug_is_a_distractor_not_an_answer(notes):
-    with_history = [(c, g) for c, g in notes.items() if re.search(r"\b(prev|switched from) (\S+)", c)]
-    assert len(with_history) > 20
-    for context, group in with_history:
-        old = re.search(r"\b(prev|switched from) (\S+)", context)
-        assert all(r["answers"]["answer_start"][0] != old.start(2) for r in group)
+DISTRACTOR = re.compile(r"\b(prev|previously on|switched from|had|was) (\S+)", re.I)
+
+
+def test_earlier_drugs_are_distractors_not_answers(notes):
+    with_earlier = [(c, g) for c, g in notes.items()
+                    if any(m.group(2).strip(")").lower() in DRUG_NAMES for m in DISTRACTOR.finditer(c))]
+    assert len(with_earlier) > 50
+    for context, group in with_earlier:
+        olds = {m.start(2) for m in DISTRACTOR.finditer(context)}
+        assert all(r["answers"]["answer_start"][0] not in olds for r in group)
 
 
 def read_jsonl(path):
@@ -163,29 +261,48 @@ def read_jsonl(path):
         return [json.loads(line) for line in fh]
 
 
-def test_make_clinic_data_writes_three_held_out_splits(tmp_path):
-    paths = make_clinic_data(tmp_path / "clinic", train=500, validation=120, test=150, seed=3)
-    assert set(paths) == {"train", "validation", "test"}
+def test_make_clinic_data_writes_held_out_splits_and_an_unseen_one(tmp_path):
+    paths = make_clinic_data(tmp_path / "clinic", train=500, validation=120, test=150, seed=3, test_unseen=200)
+    assert set(paths) == {"train", "validation", "test", "test_unseen"}
     splits = {name: read_jsonl(path) for name, path in paths.items()}
-    assert [len(splits[s]) for s in ("train", "validation", "test")] == [500, 120, 150]
-    assert splits["train"] == generate_clinic_notes(500, seed=3)
+    assert [len(splits[s]) for s in ("train", "validation", "test", "test_unseen")] == [500, 120, 150, 200]
+    assert splits["train"] == generate_clinic_notes(500, seed=3, holdout_families=clinic.DEFAULT_HOLDOUT)
+    assert splits["test_unseen"] == generate_clinic_notes(200, seed=3003, holdout_families=clinic.DEFAULT_HOLDOUT,
+                                                          unseen=True)
     assert all(r["id"].startswith("clinic-s1003-") for r in splits["validation"])
     assert all(r["id"].startswith("clinic-s2003-") for r in splits["test"])
+    assert all(set(r) == {"id", "question", "context", "answers"} for rows in splits.values() for r in rows)
     train = {r["context"] for r in splits["train"]}
-    assert not train & {r["context"] for r in splits["test"]}
-    assert not train & {r["context"] for r in splits["validation"]}
+    for split in ("validation", "test", "test_unseen"):
+        assert not train & {r["context"] for r in splits[split]}
+    families = json.loads((tmp_path / "clinic" / "families.json").read_text(encoding="utf-8"))
+    assert families["holdout"] == list(clinic.DEFAULT_HOLDOUT)
+    for split, counts in families["notes_per_family"].items():
+        named = {f"{dim}.{name}" for dim, table in counts.items() for name in table}
+        if split == "test_unseen":
+            assert named == set(clinic.DEFAULT_HOLDOUT)
+        else:
+            assert not named & set(clinic.DEFAULT_HOLDOUT) and len(named) > 30
     readme = (tmp_path / "clinic" / "README.md").read_text(encoding="utf-8")
     assert "SYNTHETIC" in readme and "make_clinic_data" in readme and "| test | 2003 | 150 |" in readme
+    assert "| test_unseen | 3003 | 200 |" in readme and "`eyes.rt_lt`" in readme
+
+
+def test_no_holdout_writes_three_splits_of_the_full_grammar(tmp_path):
+    paths = make_clinic_data(tmp_path, train=60, validation=20, test=20, seed=3, holdout_families="none")
+    assert set(paths) == {"train", "validation", "test"} and not (tmp_path / "test_unseen.jsonl").exists()
+    assert read_jsonl(paths["train"]) == generate_clinic_notes(60, seed=3)
+    assert json.loads((tmp_path / "families.json").read_text(encoding="utf-8"))["holdout"] == []
 
 
 def test_colliding_held_out_notes_are_replaced(tmp_path, monkeypatch):
     # With every split on the same seed, validation and test would copy train: all must be replaced.
-    monkeypatch.setattr(clinic, "SPLIT_OFFSETS", {"train": 0, "validation": 0, "test": 0})
-    paths = make_clinic_data(tmp_path, train=200, validation=50, test=50, seed=5)
+    monkeypatch.setattr(clinic, "SPLIT_OFFSETS", {"train": 0, "validation": 0, "test": 0, "test_unseen": 0})
+    paths = make_clinic_data(tmp_path, train=200, validation=50, test=50, seed=5, test_unseen=50)
     splits = {name: read_jsonl(path) for name, path in paths.items()}
-    assert [len(splits[s]) for s in ("train", "validation", "test")] == [200, 50, 50]
-    train, val, test = ({r["context"] for r in splits[s]} for s in ("train", "validation", "test"))
-    assert not train & val and not train & test and not val & test
+    assert [len(splits[s]) for s in ("train", "validation", "test", "test_unseen")] == [200, 50, 50, 50]
+    contexts = [{r["context"] for r in splits[s]} for s in ("train", "validation", "test", "test_unseen")]
+    assert all(not a & b for i, a in enumerate(contexts) for b in contexts[i + 1:])
     readme = (tmp_path / "README.md").read_text(encoding="utf-8")
     row = next(line for line in readme.splitlines() if line.startswith("| test |"))
     assert int(row.split("|")[5]) > 0 and int(row.split("|")[6]) == 0  # replaced some, none left
@@ -198,8 +315,31 @@ def test_make_clinic_data_command_and_strict_validation(tmp_path, capsys):
     from distilkit.data.qa import load_qa_split
 
     assert main(["make-clinic-data", str(tmp_path / "c"), "--train", "40", "--validation", "10",
-                 "--test", "10", "--seed", "7"]) == 0
+                 "--test", "10", "--seed", "7", "--test-unseen", "30"]) == 0
     paths = json.loads(capsys.readouterr().out)
-    for split, n in (("train", 40), ("validation", 10), ("test", 10)):
+    for split, n in (("train", 40), ("validation", 10), ("test", 10), ("test_unseen", 30)):
         loaded = load_qa_split(paths[split], DataConfig(), QAConfig(bad_answers="error"))
         assert len(loaded) == n and loaded.report["misplaced"] == 0
+
+
+def test_make_clinic_data_command_holdout_flag(tmp_path, capsys):
+    from distilkit.cli import main
+
+    assert main(["make-clinic-data", str(tmp_path / "a"), "--train", "20", "--validation", "5", "--test", "5",
+                 "--holdout-families", "eyes.rt_lt,separator.pipe", "--test-unseen", "40"]) == 0
+    paths = json.loads(capsys.readouterr().out)
+    families = json.loads((tmp_path / "a" / "families.json").read_text(encoding="utf-8"))
+    assert families["holdout"] == ["eyes.rt_lt", "separator.pipe"]
+    unseen = families["notes_per_family"]["test_unseen"]
+    assert set(unseen["eyes"]) == {"rt_lt"} and set(unseen["separator"]) == {"pipe"}
+    assert len(unseen["treatment"]) > 3  # dimensions without a holdout keep all their families
+    assert " | " in read_jsonl(paths["test_unseen"])[0]["context"]
+
+    assert main(["make-clinic-data", str(tmp_path / "b"), "--train", "20", "--validation", "5", "--test", "5",
+                 "--holdout-families", "none"]) == 0
+    assert set(json.loads(capsys.readouterr().out)) == {"train", "validation", "test"}
+
+    assert main(["make-clinic-data", str(tmp_path / "c"), "--holdout-families", "eyes.rt_lt,eyes.nope"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: unknown clinic family 'eyes.nope'")
+    assert not (tmp_path / "c").exists()  # refused before writing anything

@@ -40,6 +40,7 @@ RANGES: dict[str, tuple[float, float | None, str]] = {
     "train": (1, None, "training questions"),  # make-clinic-data's counts
     "validation": (1, None, "validation questions"),
     "test": (1, None, "test questions"),
+    "test_unseen": (1, None, "questions on held-out families"),
     "seed": (0, 2**32 - 1, "a random seed"),
     "failures": (0, None, "failing examples shown per test"),
 }

@@ -170,19 +170,24 @@ def check_qa(files: list[str], fix_offsets: bool = False, output: str | None = N
     print(json.dumps(reports, indent=2))
 
 
-def make_clinic_data(output_dir: str, train: int = 1200, validation: int = 300, test: int = 400, seed: int = 42):
-    """Write seeded synthetic ophthalmology clinic notes with questions (train/validation/test JSON Lines).
+def make_clinic_data(output_dir: str, train: int = 1200, validation: int = 300, test: int = 400, seed: int = 42,
+                     holdout_families: str = "default", test_unseen: int = 400):
+    """Write seeded synthetic ophthalmology clinic notes with questions (train/validation/test JSON Lines, plus
+    test_unseen.jsonl made only of held-out surface families).
 
     Args:
-        output_dir: Folder for train.jsonl, validation.jsonl, test.jsonl and a README.
+        output_dir: Folder for train.jsonl, validation.jsonl, test.jsonl, test_unseen.jsonl, families.json and a README.
         train: Training questions (seed SEED).
         validation: Validation questions (seed SEED+1000).
-        test: Test questions (seed SEED+2000; contexts never seen in train or validation).
+        test: Test questions (seed SEED+2000; in-distribution; contexts never seen in train or validation).
         seed: Base seed.
+        holdout_families: Families kept out of train/validation/test: eyes.rt_lt,separator.pipe,... or default or none.
+            'default' holds out one family per dimension (listed in docs/clinic-notes.md).
+        test_unseen: Questions in test_unseen.jsonl (seed SEED+3000), drawn only from the held-out families.
     """
     from ..data.clinic import make_clinic_data as make
 
-    print(json.dumps(make(output_dir, train, validation, test, seed), indent=2))
+    print(json.dumps(make(output_dir, train, validation, test, seed, holdout_families, test_unseen), indent=2))
 
 
 def fetch_model(name: str, keep_packages: bool = False):

@@ -1,0 +1,122 @@
+"""Seeded synthetic ophthalmology clinic notes for extractive question answering.
+
+The reference model answers "What is the drug used on the left eye?" or "What is the visual acuity of
+this patient?" from shorthand such as ``4/52 rev + l) eylea hn $95``. Real notes are private, so notes
+come from a grammar, and only questions whose answer is a span of the note are asked (SQuAD-flat rows).
+
+Every rule that shapes a note's surface is a named family (``FAMILIES[dimension][name]``: field order,
+eye notation, separator, treatment phrasing, VA phrasing, VA scale, question wording, interval, history),
+so that ``make_clinic_data`` can hold families out of train/validation/test and write a ``test_unseen``
+split made only of them: a model that scores well on its own grammar may still have learned only its
+surface. docs/clinic-notes.md lists the families and the answer rules.
+
+Modules: vocab (word lists), families and wording (the families per dimension), holdout (the registry,
+the default held-out list), notes (drawing, rendering and questioning one note).
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Iterable
+
+from .holdout import DEFAULT_HOLDOUT, FAMILIES, FAMILY_NAMES, allowed_families, parse_holdout
+from .notes import note_stream
+from .vocab import DRUGS
+
+__all__ = ["DEFAULT_HOLDOUT", "DRUGS", "FAMILIES", "FAMILY_NAMES", "generate_clinic_notes", "make_clinic_data"]
+
+SPLIT_OFFSETS = {"train": 0, "validation": 1000, "test": 2000, "test_unseen": 3000}
+
+
+def _take(seed: int, n: int, exclude: set[str], allowed: dict[str, list[str]]):
+    """(n examples, the families of each example's note, notes skipped) from the seed's stream, skipping
+    notes whose context is in exclude."""
+    rows, records, skipped, stream = [], [], 0, note_stream(seed, allowed)
+    while len(rows) < n:
+        group, families = next(stream)
+        if group[0]["context"] in exclude:
+            skipped += 1
+            continue
+        group = group[: n - len(rows)]
+        rows += group
+        records += [families] * len(group)
+    return rows, records, skipped
+
+
+def clinic_examples(n: int, seed: int, holdout_families: Iterable[str] | str | None = (),
+                    unseen: bool = False) -> tuple[list[dict], list[dict[str, str]]]:
+    """generate_clinic_notes plus, per example, the {dimension: family} its note shows (for tests and audits)."""
+    rows, records, _ = _take(seed, n, set(), allowed_families(parse_holdout(holdout_families), unseen))
+    return rows, records
+
+
+def generate_clinic_notes(n: int, seed: int, holdout_families: Iterable[str] | str | None = (),
+                          unseen: bool = False) -> list[dict]:
+    """n QA examples (1-3 per note; the last note may be cut short), identical for a seed.
+
+    By default every family is used; with holdout_families the held-out ones are left out, or with
+    unseen=True they are the only ones used (in each dimension that holds any out).
+    """
+    return clinic_examples(n, seed, holdout_families, unseen)[0]
+
+
+def _family_counts(rows: list[dict], records: list[dict]) -> dict[str, dict[str, int]]:
+    """Notes per family per dimension (a note's examples share its families, so count each note once)."""
+    notes = {r["id"].rsplit("-q", 1)[0]: rec for r, rec in zip(rows, records)}
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for rec in notes.values():
+        for dim, name in rec.items():
+            counts[dim][name] += 1
+    return {dim: dict(sorted(counts[dim].items())) for dim in FAMILIES if dim in counts}
+
+
+def make_clinic_data(output_dir, train: int = 1200, validation: int = 300, test: int = 400, seed: int = 42,
+                     holdout_families: Iterable[str] | str | None = DEFAULT_HOLDOUT,
+                     test_unseen: int = 400) -> dict[str, str]:
+    """Write train/validation/test.jsonl (+ test_unseen.jsonl when families are held out), families.json
+    and a README.md into output_dir; returns {split: path}.
+
+    train, validation and test use only the families not held out (test is in-distribution);
+    test_unseen uses only held-out families in every dimension that holds any out. holdout_families:
+    'dimension.family' names, a comma-separated string, 'none' (or ()) for none, or None for the default.
+    Splits use seeds seed, +1000, +2000, +3000. A note whose text already occurs in an earlier split is
+    replaced by the next note, so held-out splits stay held out.
+    """
+    holdout = parse_holdout(holdout_families)
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    plan = [("train", train, False), ("validation", validation, False), ("test", test, False)]
+    plan += [("test_unseen", test_unseen, True)] if holdout else []
+    seen: set[str] = set()
+    paths, table, used = {}, [], {}
+    for split, n, unseen in plan:
+        split_seed = seed + SPLIT_OFFSETS[split]
+        rows, records, skipped = _take(split_seed, n, seen, allowed_families(holdout, unseen))
+        contexts = {r["context"] for r in rows}
+        table.append(f"| {split} | {split_seed} | {len(rows)} | {len(contexts)} | {skipped} | {len(contexts & seen)} |")
+        seen |= contexts
+        used[split] = _family_counts(rows, records)
+        paths[split] = str(out / f"{split}.jsonl")
+        with open(paths[split], "w", encoding="utf-8") as fh:
+            fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    (out / "families.json").write_text(json.dumps({"holdout": list(holdout), "notes_per_family": used}, indent=1)
+                                       + "\n", encoding="utf-8")
+    held = ", ".join(f"`{h}`" for h in holdout) or "none"
+    if holdout:  # a tiny test_unseen, or held-out families that never fit together, can leave one out
+        shown = {f"{d}.{f}" for d, table in used["test_unseen"].items() for f in table}
+        absent = [f"`{h}`" for h in holdout if h not in shown]
+        held += f" (absent from test_unseen: {', '.join(absent)})" if absent else ""
+    (out / "README.md").write_text(
+        f"# Synthetic clinic notes (extractive QA)\n\nWritten by `distilkit.data.clinic.make_clinic_data("
+        f"output_dir, train={train}, validation={validation}, test={test}, seed={seed}, holdout_families="
+        f"{list(holdout)!r}, test_unseen={test_unseen})`. SYNTHETIC: drawn from a grammar of ophthalmology "
+        "shorthand (docs/clinic-notes.md), not from real patients. SQuAD-flat JSON Lines; each note gives 1-3 "
+        f"questions.\n\nHeld-out families: {held}. train, validation and test never use them (test is "
+        "in-distribution)" + ("; test_unseen uses only them, in every dimension that holds one out, so its "
+                              "score measures generalisation to unseen phrasings" if holdout else "")
+        + ". families.json counts the notes of every family per split.\n\n| split | seed | examples | notes | "
+        "notes replaced | notes also in an earlier split |\n|---|---|---|---|---|---|\n" + "\n".join(table)
+        + "\n\nA note whose text occurs verbatim in an earlier split (in the order above) is replaced by the next "
+        "generated note, so no held-out context appears in train.\n", encoding="utf-8")
+    return paths

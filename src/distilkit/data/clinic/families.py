@@ -1,0 +1,172 @@
+"""The named surface families of the clinic-note grammar, grouped by dimension.
+
+Why families: a model trained on one grammar scored EM 97.75 on its own test split but 89 on notes
+written by hand, because it learned the grammar's surface (which eye comes first, where a span ends).
+Naming every surface rule lets a split hold whole families out, so a score on them measures
+generalisation to an unseen phrasing rather than recall of a seen one.
+
+Each note takes exactly one family per dimension it shows (a note without a drug has no treatment
+family), so the families of a dimension are disjoint. ``FAMILIES[dimension][name]`` is a ``Family``:
+its sampling weight, an example for the docs, the dimension-specific rendering data (``impl``) and
+``fits(note)``, whether it can render the note's content (a both-eye phrasing needs two eyes).
+This module holds the layout dimensions (order, eyes, separator) and the treatment phrasings;
+wording.py the others, holdout.py the registry of all of them.
+"""
+from __future__ import annotations
+
+import random
+from typing import Callable, NamedTuple
+
+from .vocab import VERBS, other_drug
+
+
+class Family(NamedTuple):
+    weight: float
+    example: str
+    impl: object = None
+    fits: Callable = lambda note: True
+
+
+# ---- field order: applied to the list of fields once they exist -------------------------------------
+def _shuffled(fields: list, rng: random.Random) -> list:
+    # Any order but the two named ones, so the three families never produce the same note.
+    while True:
+        out = rng.sample(fields, len(fields))
+        if out not in (fields, fields[::-1]):
+            return out
+
+
+ORDER = {
+    "clinic": Family(0.45, "hx, VA, remarks, treatment, interval, fee", lambda f, rng: f),
+    "reversed": Family(0.15, "fee, interval, treatment, remarks, VA, hx", lambda f, rng: f[::-1],
+                       lambda n: n.nfields >= 2),
+    "shuffled": Family(0.4, "any other order", _shuffled, lambda n: n.nfields >= 3),
+}
+
+# ---- eye notation: impl = ({eye: marker}, whether the marker may follow what it marks) --------------
+# A colon label only reads as a prefix ("L: eylea"), never "eylea L:", so phrasings that put the marker
+# after the drug do not fit it.
+EYES = {
+    "paren": Family(2, "`l)` / `r)`", ({"L": "l)", "R": "r)"}, True)),
+    "le_re": Family(2, "`LE` / `RE`", ({"L": "LE", "R": "RE"}, True)),
+    "os_od": Family(1.5, "`OS` / `OD`", ({"L": "OS", "R": "OD"}, True)),
+    "l_eye": Family(1, "`L eye` / `R eye`", ({"L": "L eye", "R": "R eye"}, True)),
+    "letter": Family(1.5, "`L` / `R`", ({"L": "L", "R": "R"}, True)),
+    "rt_lt": Family(1, "`Lt` / `Rt`", ({"L": "Lt", "R": "Rt"}, True)),
+    "rt_eye": Family(0.7, "`Lt eye` / `Rt eye`", ({"L": "Lt eye", "R": "Rt eye"}, True)),
+    "words": Family(0.8, "`left eye` / `right eye`", ({"L": "left eye", "R": "right eye"}, True)),
+    "right_left": Family(0.6, "`left` / `right`", ({"L": "left", "R": "right"}, True)),
+    "colon": Family(0.8, "`L:` / `R:` (labels, only before what they mark)", ({"L": "L:", "R": "R:"}, False)),
+}
+
+# ---- separator between fields: impl = the string, or None for the mixed family ------------------------
+CLASSIC_SEPARATORS = [" ", ", ", "; ", ". ", " + ", " - "]
+SEPARATOR = {
+    "space": Family(3, "`4/52 rev l) eylea`", " "),
+    "comma": Family(1.5, "`4/52 rev, l) eylea`", ", "),
+    "semicolon": Family(1, "`4/52 rev; l) eylea`", "; "),
+    "period": Family(1, "`4/52 rev. l) eylea`", ". "),
+    "plus": Family(1, "`4/52 rev + l) eylea`", " + "),
+    "dash": Family(1, "`4/52 rev - l) eylea`", " - "),
+    "mixed": Family(1.5, "`hx AMD, VA 6/9 l) eylea; 4/52 rev` (one classic separator, some gaps `, ` or ` `)",
+                    None, lambda n: n.nfields >= 3),
+    "newline": Family(1.5, "one field per line", "\n"),
+    "pipe": Family(1, "`4/52 rev | l) eylea`", " | "),
+    "slash": Family(1, "`4/52 rev / l) eylea`", " / "),
+}
+
+
+def separators(name: str, gaps: int, rng: random.Random) -> list[str]:
+    """The string for each gap between fields; 'mixed' keeps one classic separator but not in every gap."""
+    if name != "mixed":
+        return [SEPARATOR[name].impl] * gaps
+    base = rng.choice(CLASSIC_SEPARATORS)
+    odd = set(rng.sample(range(gaps), rng.randint(1, gaps - 1)))  # at least one gap of each: really mixed
+    return [rng.choice([s for s in (", ", " ") if s != base]) if i in odd else base for i in range(gaps)]
+
+
+# ---- treatment phrasing: impl(note) -> tokens of the treatment field ---------------------------------
+def _per_eye(form: Callable) -> Callable:
+    """The original phrasings: each drugged eye in one form, joined by + / or , with an optional inj count."""
+    def render(n) -> list:
+        tokens = []
+        for eye in n.drug_eyes:
+            tokens += [n.rng.choice(["+", "/", ","])] if tokens else []
+            tokens += form(n.mark(eye), n.drug(eye), n.case(n.rng.choice(VERBS)))
+            tokens += [f"#{n.rng.randint(2, 14)}"] if n.rng.random() < 0.12 else []
+        return tokens
+    return render
+
+
+def _joined(n, each: Callable) -> list:
+    tokens = []
+    for k, eye in enumerate(n.drug_eyes):
+        tokens += ([","] if k else []) + each(k, eye)
+    return tokens
+
+
+def _both(n) -> list:
+    both, d = n.case(n.rng.choice(["OU", "both eyes"])), ("drug:B", n.drugs[n.drug_eyes[0]])
+    return n.rng.choice([[both, d], [d, both], [n.case("IVI"), d, both]])
+
+
+def _ivi_list(n) -> list:
+    # "today" right after the first eye's marker: the span must still end at the drug.
+    verb = n.case(n.rng.choice(["IVI", "inj", "IVT"]))
+    return [verb] + _joined(n, lambda k, e: [n.drug(e), n.mark(e)] + ([] if k else [n.case("today")]))
+
+
+def _injection_to(n) -> list:
+    # "<drug> injection": the answer is the bare drug, not "eylea injection".
+    return _joined(n, lambda k, e: [n.drug(e), n.case(n.rng.choice(["injection", "inj"])),
+                                    n.rng.choice(["to", "into"]), n.mark(e)])
+
+
+def _label(marker: str) -> str:
+    return marker if marker.endswith((")", ":")) else marker + ":"
+
+
+def _label_given(n) -> list:
+    return _joined(n, lambda k, e: [_label(n.mark(e)), n.drug(e), n.rng.choice(["given", "given", "done"])])
+
+
+def _switched(n) -> list:
+    # The previous drug sits right next to the answer and is never it.
+    first, rest = n.drug_eyes[0], n.drug_eyes[1:]
+    old = n.case(other_drug(n.rng, {d.lower() for d in n.drugs.values()}))
+    tokens = n.rng.choice([[n.mark(first), "switched", "from", old, "to", n.drug(first)],
+                           [n.mark(first), n.case("switched"), "to", n.drug(first), f"(was {old})"],
+                           [n.mark(first), old, "switched", "to", n.drug(first)]])
+    for eye in rest:
+        tokens += [",", n.mark(eye), n.drug(eye)]
+    return tokens
+
+
+def _both_treated(n) -> list:
+    head = n.case(n.rng.choice(["Both eyes treated:", "Both eyes injected:", "Bilateral IVI:"])).split()
+    return head + _joined(n, lambda k, e: [n.mark(e), n.drug(e)])
+
+
+def _two(n) -> bool:
+    return len(n.drug_eyes) == 2
+
+
+TREATMENT = {
+    "marker_drug": Family(2, "`l) eylea`, `r) eylea + l) beovu`", _per_eye(lambda m, d, v: [m, d])),
+    "drug_marker": Family(1.5, "`eylea LE`, `eylea RE / beovu LE`", _per_eye(lambda m, d, v: [d, m]),
+                          lambda n: n.suffix_ok),
+    "verb_drug_marker": Family(1.5, "`IVI Lucentis RE`", _per_eye(lambda m, d, v: [v, d, m]), lambda n: n.suffix_ok),
+    "marker_verb_drug": Family(1.5, "`OS inj avastin #4`", _per_eye(lambda m, d, v: [m, v, d])),
+    "marker_drug_inj": Family(1, "`l) vabysmo inj`", _per_eye(lambda m, d, v: [m, d, "inj"])),
+    # OU only when both eyes had the same drug: one mention answers for both eyes.
+    "both": Family(12, "`eylea OU`, `IVI avastin both eyes`", _both, lambda n: _two(n) and n.same_drug),
+    # Per-eye blocks are rendered by notes.py as two fields (so the order can split them).
+    "blocks": Family(5, "`r) eylea VA 6/9; l) beovu VA 6/24`", None,
+                     lambda n: _two(n) and set(n.acuity) == set(n.drug_eyes) and not n.lone),
+    "ivi_list": Family(1, "`IVI eylea LE today, lucentis RE`", _ivi_list, lambda n: n.suffix_ok),
+    "injection_to": Family(1, "`eylea injection to LE`", _injection_to, lambda n: n.suffix_ok),
+    "label_given": Family(1, "`LE: eylea given`", _label_given),
+    "switched": Family(0.8, "`l) switched from lucentis to eylea`", _switched),
+    "both_treated": Family(1.5, "`Both eyes treated: left eye eylea, right eye lucentis`", _both_treated, _two),
+}
+

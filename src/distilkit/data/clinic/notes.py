@@ -1,0 +1,201 @@
+"""Assembling one note: its content, one family per dimension, the rendered text and its questions.
+
+A note is drawn in two steps. First the content (which eyes, which drugs, which acuities), then a family
+for every dimension the note shows, among the families the split allows and that fit the content. Where
+none fits (an unseen split that allows only a two-eye phrasing, and a one-eye note) the note is drawn
+again from the same stream, so a seed still gives the same notes and a prefix never depends on n.
+"""
+from __future__ import annotations
+
+import random
+from typing import Iterator
+
+from ...errors import DistilkitError
+from .families import EYES, TREATMENT, separators
+from .holdout import FAMILIES
+from .vocab import DRUGS, FEES, FLUID, REMARKS, case
+from .wording import HISTORY, INTERVAL, QUESTION, VA, acuity
+
+EYE_WORDS = {"L": "left", "R": "right"}
+# Clinic order; the two per-eye blocks follow the note's eye order, which is left-first half the time.
+CLINIC_ORDER = ["history", "va", "remark0", "remark1", "remark2", "block0", "block1", "drug", "interval", "fee"]
+MAX_ATTEMPTS = 1000
+
+
+class _Misfit(Exception):
+    """No allowed family of a dimension fits this note's content: draw another note."""
+
+
+class Note:
+    """One note being drawn: its content, the family chosen per dimension (``fam``) and the families its
+    text really shows (``used``; an eye notation picked but never written is not recorded)."""
+
+    def __init__(self, rng: random.Random, allowed: dict[str, list[str]]):
+        self.rng, self.allowed = rng, allowed
+        self.fam: dict[str, str] = {}
+        self.used: dict[str, str] = {}
+        self.drugs: dict[str, str] = {}  # eye -> drug as written, in the order the note mentions them
+        self.acuity: dict[str, tuple[str, list[str]]] = {}
+        self.marks: dict[str, str] = {}  # eye -> marker, cased once per note so a note keeps one style
+        self.lone = self.same_drug = False
+        self.nfields = 0
+
+    def case(self, word: str) -> str:
+        return case(self.rng, word)
+
+    def pick(self, dim: str) -> str:
+        table = FAMILIES[dim]
+        names = [f for f in self.allowed[dim] if table[f].fits(self)]
+        if not names:
+            raise _Misfit(dim)
+        self.fam[dim] = self.rng.choices(names, [table[f].weight for f in names])[0]
+        return self.fam[dim]
+
+    def use(self, dim: str) -> None:
+        self.used[dim] = self.fam[dim]
+
+    @property
+    def drug_eyes(self) -> list[str]:
+        return list(self.drugs)
+
+    @property
+    def suffix_ok(self) -> bool:
+        return EYES[self.fam["eyes"]].impl[1]
+
+    def mark(self, eye: str) -> str:
+        self.use("eyes")
+        return self.marks[eye]
+
+    def drug(self, eye: str) -> tuple[str, str]:
+        return f"drug:{eye}", self.drugs[eye]
+
+
+def _content(n: Note) -> None:
+    rng = n.rng
+    # Left-first as often as right-first: a 3:1 right-first grammar taught a model to answer by position.
+    eyes = rng.choices([["L"], ["R"], ["R", "L"], ["L", "R"]], [3, 3, 2, 2])[0]
+    mode = rng.choices(["each", "same", "first", "none"], [4, 3, 2, 1])[0] if len(eyes) == 2 else \
+        rng.choices(["each", "none"], [6, 1])[0]
+    kinds = rng.sample(DRUGS, 2)
+    same = n.case(rng.choice(kinds[0]))
+    for k, eye in enumerate({"each": eyes, "same": eyes, "first": eyes[:1], "none": []}[mode]):
+        n.drugs[eye] = same if mode == "same" else n.case(rng.choice(kinds[k]))
+    n.same_drug = mode == "same"
+    va_eyes = rng.choices([eyes, eyes[:1], eyes[-1:], []], [5, 2, 1, 2])[0] or ([] if n.drugs else eyes)
+    if len(va_eyes) == 2 and rng.random() < 0.25:
+        va_eyes = va_eyes[::-1]  # the VA line need not follow the treatment's eye order
+    # A lone acuity in a one-eye note often has no eye marker: it is the patient's.
+    n.lone = len(eyes) == 1 and len(va_eyes) == 1 and rng.random() < 0.5
+    if va_eyes:
+        scale = n.pick("va_scale")
+        n.acuity = {e: acuity(scale, rng) for e in va_eyes}
+
+
+def _va_tokens(n: Note, label: str | None) -> list:
+    marker_first, tokens = n.fam["va"] == "marker_label", []
+    for k, (eye, (value, extra)) in enumerate(n.acuity.items()):
+        tokens += [","] if k and (marker_first or n.rng.random() < 0.2) else []
+        tag = ("va:P" if n.lone else f"va:{eye}", value)
+        head = [n.mark(eye), label] if marker_first else [] if n.lone else [n.mark(eye)]
+        tokens += head + [tag] + extra
+    return ([label] if label and not marker_first else []) + tokens
+
+
+def _fields(n: Note) -> list[list]:
+    """The note's fields as token lists, in clinic order; answer tokens are (tag, text), tags like 'drug:L'."""
+    rng, fields = n.rng, {}
+    n.pick("eyes")
+    n.marks = {e: n.case(m) for e, m in EYES[n.fam["eyes"]].impl[0].items()}
+    treatment = n.pick("treatment") if n.drugs else None
+    if n.acuity:
+        labels = VA[n.pick("va")].impl
+        label = n.case(rng.choice(labels)) if labels else None
+        n.use("va")
+        n.use("va_scale")
+    if treatment == "blocks":
+        for k, eye in enumerate(n.drug_eyes):  # separate fields, so an order family can split them
+            value, extra = n.acuity[eye]
+            va = ([label] if label else []) + [(f"va:{eye}", value)] + extra
+            fields[f"block{k}"] = [n.mark(eye), n.drug(eye)] + va
+    elif treatment:
+        fields["drug"] = TREATMENT[treatment].impl(n)
+    if n.acuity and treatment != "blocks":
+        fields["va"] = _va_tokens(n, label)
+    if treatment:
+        n.use("treatment")
+    if rng.random() < 0.75:
+        fields["interval"] = INTERVAL[n.pick("interval")].impl(rng)
+        n.use("interval")
+    if rng.random() < 0.5:
+        fields["fee"] = rng.choice([["hn"], [], []]) + [f"${rng.choice(FEES)}"]
+    if rng.random() < 0.5:
+        fields["history"] = HISTORY[n.pick("history")].impl(n)
+        n.use("history")
+    remarks = rng.sample(REMARKS, rng.choice([0, 0, 1, 1, 2])) + ([rng.choice(FLUID)] if rng.random() < 0.4 else [])
+    fields.update((f"remark{k}", r.split()) for k, r in enumerate(remarks))
+    ordered = [fields[k] for k in CLINIC_ORDER if k in fields]
+    n.nfields = len(ordered)
+    if n.nfields >= 2:  # one field has no order and no separator to speak of
+        ordered = FAMILIES["order"][n.pick("order")].impl(ordered, rng)
+        n.pick("separator")
+        n.use("order"), n.use("separator")
+    n.pick("question")
+    n.use("question")
+    return ordered
+
+
+def _render(n: Note, fields: list[list]) -> tuple[str, dict[str, tuple[int, str]]]:
+    """Join fields into the note text and record where each tagged answer starts."""
+    gaps = separators(n.fam["separator"], len(fields) - 1, n.rng) if len(fields) >= 2 else []
+    text, spans = "", {}
+    for i, field in enumerate(fields):
+        text += gaps[i - 1] if i else ""
+        for j, tok in enumerate(field):
+            tag, word = tok if isinstance(tok, tuple) else (None, tok)
+            text += " " if j and word != "," else ""
+            if tag:
+                spans[tag] = (len(text), word)
+            text += word
+    return text, spans
+
+
+def _questions(n: Note, seed: int, index: int, context: str, spans: dict) -> list[dict]:
+    rng, (drug_qs, va_qs, patient_qs) = n.rng, QUESTION[n.fam["question"]].impl
+    named = {e for tag in spans for e in "LR" if tag.endswith(e) or tag == "drug:B"}
+
+    def ask(templates: list[str], eye: str = "L") -> str:
+        return rng.choice(templates).format(e=EYE_WORDS[eye], E=EYE_WORDS[eye].capitalize())
+
+    asks = []
+    for tag, span in spans.items():
+        kind, eye = tag.split(":")
+        if kind == "drug":
+            asks += [(ask(drug_qs, e), span) for e in ("LR" if eye == "B" else eye)]
+        elif eye == "P" or (len(named) == 1 and rng.random() < 0.4):
+            asks.append((ask(patient_qs), span))  # "this patient" only when the note names at most one eye
+        else:
+            asks.append((ask(va_qs, eye), span))
+    chosen = rng.sample(asks, rng.randint(1, min(3, len(asks))))
+    return [{"id": f"clinic-s{seed}-{index:06d}-q{k + 1}", "question": q, "context": context,
+             "answers": {"text": [text], "answer_start": [start]}} for k, (q, (start, text)) in enumerate(chosen)]
+
+
+def draw_note(rng: random.Random, allowed: dict[str, list[str]]) -> tuple[Note, list[list]]:
+    for _ in range(MAX_ATTEMPTS):
+        n = Note(rng, allowed)
+        try:
+            _content(n)
+            return n, _fields(n)
+        except _Misfit:
+            continue
+    raise DistilkitError("no note fits the held-out clinic families together ("
+                         + ", ".join(f"{d}: {'/'.join(f)}" for d, f in allowed.items()) + "); hold out fewer")
+
+
+def note_stream(seed: int, allowed: dict[str, list[str]]) -> Iterator[tuple[list[dict], dict[str, str]]]:
+    """Endless (examples, families) per note; what comes first never depends on how much is drawn."""
+    rng, index = random.Random(seed), 0
+    while True:
+        n, fields = draw_note(rng, allowed)
+        yield _questions(n, seed, index, *_render(n, fields)), dict(n.used)
+        index += 1
