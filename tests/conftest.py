@@ -196,6 +196,7 @@ def qa_config(model: str, data: dict, out: Path, qa: dict | None = None, **train
 
 @pytest.fixture(scope="session")
 def qa_runs(tmp_path_factory, tiny_bert, tiny_distilbert, qa_data) -> dict:
-    """One finished toy QA run per architecture: (output folder, summary)."""
+    """One finished toy QA run per architecture: (output folder, summary); each also scores an extra test set."""
+    other = str(write_jsonl(tmp_path_factory.mktemp("qa-other") / "other.jsonl", make_qa_rows(30, 4)))
     return _train_each_arch(tmp_path_factory, {"bert": tiny_bert, "distilbert": tiny_distilbert}, "qa-run",
-                            lambda model, out: qa_config(model, qa_data, out))
+                            lambda model, out: qa_config(model, {**qa_data, "extra_tests": {"other": other}}, out))

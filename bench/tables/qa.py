@@ -60,3 +60,32 @@ def qa_pipeline_table(r: dict) -> list[str]:
         lines += [f"| {cell(d['question'])} | {answer(d['pipeline'])} | {answer(d['distilkit'])} |"
                   for d in r["disagreements"]]
     return lines
+
+
+def clinic_generalisation_table(r: dict) -> list[str]:
+    """bench/clinic_generalisation.py: one row per training change; in-distribution, unseen-family, hand-written and
+    behaviour-test figures side by side; chosen on validation only."""
+    def pct(v):
+        return "—" if v is None else f"{100 * v:.1f}%"
+
+    lines = ["| change | train questions | val EM | test EM / F1 | unseen-family EM / F1 | hand-written EM / F1 | "
+             "hand-written both-eye notes right | eye-swap tests | invariance tests | VA-swap tests | train s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for name, row in r["rows"].items():
+        mark = " **(chosen)**" if name == r["chosen"] else ""
+        lines.append(
+            f"| `{name}`{mark}: {r['changes'][name]} | {row['train_examples']} | {row['validation_exact_match']:.2f} | "
+            f"{row['test_exact_match']:.2f} / {row['test_f1']:.2f} | {row['unseen_exact_match']:.2f} / "
+            f"{row['unseen_f1']:.2f} | {row['handwritten_exact_match']:.2f} / {row['handwritten_f1']:.2f} | "
+            f"{pct(row.get('handwritten_both_eye_notes_both_right'))} | {pct(row['behaviour_eye_swap_pass_rate'])} | "
+            f"{pct(row['behaviour_invariance_pass_rate'])} | {pct(row['behaviour_va_swap_pass_rate'])} | "
+            f"{row['train_s']:.0f} |")
+    lines += ["", "Targets for the chosen row: " + "; ".join(
+        f"{k} >= {v}: {'met' if r['targets_met'][k] else '**missed**'}" for k, v in r["targets"].items()) + "."]
+    best = r["rows"][r["chosen"]]
+    styles = sorted(k for k in best if k.startswith("handwritten_style_"))
+    if styles:
+        lines += ["", f"Hand-written exact match per writing style (`{r['chosen']}`):", "",
+                  "| " + " | ".join(s[len("handwritten_style_"):-len("_exact_match")] for s in styles) + " |",
+                  "|" + "---|" * len(styles), "| " + " | ".join(f"{best[s]:.1f}" for s in styles) + " |"]
+    return lines

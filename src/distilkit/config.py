@@ -143,9 +143,24 @@ class DataConfig:
     oos_objective: ThresholdObjective = ThresholdObjective.BALANCED
     """What 'tune' maximises on validation: 'balanced' (mean of in-scope accuracy and OOS recall; does not
     depend on validation's share of out-of-scope rows) or 'accuracy'."""
+    extra_tests: dict[str, str] | None = None
+    """More test sets scored once after training, by name, each a row of the card's results beside test, e.g.
+    {unseen: data/clinic/test_unseen.jsonl, handwritten: data/clinic/handwritten.jsonl}: data the model's own
+    test split cannot stand for (another hand, held-out phrasings). Never used to choose anything."""
+    behaviour_tests: list[str] | None = None
+    """Behaviour-test files (`distilkit check`, tests/behaviour/*.yaml) that `distilkit train` runs on the
+    finished model, adding a "Behaviour tests" section to its card; checked before training starts."""
 
     def __post_init__(self):
         self.on_empty = OnEmpty.parse(self.on_empty, "data.on_empty")
+        if self.extra_tests is not None:
+            _check(isinstance(self.extra_tests, dict), "data.extra_tests",
+                   "give a mapping of name to data, e.g. {handwritten: data/clinic/handwritten.jsonl}")
+            self.extra_tests = {str(k): str(v) for k, v in self.extra_tests.items()}
+            taken = sorted(set(self.extra_tests) & {"train", "validation", "test"})
+            _check(not taken, "data.extra_tests", f"'{', '.join(taken)}' is a split of its own: name it otherwise")
+        if isinstance(self.behaviour_tests, str):
+            self.behaviour_tests = [self.behaviour_tests]
         self.oos_objective = ThresholdObjective.parse(self.oos_objective, "data.oos_objective")
         if self.oos_threshold not in ("tune", "off"):
             try:

@@ -343,3 +343,46 @@ def test_make_clinic_data_command_holdout_flag(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: unknown clinic family 'eyes.nope'")
     assert not (tmp_path / "c").exists()  # refused before writing anything
+
+
+EYE_WORD = re.compile(r"\b(left|right)\b", re.I)
+
+
+def test_eye_swap_twins_move_each_answer_to_the_other_eye(tmp_path):
+    plain = make_clinic_data(tmp_path / "plain", train=400, validation=40, test=40, seed=11, test_unseen=40)
+    swap = make_clinic_data(tmp_path / "swap", train=400, validation=40, test=40, seed=11, test_unseen=40,
+                            augment="eye_swap")
+    rows = read_jsonl(swap["train"])
+    base, twins = [r for r in rows if "x-q" not in r["id"]], [r for r in rows if "x-q" in r["id"]]
+    assert base == read_jsonl(plain["train"]) and 40 < len(twins) < len(base)  # the first 400 unchanged
+    for split in ("validation", "test", "test_unseen"):  # evaluation splits are never augmented
+        assert read_jsonl(swap[split]) == read_jsonl(plain[split])
+    by_id = {r["id"]: r for r in base}
+    swapped_drugs = 0
+    for twin in twins:
+        original = by_id[twin["id"].replace("x-q", "-q")]
+        start, text = twin["answers"]["answer_start"][0], twin["answers"]["text"][0]
+        assert twin["context"][start:start + len(text)] == text
+        assert twin["context"] != original["context"] and len(twin["context"].split()) == len(
+            original["context"].split())
+        # The same answer (a marker's length may shift it: left/right), asked about the other eye.
+        assert text == original["answers"]["text"][0] and abs(start - original["answers"]["answer_start"][0]) <= 2
+        eyes = [m.lower() for m in EYE_WORD.findall(original["question"])]
+        swapped = [{"left": "right", "right": "left"}[e] for e in eyes]
+        asked = [m.lower() for m in EYE_WORD.findall(twin["question"])]
+        # One drug for both eyes ("eylea OU") answers either eye, so its questions stay as they were.
+        both = re.search(r"\bOU\b|both eyes", original["context"], re.I) and asked == eyes
+        assert asked == swapped or both, (original, twin)
+        swapped_drugs += bool(eyes) and is_drug(twin["question"])
+    assert swapped_drugs > 20
+    readme = (tmp_path / "swap" / "README.md").read_text(encoding="utf-8")
+    assert "augment=['eye_swap']" in readme and "augmented with `eye_swap`" in readme
+
+
+def test_unknown_augmentation_is_a_one_line_error(tmp_path, capsys):
+    from distilkit.cli import main
+
+    with pytest.raises(DistilkitError, match="unknown clinic augmentation 'swap'"):
+        make_clinic_data(tmp_path, train=10, validation=5, test=5, augment="swap")
+    assert main(["make-clinic-data", str(tmp_path / "c"), "--augment", "mirror"]) == 2
+    assert "eye_swap" in capsys.readouterr().err

@@ -153,3 +153,33 @@ def test_tests_for_another_kind_of_model_are_refused_before_loading_it(toy_runs,
     assert main(["check", str(toy_runs["bert"][0]), write_tests(tmp_path, QA_TESTS)]) == 2
     err = capsys.readouterr().err
     assert "holds tests for question-answering models" in err and "is a text-classification model" in err
+
+
+def _recipe(tmp_path, model, qa_data, tests) -> str:
+    recipe = {"task": "question-answering", "model": {"name": model, "max_length": 48},
+              "data": {"train": qa_data["train"], "validation": qa_data["validation"], "behaviour_tests": tests},
+              "qa": {"doc_stride": 16},
+              "training": {"output_dir": str(tmp_path / "run"), "epochs": 4, "learning_rate": 3e-3, "batch_size": 16,
+                           "seed": 0, "warmup_ratio": 0.0}}
+    path = tmp_path / "recipe.yaml"
+    path.write_text(yaml.safe_dump(recipe), encoding="utf-8")
+    return str(path)
+
+
+def test_train_runs_the_recipes_behaviour_tests_onto_the_card(tiny_distilbert, qa_data, tmp_path, capsys):
+    tests = write_tests(tmp_path, QA_TESTS)
+    assert main(["train", _recipe(tmp_path, tiny_distilbert, qa_data, [tests])]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert list(printed["behaviour_tests"]) == [tests] and " of 9 passed" in printed["behaviour_tests"][tests]
+    card = (tmp_path / "run" / "README.md").read_text(encoding="utf-8")
+    assert "### Behaviour tests" in card and "| colour |" in card
+    assert json.loads((tmp_path / "run" / "behaviour_tests.json").read_text())["examples"] == 9
+
+
+@pytest.mark.parametrize("which", ["missing", "classification"])
+def test_a_bad_behaviour_tests_file_stops_train_before_any_training(which, tiny_bert, qa_data, tmp_path, capsys):
+    tests = str(tmp_path / "nope.yaml") if which == "missing" else write_tests(tmp_path, CLS_TESTS)
+    assert main(["train", _recipe(tmp_path, tiny_bert, qa_data, [tests])]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and ("not found" in err if which == "missing" else "text-classification" in err)
+    assert not (tmp_path / "run").exists()

@@ -6,6 +6,7 @@ import json
 import pytest
 import yaml
 
+from distilkit.errors import DistilkitError
 from tests.conftest import ROOT, make_qa_rows, one_line_error, qa_config, write_jsonl
 
 
@@ -48,6 +49,31 @@ def test_card_has_qa_metrics_and_hyperparameters(qa_runs):
     for name in ("qa.doc_stride", "qa.max_answer_length", "qa.n_best", "model.max_length", "loss.name"):
         assert f"| {name} |" in card.text
     assert "AutoModelForQuestionAnswering" in card.text and "confusion" not in card.text.lower()
+
+
+def test_extra_test_sets_are_scored_beside_test_and_named_by_their_source(qa_runs):
+    from huggingface_hub import ModelCard
+
+    out, summary = qa_runs["distilbert"]
+    source = summary["config"]["data"]["extra_tests"]["other"]
+    assert list(summary["results"]) == ["validation", "test", "other"]
+    assert summary["data"]["other"] == {"source": source, "rows": 30}
+    report = json.loads((out / "eval_other.json").read_text())
+    assert report["metrics"] == summary["results"]["other"] and report["examples"] == 30
+    other = [r for r in ModelCard.load(out / "README.md").data.eval_results if r.dataset_split == "other"]
+    assert {r.metric_type for r in other} == {"exact_match", "f1"}
+    assert all(r.dataset_name == source for r in other)
+
+
+def test_an_extra_test_set_that_cannot_be_read_stops_the_run_before_training(tiny_bert, qa_data, tmp_path):
+    from distilkit import train
+
+    cfg = qa_config(tiny_bert, {**{k: qa_data[k] for k in ("train", "validation")},
+                                "extra_tests": {"handwritten": str(tmp_path / "missing.jsonl")}}, tmp_path / "run")
+    assert "missing.jsonl" in one_line_error(train, cfg)
+    assert not (tmp_path / "run" / "checkpoints").exists()
+    with pytest.raises(DistilkitError, match="'test' is a split of its own"):
+        qa_config(tiny_bert, {"train": qa_data["train"], "extra_tests": {"test": qa_data["test"]}}, tmp_path / "x")
 
 
 def test_error_file_lists_wrong_answers(qa_runs):

@@ -48,10 +48,14 @@ def _eval_results(summary: RunRecord, meta: dict) -> list[EvalResult]:
             if key not in METRIC_TYPES:
                 continue
             metric_type, metric_config = METRIC_TYPES[key]
+            # An extra test set (data.extra_tests) is its own data set, named by its source, not the recipe's.
+            own = split in ("train", "validation", "test") or split not in summary.data
+            source = None if own else summary.data[split]["source"]
             results.append(EvalResult(
                 task_type=summary.pipeline_tag, task_name=summary.pipeline_tag.replace("-", " ").title(),
-                dataset_type=meta["dataset_id"] or meta["dataset_name"], dataset_name=meta["dataset_name"],
-                dataset_config=meta.get("dataset_config"), dataset_split=split,
+                dataset_type=meta["dataset_id"] or meta["dataset_name"] if own else source,
+                dataset_name=meta["dataset_name"] if own else source,
+                dataset_config=meta.get("dataset_config") if own else None, dataset_split=split,
                 metric_type=metric_type, metric_name=key.replace("_", " ").title(), metric_value=round(value, 4),
                 metric_config=metric_config))
     return results

@@ -48,7 +48,7 @@ def train(recipe: str | None = None, train_data: str | None = None, validation_d
             raise DistilkitError(f"train: {flag} is for training without a recipe; with {recipe}, set it in the "
                                  "recipe or with --set (e.g. --set data.train=FILE)")
         cfg = load_recipe(recipe, flags)
-    _report(run_training(cfg, resume, overwrite))
+    _run(cfg, resume, overwrite)
 
 
 def _suggested(train_data, validation_data, test_data, text_column, label_column, label_names, model, output_dir,
@@ -109,10 +109,29 @@ def _flag_overrides(overrides, output_dir, max_train_samples, max_eval_samples, 
     return list(overrides or []) + [f"{k}={v}" for k, v in flags.items() if v is not None]
 
 
-def _report(summary: dict) -> None:
-    if summary:  # empty on the non-main processes of a multi-process run
-        print(json.dumps({"output_dir": summary["config"]["training"]["output_dir"], "results": summary["results"],
-                          "train_runtime_s": summary["train_runtime_s"]}, indent=2))
+def _run(cfg, resume, overwrite) -> None:
+    """Train, then run the recipe's behaviour tests on the finished model (its files are checked first, so a bad
+    one stops the run before any training rather than after it) and print the results."""
+    from ..card import add_behaviour
+    from ..evaluation.behaviour import check as run_check, load_suite
+
+    suites = [load_suite(path) for path in cfg.data.behaviour_tests or []]
+    for suite in suites:
+        if suite.task != cfg.task:
+            raise DistilkitError(f"data.behaviour_tests: {suite.source} holds tests for {suite.task} models, but "
+                                 f"this recipe trains a {cfg.task} model: give a tests file with task: {cfg.task}")
+    summary = run_training(cfg, resume, overwrite)
+    if not summary:  # the non-main processes of a multi-process run
+        return
+    out = summary["config"]["training"]["output_dir"]
+    behaviour = {}
+    for suite in suites:
+        report = run_check(out, suite.source)
+        add_behaviour(out, report)
+        behaviour[suite.source] = f"{report['passed']} of {report['examples']} passed" + (
+            "" if report["ok"] else " (below threshold: see the card)")
+    print(json.dumps({"output_dir": out, "results": summary["results"], "train_runtime_s": summary["train_runtime_s"],
+                      **({"behaviour_tests": behaviour} if behaviour else {})}, indent=2))
 
 
 def distill(recipe: str, overrides: list[str] | None = None, output_dir: str | None = None,
@@ -144,7 +163,7 @@ def distill(recipe: str, overrides: list[str] | None = None, output_dir: str | N
         result = run_search(cfg, [p.strip() for p in search.split(",") if p.strip()], trials)
         print(json.dumps({k: result[k] for k in ("metric", "best_params", "best_value", "best_model")}, indent=2))
         return
-    _report(run_training(cfg, resume, overwrite))
+    _run(cfg, resume, overwrite)
 
 
 def check_qa(files: list[str], fix_offsets: bool = False, output: str | None = None,
@@ -171,7 +190,7 @@ def check_qa(files: list[str], fix_offsets: bool = False, output: str | None = N
 
 
 def make_clinic_data(output_dir: str, train: int = 1200, validation: int = 300, test: int = 400, seed: int = 42,
-                     holdout_families: str = "default", test_unseen: int = 400):
+                     holdout_families: str = "default", test_unseen: int = 400, augment: str = "none"):
     """Write seeded synthetic ophthalmology clinic notes with questions (train/validation/test JSON Lines, plus
     test_unseen.jsonl made only of held-out surface families).
 
@@ -184,10 +203,13 @@ def make_clinic_data(output_dir: str, train: int = 1200, validation: int = 300, 
         holdout_families: Families kept out of train/validation/test: eyes.rt_lt,separator.pipe,... or default or none.
             'default' holds out one family per dimension (listed in docs/clinic-notes.md).
         test_unseen: Questions in test_unseen.jsonl (seed SEED+3000), drawn only from the held-out families.
+        augment: Train-only augmentation: eye_swap (each note that marks both eyes also written with the eye
+            markers swapped and its answers following them) or none.
     """
     from ..data.clinic import make_clinic_data as make
 
-    print(json.dumps(make(output_dir, train, validation, test, seed, holdout_families, test_unseen), indent=2))
+    print(json.dumps(make(output_dir, train, validation, test, seed, holdout_families, test_unseen, augment),
+                     indent=2))
 
 
 def fetch_model(name: str, keep_packages: bool = False):

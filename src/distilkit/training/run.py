@@ -140,6 +140,7 @@ def _train(cfg: RunConfig, resume_from: str | None, lock, preemption: Preemption
 
     task = get_task(cfg.task).from_config(cfg)
     data = task.load(cfg.training.seed)
+    extras = {name: task.load_eval(source) for name, source in (cfg.data.extra_tests or {}).items()}  # bad file: now
     metric = _check_metric(cfg, task)
     distiller = Distiller.create(cfg, task)
     tokenizer = load_tokenizer(cfg.model.name, cfg.model.trust_remote_code)
@@ -172,7 +173,8 @@ def _train(cfg: RunConfig, resume_from: str | None, lock, preemption: Preemption
     trainer.save_model(str(final))
     (final / "training_args.bin").unlink(missing_ok=True)  # a pickle; the recipe YAML records the settings
 
-    evaluation = _evaluate(trainer.model, tokenizer, task, data, final)
+    evaluation = _evaluate(trainer.model, tokenizer, task, {"validation": data.validation, "test": data.test, **extras},
+                           final)
     name = cfg.card.get("model_name") or out.name
     record = RunRecord(
         task=task.name, pipeline_tag=task.pipeline_tag, **task.summary_fields(), card_text=task.card_text(name),
@@ -180,7 +182,8 @@ def _train(cfg: RunConfig, resume_from: str | None, lock, preemption: Preemption
         config=cfg.to_dict(),
         derived={**_derived(trainer, args, model, len(train_ds)), "teacher_logits_s": round(teacher_s, 2)},
         data={name: {"source": s.source, "rows": len(s)} for name, s in
-              (("train", data.train), ("validation", data.validation), ("test", data.test)) if s is not None},
+              (("train", data.train), ("validation", data.validation), ("test", data.test), *extras.items())
+              if s is not None},
         notes=notes,
         history=epoch_table(trainer.state.log_history),
         loss_curve=training_losses(trainer.state.log_history),
@@ -217,9 +220,9 @@ def _train_until_done_or_signalled(trainer, resume_from: str | None, preemption:
                     preemption.signum)
 
 
-def _evaluate(model, tokenizer, task, data, out: Path) -> dict:
-    """Write distilkit.json, evaluate the saved model through its predictor (validation first: thresholds
-    are tuned there), then store the tuned thresholds in distilkit.json."""
+def _evaluate(model, tokenizer, task, splits: dict, out: Path) -> dict:
+    """Write distilkit.json, evaluate the saved model through its predictor on each split (validation first:
+    thresholds are tuned there), then store the tuned thresholds in distilkit.json."""
     from ..evaluation.evaluate import evaluate_splits
     from ..inference import PREDICTORS, ModelSettings
     from ..inference.settings import weights_sha256
@@ -227,7 +230,7 @@ def _evaluate(model, tokenizer, task, data, out: Path) -> dict:
     settings = ModelSettings(task=task.name, weights_sha256=weights_sha256(out), **task.inference_settings())
     settings.write(out)
     predictor = PREDICTORS[task.name](str(out), settings=settings, loaded=(model.eval(), tokenizer))
-    evaluation = evaluate_splits(predictor, task, {"validation": data.validation, "test": data.test}, out)
+    evaluation = evaluate_splits(predictor, task, splits, out)
     settings.update(**task.inference_settings()).write(out)
     return evaluation
 

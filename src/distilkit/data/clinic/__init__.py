@@ -20,27 +20,50 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Iterable
 
+from ...errors import DistilkitError
 from .holdout import DEFAULT_HOLDOUT, FAMILIES, FAMILY_NAMES, allowed_families, parse_holdout
 from .notes import note_stream
 from .vocab import DRUGS
 
-__all__ = ["DEFAULT_HOLDOUT", "DRUGS", "FAMILIES", "FAMILY_NAMES", "generate_clinic_notes", "make_clinic_data"]
+__all__ = ["AUGMENTATIONS", "DEFAULT_HOLDOUT", "DRUGS", "FAMILIES", "FAMILY_NAMES", "generate_clinic_notes", "make_clinic_data"]
 
 SPLIT_OFFSETS = {"train": 0, "validation": 1000, "test": 2000, "test_unseen": 3000}
 
 
-def _take(seed: int, n: int, exclude: set[str], allowed: dict[str, list[str]]):
-    """(n examples, the families of each example's note, notes skipped) from the seed's stream, skipping
-    notes whose context is in exclude."""
-    rows, records, skipped, stream = [], [], 0, note_stream(seed, allowed)
-    while len(rows) < n:
-        group, families = next(stream)
-        if group[0]["context"] in exclude:
+# Training-only augmentations: name -> what it adds (validation and test splits are never augmented, so
+# their scores stay comparable between runs with and without).
+AUGMENTATIONS = {
+    "eye_swap": "every note that marks both eyes is also written with its eye markers swapped and its answers "
+                "following them (counterfactual pairs: the drug's position no longer tells its eye)",
+}
+
+
+def parse_augment(spec: str | Iterable[str] | None) -> tuple[str, ...]:
+    """Augmentation names from 'none', 'a,b' or an iterable; refuses an unknown name."""
+    if spec is None or (isinstance(spec, str) and spec.strip().lower() in ("", "none")):
+        return ()
+    names = [s.strip() for s in (spec.split(",") if isinstance(spec, str) else spec) if s.strip()]
+    for name in names:
+        if name not in AUGMENTATIONS:
+            raise DistilkitError(f"unknown clinic augmentation {name!r}: give one of {', '.join(AUGMENTATIONS)} "
+                                 "(or 'none')")
+    return tuple(dict.fromkeys(names))
+
+
+def _take(seed: int, n: int, exclude: set[str], allowed: dict[str, list[str]], twins: bool = False):
+    """(n examples plus any eye-swapped twins, the families of each example's note, notes skipped) from the
+    seed's stream, skipping notes whose context is in exclude. Twins do not count towards n, so the first n
+    examples are the same with and without them."""
+    rows, records, skipped, stream, taken = [], [], 0, note_stream(seed, allowed, twins), 0
+    while taken < n:
+        group, twin, families = next(stream)
+        if group[0]["context"] in exclude or (twin and twin[0]["context"] in exclude):
             skipped += 1
             continue
-        group = group[: n - len(rows)]
-        rows += group
-        records += [families] * len(group)
+        k = n - taken
+        taken += len(group[:k])
+        rows += group[:k] + twin[:k]
+        records += [families] * len(group[:k] + twin[:k])
     return rows, records, skipped
 
 
@@ -73,7 +96,7 @@ def _family_counts(rows: list[dict], records: list[dict]) -> dict[str, dict[str,
 
 def make_clinic_data(output_dir, train: int = 1200, validation: int = 300, test: int = 400, seed: int = 42,
                      holdout_families: Iterable[str] | str | None = DEFAULT_HOLDOUT,
-                     test_unseen: int = 400) -> dict[str, str]:
+                     test_unseen: int = 400, augment: Iterable[str] | str = ()) -> dict[str, str]:
     """Write train/validation/test.jsonl (+ test_unseen.jsonl when families are held out), families.json
     and a README.md into output_dir; returns {split: path}.
 
@@ -81,9 +104,10 @@ def make_clinic_data(output_dir, train: int = 1200, validation: int = 300, test:
     test_unseen uses only held-out families in every dimension that holds any out. holdout_families:
     'dimension.family' names, a comma-separated string, 'none' (or ()) for none, or None for the default.
     Splits use seeds seed, +1000, +2000, +3000. A note whose text already occurs in an earlier split is
-    replaced by the next note, so held-out splits stay held out.
+    replaced by the next note, so held-out splits stay held out. augment: AUGMENTATIONS names applied to train
+    only (its extra examples come on top of `train`).
     """
-    holdout = parse_holdout(holdout_families)
+    holdout, augment = parse_holdout(holdout_families), parse_augment(augment)
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     plan = [("train", train, False), ("validation", validation, False), ("test", test, False)]
@@ -92,7 +116,8 @@ def make_clinic_data(output_dir, train: int = 1200, validation: int = 300, test:
     paths, table, used = {}, [], {}
     for split, n, unseen in plan:
         split_seed = seed + SPLIT_OFFSETS[split]
-        rows, records, skipped = _take(split_seed, n, seen, allowed_families(holdout, unseen))
+        twins = split == "train" and "eye_swap" in augment
+        rows, records, skipped = _take(split_seed, n, seen, allowed_families(holdout, unseen), twins)
         contexts = {r["context"] for r in rows}
         table.append(f"| {split} | {split_seed} | {len(rows)} | {len(contexts)} | {skipped} | {len(contexts & seen)} |")
         seen |= contexts
@@ -103,6 +128,7 @@ def make_clinic_data(output_dir, train: int = 1200, validation: int = 300, test:
     (out / "families.json").write_text(json.dumps({"holdout": list(holdout), "notes_per_family": used}, indent=1)
                                        + "\n", encoding="utf-8")
     held = ", ".join(f"`{h}`" for h in holdout) or "none"
+    extra = "".join(f" Train is augmented with `{a}`: {AUGMENTATIONS[a]}." for a in augment)
     if holdout:  # a tiny test_unseen, or held-out families that never fit together, can leave one out
         shown = {f"{d}.{f}" for d, table in used["test_unseen"].items() for f in table}
         absent = [f"`{h}`" for h in holdout if h not in shown]
@@ -110,12 +136,12 @@ def make_clinic_data(output_dir, train: int = 1200, validation: int = 300, test:
     (out / "README.md").write_text(
         f"# Synthetic clinic notes (extractive QA)\n\nWritten by `distilkit.data.clinic.make_clinic_data("
         f"output_dir, train={train}, validation={validation}, test={test}, seed={seed}, holdout_families="
-        f"{list(holdout)!r}, test_unseen={test_unseen})`. SYNTHETIC: drawn from a grammar of ophthalmology "
+        f"{list(holdout)!r}, test_unseen={test_unseen}, augment={list(augment)!r})`. SYNTHETIC: drawn from a grammar of ophthalmology "
         "shorthand (docs/clinic-notes.md), not from real patients. SQuAD-flat JSON Lines; each note gives 1-3 "
         f"questions.\n\nHeld-out families: {held}. train, validation and test never use them (test is "
         "in-distribution)" + ("; test_unseen uses only them, in every dimension that holds one out, so its "
                               "score measures generalisation to unseen phrasings" if holdout else "")
-        + ". families.json counts the notes of every family per split.\n\n| split | seed | examples | notes | "
+        + "." + extra + " families.json counts the notes of every family per split.\n\n| split | seed | examples | notes | "
         "notes replaced | notes also in an earlier split |\n|---|---|---|---|---|---|\n" + "\n".join(table)
         + "\n\nA note whose text occurs verbatim in an earlier split (in the order above) is replaced by the next "
         "generated note, so no held-out context appears in train.\n", encoding="utf-8")

@@ -20,6 +20,21 @@ from typing import Callable, NamedTuple
 from .vocab import VERBS, other_drug
 
 
+class Mark(str):
+    """An eye marker as written ("l)", "LE:"), remembering its eye and its bare form, so that a note can be
+    written again with the eyes swapped (notes.swap_eyes) without guessing which words were markers."""
+
+    def __new__(cls, text: str, eye: str, bare: str | None = None):
+        self = super().__new__(cls, text)
+        self.eye, self.bare = eye, text if bare is None else bare
+        return self
+
+    def swapped(self, marks: dict[str, str]) -> "Mark":
+        """The same form of the other eye's marker (a label keeps its colon)."""
+        eye = "R" if self.eye == "L" else "L"
+        return Mark(marks[eye] + self[len(self.bare):], eye, marks[eye])
+
+
 class Family(NamedTuple):
     weight: float
     example: str
@@ -122,8 +137,8 @@ def _injection_to(n) -> list:
                                     n.rng.choice(["to", "into"]), n.mark(e)])
 
 
-def _label(marker: str) -> str:
-    return marker if marker.endswith((")", ":")) else marker + ":"
+def _label(marker: Mark) -> Mark:
+    return marker if marker.endswith((")", ":")) else Mark(marker + ":", marker.eye, marker.bare)
 
 
 def _label_given(n) -> list:

@@ -11,7 +11,7 @@ import random
 from typing import Iterator
 
 from ...errors import DistilkitError
-from .families import EYES, TREATMENT, separators
+from .families import EYES, TREATMENT, Mark, separators
 from .holdout import FAMILIES
 from .vocab import DRUGS, FEES, FLUID, REMARKS, case
 from .wording import HISTORY, INTERVAL, QUESTION, VA, acuity
@@ -62,9 +62,9 @@ class Note:
     def suffix_ok(self) -> bool:
         return EYES[self.fam["eyes"]].impl[1]
 
-    def mark(self, eye: str) -> str:
+    def mark(self, eye: str) -> Mark:
         self.use("eyes")
-        return self.marks[eye]
+        return Mark(self.marks[eye], eye)
 
     def drug(self, eye: str) -> tuple[str, str]:
         return f"drug:{eye}", self.drugs[eye]
@@ -159,7 +159,7 @@ def _render(n: Note, fields: list[list]) -> tuple[str, dict[str, tuple[int, str]
     return text, spans
 
 
-def _questions(n: Note, seed: int, index: int, context: str, spans: dict) -> list[dict]:
+def _questions(n: Note, seed: int, index: int, context: str, spans: dict, twin: str = "") -> list[dict]:
     rng, (drug_qs, va_qs, patient_qs) = n.rng, QUESTION[n.fam["question"]].impl
     named = {e for tag in spans for e in "LR" if tag.endswith(e) or tag == "drug:B"}
 
@@ -176,7 +176,7 @@ def _questions(n: Note, seed: int, index: int, context: str, spans: dict) -> lis
         else:
             asks.append((ask(va_qs, eye), span))
     chosen = rng.sample(asks, rng.randint(1, min(3, len(asks))))
-    return [{"id": f"clinic-s{seed}-{index:06d}-q{k + 1}", "question": q, "context": context,
+    return [{"id": f"clinic-s{seed}-{index:06d}{twin}-q{k + 1}", "question": q, "context": context,
              "answers": {"text": [text], "answer_start": [start]}} for k, (q, (start, text)) in enumerate(chosen)]
 
 
@@ -192,10 +192,42 @@ def draw_note(rng: random.Random, allowed: dict[str, list[str]]) -> tuple[Note, 
                          + ", ".join(f"{d}: {'/'.join(f)}" for d, f in allowed.items()) + "); hold out fewer")
 
 
-def note_stream(seed: int, allowed: dict[str, list[str]]) -> Iterator[tuple[list[dict], dict[str, str]]]:
-    """Endless (examples, families) per note; what comes first never depends on how much is drawn."""
+def swap_eyes(fields: list[list], marks: dict[str, str]) -> list[list] | None:
+    """The note's fields with every eye marker naming the other eye and every answer tag following it, or None
+    when the note does not mark both eyes (swapping one marker only relabels the note; no contrast to learn).
+
+    The drugs and acuities stay where they are: what moves is which eye they belong to, so a model that
+    answers a left-eye question by position (the first drug) gets one of the pair wrong.
+    """
+    if {t.eye for field in fields for t in field if isinstance(t, Mark)} != {"L", "R"}:
+        return None
+    other = {"L": "R", "R": "L"}
+
+    def swap(tok):
+        if isinstance(tok, Mark):
+            return tok.swapped(marks)
+        if isinstance(tok, tuple):
+            kind, eye = tok[0].split(":")
+            return f"{kind}:{other.get(eye, eye)}", tok[1]
+        return tok
+    return [[swap(t) for t in field] for field in fields]
+
+
+def note_stream(seed: int, allowed: dict[str, list[str]],
+                twins: bool = False) -> Iterator[tuple[list[dict], list[dict], dict[str, str]]]:
+    """Endless (examples, twin examples, families) per note; what comes first never depends on how much is
+    drawn, nor on twins. twins: also write each note that marks both eyes with the eyes swapped (swap_eyes),
+    with the same separators and the same questions, answered from the swapped note (else no twin examples)."""
     rng, index = random.Random(seed), 0
     while True:
         n, fields = draw_note(rng, allowed)
-        yield _questions(n, seed, index, *_render(n, fields)), dict(n.used)
+        state = rng.getstate()
+        group, twin = _questions(n, seed, index, *_render(n, fields)), []
+        swapped = swap_eyes(fields, n.marks) if twins else None
+        if swapped:  # rendered from the same random state: same gaps, same question wording
+            n.rng = random.Random()
+            n.rng.setstate(state)
+            twin = _questions(n, seed, index, *_render(n, swapped), twin="x")
+            n.rng = rng
+        yield group, twin, dict(n.used)
         index += 1
