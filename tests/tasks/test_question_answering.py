@@ -63,6 +63,7 @@ def test_extra_test_sets_are_scored_beside_test_and_named_by_their_source(qa_run
     other = [r for r in ModelCard.load(out / "README.md").data.eval_results if r.dataset_split == "other"]
     assert {r.metric_type for r in other} == {"exact_match", "f1"}
     assert all(r.dataset_name == source for r in other)
+    assert f"**other**: `{source}` (30 rows)" in (out / "README.md").read_text(encoding="utf-8")
 
 
 def test_an_extra_test_set_that_cannot_be_read_stops_the_run_before_training(tiny_bert, qa_data, tmp_path):

@@ -164,6 +164,16 @@ def _threshold_section(summary: RunRecord) -> str:
         _table(rows)])
 
 
+def _extra_tests(summary: RunRecord) -> str:
+    """Where each extra test set (data.extra_tests) comes from: a row named 'handwritten' means nothing alone."""
+    extra = [s for s in summary.results if s not in ("train", "validation", "test") and s in summary.data]
+    if not extra:
+        return ""
+    return ("Beside the recipe's own test split, extra test sets (`data.extra_tests`, never used to choose "
+            "anything): " + "; ".join(f"**{s}**: `{summary.data[s]['source']}` ({summary.data[s]['rows']} rows)"
+                                      for s in extra) + ".\n")
+
+
 def _behaviour_section(reports: list[dict]) -> str:
     if not reports:
         return ""
@@ -235,6 +245,7 @@ def render_body(summary: RunRecord) -> str:
         "![Learning curve](learning_curve.png)\n",
         "### Evaluation\n",
         _table([{"split": split, **metrics} for split, metrics in summary.results.items()]),
+        _extra_tests(summary),
         "".join(f"![{Path(img).stem.replace('_', ' ').capitalize()}]({img})\n" for img in summary.images),
         _confusions(summary.top_confusions),
         _threshold_section(summary),
