@@ -32,9 +32,10 @@ RECIPE = "recipes/clinic-qa.yaml"
 EVAL_DATA = ROOT / "data" / "clinic"  # validation / test / test_unseen, the same for every variant
 # name -> (what changed, make_clinic_data keywords for train, recipe overrides); each row adds to the one above.
 VARIANTS = {
-    "baseline": ("recipes/clinic-qa.yaml on train without the held-out families", {}, []),
+    "baseline": ("recipes/clinic-qa.yaml on train without the held-out families", {"augment": "none", "train": 1200},
+                 []),
     "eye_swap": ("+ eye-swap twins (each note marking both eyes also trained with its markers swapped)",
-                 {"augment": "eye_swap"}, []),
+                 {"augment": "eye_swap", "train": 1200}, []),
     "eye_swap_3k": ("+ 3,000 training questions instead of 1,200 (more notes of every family)",
                     {"augment": "eye_swap", "train": 3000}, []),
 }

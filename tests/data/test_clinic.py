@@ -262,7 +262,8 @@ def read_jsonl(path):
 
 
 def test_make_clinic_data_writes_held_out_splits_and_an_unseen_one(tmp_path):
-    paths = make_clinic_data(tmp_path / "clinic", train=500, validation=120, test=150, seed=3, test_unseen=200)
+    paths = make_clinic_data(tmp_path / "clinic", train=500, validation=120, test=150, seed=3, test_unseen=200,
+                             augment="none")
     assert set(paths) == {"train", "validation", "test", "test_unseen"}
     splits = {name: read_jsonl(path) for name, path in paths.items()}
     assert [len(splits[s]) for s in ("train", "validation", "test", "test_unseen")] == [500, 120, 150, 200]
@@ -289,7 +290,8 @@ def test_make_clinic_data_writes_held_out_splits_and_an_unseen_one(tmp_path):
 
 
 def test_no_holdout_writes_three_splits_of_the_full_grammar(tmp_path):
-    paths = make_clinic_data(tmp_path, train=60, validation=20, test=20, seed=3, holdout_families="none")
+    paths = make_clinic_data(tmp_path, train=60, validation=20, test=20, seed=3, holdout_families="none",
+                             augment="none")
     assert set(paths) == {"train", "validation", "test"} and not (tmp_path / "test_unseen.jsonl").exists()
     assert read_jsonl(paths["train"]) == generate_clinic_notes(60, seed=3)
     assert json.loads((tmp_path / "families.json").read_text(encoding="utf-8"))["holdout"] == []
@@ -298,7 +300,7 @@ def test_no_holdout_writes_three_splits_of_the_full_grammar(tmp_path):
 def test_colliding_held_out_notes_are_replaced(tmp_path, monkeypatch):
     # With every split on the same seed, validation and test would copy train: all must be replaced.
     monkeypatch.setattr(clinic, "SPLIT_OFFSETS", {"train": 0, "validation": 0, "test": 0, "test_unseen": 0})
-    paths = make_clinic_data(tmp_path, train=200, validation=50, test=50, seed=5, test_unseen=50)
+    paths = make_clinic_data(tmp_path, train=200, validation=50, test=50, seed=5, test_unseen=50, augment="none")
     splits = {name: read_jsonl(path) for name, path in paths.items()}
     assert [len(splits[s]) for s in ("train", "validation", "test", "test_unseen")] == [200, 50, 50, 50]
     contexts = [{r["context"] for r in splits[s]} for s in ("train", "validation", "test", "test_unseen")]
@@ -319,7 +321,9 @@ def test_make_clinic_data_command_and_strict_validation(tmp_path, capsys):
     paths = json.loads(capsys.readouterr().out)
     for split, n in (("train", 40), ("validation", 10), ("test", 10), ("test_unseen", 30)):
         loaded = load_qa_split(paths[split], DataConfig(), QAConfig(bad_answers="error"))
-        assert len(loaded) == n and loaded.report["misplaced"] == 0
+        assert loaded.report["misplaced"] == 0
+        # By default train also holds the eye-swap twins of its both-eye notes, on top of --train.
+        assert len(loaded) > n if split == "train" else len(loaded) == n
 
 
 def test_make_clinic_data_command_holdout_flag(tmp_path, capsys):
@@ -349,9 +353,9 @@ EYE_WORD = re.compile(r"\b(left|right)\b", re.I)
 
 
 def test_eye_swap_twins_move_each_answer_to_the_other_eye(tmp_path):
-    plain = make_clinic_data(tmp_path / "plain", train=400, validation=40, test=40, seed=11, test_unseen=40)
-    swap = make_clinic_data(tmp_path / "swap", train=400, validation=40, test=40, seed=11, test_unseen=40,
-                            augment="eye_swap")
+    plain = make_clinic_data(tmp_path / "plain", train=400, validation=40, test=40, seed=11, test_unseen=40,
+                             augment="none")
+    swap = make_clinic_data(tmp_path / "swap", train=400, validation=40, test=40, seed=11, test_unseen=40)  # default
     rows = read_jsonl(swap["train"])
     base, twins = [r for r in rows if "x-q" not in r["id"]], [r for r in rows if "x-q" in r["id"]]
     assert base == read_jsonl(plain["train"]) and 40 < len(twins) < len(base)  # the first 400 unchanged

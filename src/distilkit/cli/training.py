@@ -189,14 +189,14 @@ def check_qa(files: list[str], fix_offsets: bool = False, output: str | None = N
     print(json.dumps(reports, indent=2))
 
 
-def make_clinic_data(output_dir: str, train: int = 1200, validation: int = 300, test: int = 400, seed: int = 42,
-                     holdout_families: str = "default", test_unseen: int = 400, augment: str = "none"):
+def make_clinic_data(output_dir: str, train: int = 3000, validation: int = 300, test: int = 400, seed: int = 42,
+                     holdout_families: str = "default", test_unseen: int = 400, augment: str = "eye_swap"):
     """Write seeded synthetic ophthalmology clinic notes with questions (train/validation/test JSON Lines, plus
     test_unseen.jsonl made only of held-out surface families).
 
     Args:
         output_dir: Folder for train.jsonl, validation.jsonl, test.jsonl, test_unseen.jsonl, families.json and a README.
-        train: Training questions (seed SEED).
+        train: Training questions (seed SEED), before any augmentation.
         validation: Validation questions (seed SEED+1000).
         test: Test questions (seed SEED+2000; in-distribution; contexts never seen in train or validation).
         seed: Base seed.
@@ -204,7 +204,7 @@ def make_clinic_data(output_dir: str, train: int = 1200, validation: int = 300, 
             'default' holds out one family per dimension (listed in docs/clinic-notes.md).
         test_unseen: Questions in test_unseen.jsonl (seed SEED+3000), drawn only from the held-out families.
         augment: Train-only augmentation: eye_swap (each note that marks both eyes also written with the eye
-            markers swapped and its answers following them) or none.
+            markers swapped and its answers following them; its examples come on top of TRAIN) or none.
     """
     from ..data.clinic import make_clinic_data as make
 
