@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import re
 from dataclasses import dataclass, field
 
 from .errors import DistilkitError
@@ -148,19 +149,27 @@ class DataConfig:
     {unseen: data/clinic/test_unseen.jsonl, handwritten: data/clinic/handwritten.jsonl}: data the model's own
     test split cannot stand for (another hand, held-out phrasings). Never used to choose anything."""
     behaviour_tests: list[str] | None = None
-    """Behaviour-test files (`distilkit check`, tests/behaviour/*.yaml) that `distilkit train` runs on the
-    finished model, adding a "Behaviour tests" section to its card; checked before training starts."""
+    """Behaviour-test files (`distilkit check`, tests/behaviour/*.yaml) that the `distilkit train` and `distill`
+    commands run on the finished model, adding a "Behaviour tests" section to its card; checked before training
+    starts. (The Python `distilkit.train` leaves them to `distilkit.check`.)"""
 
     def __post_init__(self):
         self.on_empty = OnEmpty.parse(self.on_empty, "data.on_empty")
         if self.extra_tests is not None:
-            _check(isinstance(self.extra_tests, dict), "data.extra_tests",
-                   "give a mapping of name to data, e.g. {handwritten: data/clinic/handwritten.jsonl}")
-            self.extra_tests = {str(k): str(v) for k, v in self.extra_tests.items()}
+            _check(isinstance(self.extra_tests, dict) and all(isinstance(v, str) and v for v in
+                                                              self.extra_tests.values()), "data.extra_tests",
+                   "give a mapping of name to one data source, e.g. {handwritten: data/clinic/handwritten.jsonl}")
+            self.extra_tests = {str(k): v for k, v in self.extra_tests.items()}
+            for name in self.extra_tests:  # names become file names: eval_<name>.json
+                _check(re.fullmatch(r"[A-Za-z0-9_.-]+", name) is not None, "data.extra_tests",
+                       f"'{name}' is not a usable name: use letters, digits, '_', '-' or '.'")
             taken = sorted(set(self.extra_tests) & {"train", "validation", "test"})
             _check(not taken, "data.extra_tests", f"'{', '.join(taken)}' is a split of its own: name it otherwise")
         if isinstance(self.behaviour_tests, str):
             self.behaviour_tests = [self.behaviour_tests]
+        _check(self.behaviour_tests is None or (isinstance(self.behaviour_tests, list) and all(
+            isinstance(t, str) and t for t in self.behaviour_tests)), "data.behaviour_tests",
+            "give a list of tests files, e.g. [tests/behaviour/clinic.yaml]")
         self.oos_objective = ThresholdObjective.parse(self.oos_objective, "data.oos_objective")
         if self.oos_threshold not in ("tune", "off"):
             try:

@@ -75,6 +75,34 @@ def test_an_extra_test_set_that_cannot_be_read_stops_the_run_before_training(tin
     assert not (tmp_path / "run" / "checkpoints").exists()
     with pytest.raises(DistilkitError, match="'test' is a split of its own"):
         qa_config(tiny_bert, {"train": qa_data["train"], "extra_tests": {"test": qa_data["test"]}}, tmp_path / "x")
+    unlabelled = write_jsonl(tmp_path / "q.jsonl", [{k: r[k] for k in ("id", "question", "context")}
+                                                    for r in make_qa_rows(5, 9)])
+    cfg = qa_config(tiny_bert, {**qa_data, "extra_tests": {"notes": str(unlabelled)}}, tmp_path / "run2")
+    assert one_line_error(train, cfg).startswith("data.extra_tests.notes: ")
+    assert not (tmp_path / "run2" / "checkpoints").exists()
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"extra_tests": {"a/b": "x.jsonl"}}, "'a/b' is not a usable name"),
+    ({"extra_tests": {"x": None}}, "give a mapping of name to one data source"),
+    ({"extra_tests": ["x.jsonl"]}, "give a mapping of name to one data source"),
+    ({"behaviour_tests": [5]}, "give a list of tests files"),
+])
+def test_bad_extra_test_settings_are_one_line_errors(data, message, tiny_bert, qa_data, tmp_path):
+    assert message in one_line_error(qa_config, tiny_bert, {**qa_data, **data}, tmp_path)
+
+
+def test_extra_sets_with_unanswerable_questions_do_not_change_the_trained_task(qa_data, tmp_path):
+    from distilkit.config import DataConfig, QAConfig
+    from distilkit.tasks.question_answering import QuestionAnsweringTask
+
+    v2 = write_jsonl(tmp_path / "v2.jsonl", make_qa_rows(20, 5, unanswerable=0.5))
+    task = QuestionAnsweringTask(DataConfig(**qa_data), 48, QAConfig())
+    task.load()
+    task.load_eval(str(v2), extra=True)
+    assert task.unanswerable is False  # scored as trained: no no-answer threshold, no has_ans/no_ans split
+    task.load_eval(str(v2))
+    assert task.unanswerable is True  # `distilkit eval` on SQuAD v2 data alone
 
 
 def test_error_file_lists_wrong_answers(qa_runs):

@@ -107,7 +107,7 @@ class ClassificationTask:
         notes = [f"{s.source}: {n}" for s in (train, validation, test) if s is not None for n in s.notes]
         return TaskData(train, validation, test, notes)
 
-    def load_eval(self, source: str) -> TextSplit:
+    def load_eval(self, source: str, extra: bool = False) -> TextSplit:
         split = load_split(source, self.data, require_label=False)
         if split.labels is not None:
             self.labels.encode(split)

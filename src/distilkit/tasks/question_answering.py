@@ -91,9 +91,10 @@ class QuestionAnsweringTask:
         notes = [f"{s.source}: {n}" for s in (train, validation, test) if s is not None for n in s.notes]
         return TaskData(train, validation, test, notes)
 
-    def load_eval(self, source: str) -> QASplit:
+    def load_eval(self, source: str, extra: bool = False) -> QASplit:
         split = load_qa_split(source, self.data, self.qa, require_answers=False)
-        self.unanswerable = self.unanswerable or split.has_unanswerable
+        if not extra:  # scoring SQuAD v2 data alone: its no-answer questions decide; a trained run's own data does
+            self.unanswerable = self.unanswerable or split.has_unanswerable
         return split.subset(self.data.max_eval_samples, 42)
 
     def windows(self, split: QASplit, tokenizer):

@@ -140,7 +140,7 @@ def _train(cfg: RunConfig, resume_from: str | None, lock, preemption: Preemption
 
     task = get_task(cfg.task).from_config(cfg)
     data = task.load(cfg.training.seed)
-    extras = {name: task.load_eval(source) for name, source in (cfg.data.extra_tests or {}).items()}  # bad file: now
+    extras = _extra_tests(cfg, task)
     metric = _check_metric(cfg, task)
     distiller = Distiller.create(cfg, task)
     tokenizer = load_tokenizer(cfg.model.name, cfg.model.trust_remote_code)
@@ -218,6 +218,18 @@ def _train_until_done_or_signalled(trainer, resume_from: str | None, preemption:
     checkpoint = Path(trainer.args.output_dir) / f"checkpoint-{trainer.state.global_step}"
     raise Preempted(stop_message(preemption.signum, str(checkpoint) if checkpoint.is_dir() else None),
                     preemption.signum)
+
+
+def _extra_tests(cfg: RunConfig, task) -> dict:
+    """data.extra_tests, read before training so that a bad file stops the run before any work is done. They
+    are scored as the model stands: reading them must not change the task's settings (extra=True)."""
+    extras = {}
+    for name, source in (cfg.data.extra_tests or {}).items():
+        extras[name] = task.load_eval(source, extra=True)
+        if not task.labelled(extras[name]):
+            raise DistilkitError(f"data.extra_tests.{name}: {source} has no answers or labels to score against: "
+                                 "give labelled data, or remove it")
+    return extras
 
 
 def _evaluate(model, tokenizer, task, splits: dict, out: Path) -> dict:

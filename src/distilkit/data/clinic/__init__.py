@@ -18,11 +18,11 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, NamedTuple
 
 from ...errors import DistilkitError
 from .holdout import DEFAULT_HOLDOUT, FAMILIES, FAMILY_NAMES, allowed_families, parse_holdout
-from .notes import note_stream
+from .notes import note_stream, swap_eyes
 from .vocab import DRUGS
 
 __all__ = ["AUGMENTATIONS", "DEFAULT_HOLDOUT", "DRUGS", "FAMILIES", "FAMILY_NAMES", "generate_clinic_notes", "make_clinic_data"]
@@ -30,11 +30,18 @@ __all__ = ["AUGMENTATIONS", "DEFAULT_HOLDOUT", "DRUGS", "FAMILIES", "FAMILY_NAME
 SPLIT_OFFSETS = {"train": 0, "validation": 1000, "test": 2000, "test_unseen": 3000}
 
 
-# Training-only augmentations: name -> what it adds (validation and test splits are never augmented, so
-# their scores stay comparable between runs with and without).
+class Augmentation(NamedTuple):
+    description: str
+    transform: Callable  # (fields, marks) -> the changed fields, or None: no copy of this note
+    tag: str  # appended to the note's id in its copy's question ids
+
+
+# Training-only augmentations (validation and test splits are never augmented, so their scores stay comparable
+# between runs with and without): a new one is a transform in notes.py and an entry here.
 AUGMENTATIONS = {
-    "eye_swap": "every note that marks both eyes is also written with its eye markers swapped and its answers "
-                "following them (counterfactual pairs: the drug's position no longer tells its eye)",
+    "eye_swap": Augmentation("every note that marks both eyes is also written with its eye markers swapped and its "
+                             "answers following them (counterfactual pairs: the drug's position no longer tells "
+                             "its eye)", swap_eyes, "x"),
 }
 
 
@@ -50,27 +57,35 @@ def parse_augment(spec: str | Iterable[str] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def _take(seed: int, n: int, exclude: set[str], allowed: dict[str, list[str]], twins: bool = False):
-    """(n examples plus any eye-swapped twins, the families of each example's note, notes skipped) from the
-    seed's stream, skipping notes whose context is in exclude. Twins do not count towards n, so the first n
-    examples are the same with and without them."""
-    rows, records, skipped, stream, taken = [], [], 0, note_stream(seed, allowed, twins), 0
+def _take(seed: int, n: int, exclude: set[str], allowed: dict[str, list[str]], augment: tuple[str, ...] = (),
+          copies: bool = False):
+    """(n examples plus their augmented copies, the families of each example's note, notes skipped, the contexts
+    of every augmentation's copies) from the seed's stream, skipping notes whose context is in exclude.
+
+    Copies do not count towards n, so the first n examples are the same with and without them. With copies,
+    every augmentation's copies are made (kept only for the names in augment) so that later splits can avoid
+    their contexts whichever augmentations were kept: validation and test never depend on augment."""
+    made = {name: (a.transform, a.tag) for name, a in AUGMENTATIONS.items()} if copies or augment else None
+    rows, records, skipped, taken, extra = [], [], 0, 0, set()
+    stream = note_stream(seed, allowed, made)
     while taken < n:
-        group, twin, families = next(stream)
-        if group[0]["context"] in exclude or (twin and twin[0]["context"] in exclude):
+        group, extras, families = next(stream)
+        if group[0]["context"] in exclude or any(e[0]["context"] in exclude for e in extras.values()):
             skipped += 1
             continue
         k = n - taken
         taken += len(group[:k])
-        rows += group[:k] + twin[:k]
-        records += [families] * len(group[:k] + twin[:k])
-    return rows, records, skipped
+        kept = group[:k] + [r for name in augment for r in extras.get(name, [])[:k]]
+        rows += kept
+        records += [families] * len(kept)
+        extra |= {r["context"] for e in extras.values() for r in e}
+    return rows, records, skipped, extra
 
 
 def clinic_examples(n: int, seed: int, holdout_families: Iterable[str] | str | None = (),
                     unseen: bool = False) -> tuple[list[dict], list[dict[str, str]]]:
     """generate_clinic_notes plus, per example, the {dimension: family} its note shows (for tests and audits)."""
-    rows, records, _ = _take(seed, n, set(), allowed_families(parse_holdout(holdout_families), unseen))
+    rows, records, _, _ = _take(seed, n, set(), allowed_families(parse_holdout(holdout_families), unseen))
     return rows, records
 
 
@@ -117,11 +132,12 @@ def make_clinic_data(output_dir, train: int = 3000, validation: int = 300, test:
     paths, table, used = {}, [], {}
     for split, n, unseen in plan:
         split_seed = seed + SPLIT_OFFSETS[split]
-        twins = split == "train" and "eye_swap" in augment
-        rows, records, skipped = _take(split_seed, n, seen, allowed_families(holdout, unseen), twins)
+        train_split = split == "train"
+        rows, records, skipped, copies = _take(split_seed, n, seen, allowed_families(holdout, unseen),
+                                               augment if train_split else (), copies=train_split)
         contexts = {r["context"] for r in rows}
         table.append(f"| {split} | {split_seed} | {len(rows)} | {len(contexts)} | {skipped} | {len(contexts & seen)} |")
-        seen |= contexts
+        seen |= contexts | copies  # train's possible copies too, so later splits never depend on augment
         used[split] = _family_counts(rows, records)
         paths[split] = str(out / f"{split}.jsonl")
         with open(paths[split], "w", encoding="utf-8") as fh:
@@ -129,7 +145,7 @@ def make_clinic_data(output_dir, train: int = 3000, validation: int = 300, test:
     (out / "families.json").write_text(json.dumps({"holdout": list(holdout), "notes_per_family": used}, indent=1)
                                        + "\n", encoding="utf-8")
     held = ", ".join(f"`{h}`" for h in holdout) or "none"
-    extra = "".join(f" Train is augmented with `{a}`: {AUGMENTATIONS[a]}." for a in augment)
+    extra = "".join(f" Train is augmented with `{a}`: {AUGMENTATIONS[a].description}." for a in augment)
     if holdout:  # a tiny test_unseen, or held-out families that never fit together, can leave one out
         shown = {f"{d}.{f}" for d, table in used["test_unseen"].items() for f in table}
         absent = [f"`{h}`" for h in holdout if h not in shown]

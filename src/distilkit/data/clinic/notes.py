@@ -8,7 +8,7 @@ again from the same stream, so a seed still gives the same notes and a prefix ne
 from __future__ import annotations
 
 import random
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ...errors import DistilkitError
 from .families import EYES, TREATMENT, Mark, separators
@@ -214,20 +214,23 @@ def swap_eyes(fields: list[list], marks: dict[str, str]) -> list[list] | None:
 
 
 def note_stream(seed: int, allowed: dict[str, list[str]],
-                twins: bool = False) -> Iterator[tuple[list[dict], list[dict], dict[str, str]]]:
-    """Endless (examples, twin examples, families) per note; what comes first never depends on how much is
-    drawn, nor on twins. twins: also write each note that marks both eyes with the eyes swapped (swap_eyes),
-    with the same separators and the same questions, answered from the swapped note (else no twin examples)."""
+                copies: dict[str, tuple[Callable, str]] | None = None
+                ) -> Iterator[tuple[list[dict], dict[str, list[dict]], dict[str, str]]]:
+    """Endless (examples, {name: examples of its copy}, families) per note; what comes first never depends on
+    how much is drawn, nor on copies. copies: name -> (transform(fields, marks) -> fields or None, id tag), e.g.
+    swap_eyes: each copy is rendered from the same random state (same gaps, same question wording) and answered
+    from the transformed note; a transform returning None makes no copy of that note."""
     rng, index = random.Random(seed), 0
     while True:
         n, fields = draw_note(rng, allowed)
         state = rng.getstate()
-        group, twin = _questions(n, seed, index, *_render(n, fields)), []
-        swapped = swap_eyes(fields, n.marks) if twins else None
-        if swapped:  # rendered from the same random state: same gaps, same question wording
-            n.rng = random.Random()
-            n.rng.setstate(state)
-            twin = _questions(n, seed, index, *_render(n, swapped), twin="x")
-            n.rng = rng
-        yield group, twin, dict(n.used)
+        group, made = _questions(n, seed, index, *_render(n, fields)), {}
+        for name, (transform, tag) in (copies or {}).items():
+            changed = transform(fields, n.marks)
+            if changed:
+                n.rng = random.Random()
+                n.rng.setstate(state)
+                made[name] = _questions(n, seed, index, *_render(n, changed), twin=tag)
+                n.rng = rng
+        yield group, made, dict(n.used)
         index += 1
