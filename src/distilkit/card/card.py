@@ -41,15 +41,19 @@ def _versions() -> dict:
     return out
 
 
+def _extra_splits(summary: RunRecord) -> list[str]:
+    """The scored splits that are extra test sets (data.extra_tests), each its own data set, named by its source."""
+    return [s for s in summary.results if s not in ("train", "validation", "test") and s in summary.data]
+
+
 def _eval_results(summary: RunRecord, meta: dict) -> list[EvalResult]:
-    results = []
+    results, extra = [], _extra_splits(summary)
     for split, metrics in summary.results.items():
         for key, value in metrics.items():
             if key not in METRIC_TYPES:
                 continue
             metric_type, metric_config = METRIC_TYPES[key]
-            # An extra test set (data.extra_tests) is its own data set, named by its source, not the recipe's.
-            own = split in ("train", "validation", "test") or split not in summary.data
+            own = split not in extra
             source = None if own else summary.data[split]["source"]
             results.append(EvalResult(
                 task_type=summary.pipeline_tag, task_name=summary.pipeline_tag.replace("-", " ").title(),
@@ -166,7 +170,7 @@ def _threshold_section(summary: RunRecord) -> str:
 
 def _extra_tests(summary: RunRecord) -> str:
     """Where each extra test set (data.extra_tests) comes from: a row named 'handwritten' means nothing alone."""
-    extra = [s for s in summary.results if s not in ("train", "validation", "test") and s in summary.data]
+    extra = _extra_splits(summary)
     if not extra:
         return ""
     return ("Beside the recipe's own test split, extra test sets (`data.extra_tests`, never used to choose "

@@ -173,16 +173,15 @@ def _train(cfg: RunConfig, resume_from: str | None, lock, preemption: Preemption
     trainer.save_model(str(final))
     (final / "training_args.bin").unlink(missing_ok=True)  # a pickle; the recipe YAML records the settings
 
-    evaluation = _evaluate(trainer.model, tokenizer, task, {"validation": data.validation, "test": data.test, **extras},
-                           final)
+    scored = {"validation": data.validation, "test": data.test, **extras}
+    evaluation = _evaluate(trainer.model, tokenizer, task, scored, final)
     name = cfg.card.get("model_name") or out.name
     record = RunRecord(
         task=task.name, pipeline_tag=task.pipeline_tag, **task.summary_fields(), card_text=task.card_text(name),
         config_sections=list(task.config_sections), images=[img for v in evaluation.values() for img in v["images"]],
         config=cfg.to_dict(),
         derived={**_derived(trainer, args, model, len(train_ds)), "teacher_logits_s": round(teacher_s, 2)},
-        data={name: {"source": s.source, "rows": len(s)} for name, s in
-              (("train", data.train), ("validation", data.validation), ("test", data.test), *extras.items())
+        data={name: {"source": s.source, "rows": len(s)} for name, s in {"train": data.train, **scored}.items()
               if s is not None},
         notes=notes,
         history=epoch_table(trainer.state.log_history),

@@ -25,7 +25,8 @@ from .holdout import DEFAULT_HOLDOUT, FAMILIES, FAMILY_NAMES, allowed_families, 
 from .notes import note_stream, swap_eyes
 from .vocab import DRUGS
 
-__all__ = ["AUGMENTATIONS", "DEFAULT_HOLDOUT", "DRUGS", "FAMILIES", "FAMILY_NAMES", "generate_clinic_notes", "make_clinic_data"]
+__all__ = ["AUGMENTATIONS", "DEFAULT_HOLDOUT", "DRUGS", "FAMILIES", "FAMILY_NAMES", "generate_clinic_notes",
+           "make_clinic_data"]
 
 SPLIT_OFFSETS = {"train": 0, "validation": 1000, "test": 2000, "test_unseen": 3000}
 
@@ -153,13 +154,13 @@ def make_clinic_data(output_dir, train: int = 3000, validation: int = 300, test:
     (out / "README.md").write_text(
         f"# Synthetic clinic notes (extractive QA)\n\nWritten by `distilkit.data.clinic.make_clinic_data("
         f"output_dir, train={train}, validation={validation}, test={test}, seed={seed}, holdout_families="
-        f"{list(holdout)!r}, test_unseen={test_unseen}, augment={list(augment)!r})`. SYNTHETIC: drawn from a grammar of ophthalmology "
-        "shorthand (docs/clinic-notes.md), not from real patients. SQuAD-flat JSON Lines; each note gives 1-3 "
-        f"questions.\n\nHeld-out families: {held}. train, validation and test never use them (test is "
+        f"{list(holdout)!r}, test_unseen={test_unseen}, augment={list(augment)!r})`. SYNTHETIC: drawn from a "
+        "grammar of ophthalmology shorthand (docs/clinic-notes.md), not from real patients. SQuAD-flat JSON Lines; "
+        f"each note gives 1-3 questions.\n\nHeld-out families: {held}. train, validation and test never use them (test is "
         "in-distribution)" + ("; test_unseen uses only them, in every dimension that holds one out, so its "
                               "score measures generalisation to unseen phrasings" if holdout else "")
-        + "." + extra + " families.json counts the notes of every family per split.\n\n| split | seed | examples | notes | "
-        "notes replaced | notes also in an earlier split |\n|---|---|---|---|---|---|\n" + "\n".join(table)
+        + "." + extra + " families.json counts the notes of every family per split.\n\n| split | seed | examples | "
+        "notes | notes replaced | notes also in an earlier split |\n|---|---|---|---|---|---|\n" + "\n".join(table)
         + "\n\nA note whose text occurs verbatim in an earlier split (in the order above) is replaced by the next "
         "generated note, so no held-out context appears in train.\n", encoding="utf-8")
     return paths
