@@ -19,34 +19,40 @@ def read_jsonl(path):
 def test_make_clinic_data_writes_held_out_splits_and_an_unseen_one(tmp_path):
     paths = make_clinic_data(tmp_path / "clinic", train=500, validation=120, test=150, seed=3, test_unseen=200,
                              augment="none")
-    assert set(paths) == {"train", "validation", "test", "test_unseen"}
+    assert set(paths) == {"train", "validation", "test", "test_unseen", "validation_unseen"}
     splits = {name: read_jsonl(path) for name, path in paths.items()}
-    assert [len(splits[s]) for s in ("train", "validation", "test", "test_unseen")] == [500, 120, 150, 200]
-    assert splits["train"] == generate_clinic_notes(500, seed=3, holdout_families=clinic.DEFAULT_HOLDOUT)
+    assert [len(splits[s]) for s in paths] == [500, 120, 150, 200, 300]
+    held = set(clinic.DEFAULT_HOLDOUT) | set(clinic.VALIDATION_HOLDOUT)
+    assert splits["train"] == generate_clinic_notes(500, seed=3, holdout_families=held)
     assert splits["test_unseen"] == generate_clinic_notes(200, seed=3003, holdout_families=clinic.DEFAULT_HOLDOUT,
                                                           unseen=True)
     assert all(r["id"].startswith("clinic-s1003-") for r in splits["validation"])
     assert all(r["id"].startswith("clinic-s2003-") for r in splits["test"])
+    assert all(r["id"].startswith("clinic-s4003-") for r in splits["validation_unseen"])
     assert all(set(r) == {"id", "question", "context", "answers"} for rows in splits.values() for r in rows)
     train = {r["context"] for r in splits["train"]}
-    for split in ("validation", "test", "test_unseen"):
+    for split in ("validation", "test", "test_unseen", "validation_unseen"):
         assert not train & {r["context"] for r in splits[split]}
     families = json.loads((tmp_path / "clinic" / "families.json").read_text(encoding="utf-8"))
     assert families["holdout"] == list(clinic.DEFAULT_HOLDOUT)
+    assert families["validation_holdout"] == list(clinic.VALIDATION_HOLDOUT)
     for split, counts in families["notes_per_family"].items():
         named = {f"{dim}.{name}" for dim, table in counts.items() for name in table}
         if split == "test_unseen":
             assert named == set(clinic.DEFAULT_HOLDOUT)
+        elif split == "validation_unseen":  # its own families where it holds any, never test_unseen's
+            assert named >= set(clinic.VALIDATION_HOLDOUT) and not named & set(clinic.DEFAULT_HOLDOUT)
+            assert {n.split(".")[0] for n in named - set(clinic.VALIDATION_HOLDOUT)} == {"order", "interval", "history"}
         else:
-            assert not named & set(clinic.DEFAULT_HOLDOUT) and len(named) > 30
+            assert not named & held and len(named) > 30
     readme = (tmp_path / "clinic" / "README.md").read_text(encoding="utf-8")
     assert "SYNTHETIC" in readme and "make_clinic_data" in readme and "| test | 2003 | 150 |" in readme
-    assert "| test_unseen | 3003 | 200 |" in readme and "`eyes.rt_lt`" in readme
+    assert "| test_unseen | 3003 | 200 |" in readme and "`eyes.rt_lt`" in readme and "`eyes.dotted`" in readme
 
 
 def test_no_holdout_writes_three_splits_of_the_full_grammar(tmp_path):
     paths = make_clinic_data(tmp_path, train=60, validation=20, test=20, seed=3, holdout_families="none",
-                             augment="none")
+                             augment="none", validation_holdout="none")
     assert set(paths) == {"train", "validation", "test"} and not (tmp_path / "test_unseen.jsonl").exists()
     assert read_jsonl(paths["train"]) == generate_clinic_notes(60, seed=3)
     assert json.loads((tmp_path / "families.json").read_text(encoding="utf-8"))["holdout"] == []
@@ -54,7 +60,8 @@ def test_no_holdout_writes_three_splits_of_the_full_grammar(tmp_path):
 
 def test_colliding_held_out_notes_are_replaced(tmp_path, monkeypatch):
     # With every split on the same seed, validation and test would copy train: all must be replaced.
-    monkeypatch.setattr(clinic, "SPLIT_OFFSETS", {"train": 0, "validation": 0, "test": 0, "test_unseen": 0})
+    monkeypatch.setattr(clinic, "SPLIT_OFFSETS", {"train": 0, "validation": 0, "test": 0, "test_unseen": 0,
+                                                     "validation_unseen": 0})
     paths = make_clinic_data(tmp_path, train=200, validation=50, test=50, seed=5, test_unseen=50, augment="none")
     splits = {name: read_jsonl(path) for name, path in paths.items()}
     assert [len(splits[s]) for s in ("train", "validation", "test", "test_unseen")] == [200, 50, 50, 50]
@@ -95,13 +102,24 @@ def test_make_clinic_data_command_holdout_flag(tmp_path, capsys):
     assert " | " in read_jsonl(paths["test_unseen"])[0]["context"]
 
     assert main(["make-clinic-data", str(tmp_path / "b"), "--train", "20", "--validation", "5", "--test", "5",
-                 "--holdout-families", "none"]) == 0
+                 "--holdout-families", "none", "--validation-holdout", "none"]) == 0
     assert set(json.loads(capsys.readouterr().out)) == {"train", "validation", "test"}
+    assert main(["make-clinic-data", str(tmp_path / "v"), "--train", "20", "--validation", "5", "--test", "5",
+                 "--holdout-families", "none", "--validation-holdout", "eyes.os_od", "--validation-unseen", "12"]) == 0
+    assert set(json.loads(capsys.readouterr().out)) == {"train", "validation", "test", "validation_unseen"}
+    unseen = json.loads((tmp_path / "v" / "families.json").read_text(encoding="utf-8"))["notes_per_family"]
+    assert set(unseen["validation_unseen"]["eyes"]) == {"os_od"} and "os_od" not in unseen["train"]["eyes"]
 
     assert main(["make-clinic-data", str(tmp_path / "c"), "--holdout-families", "eyes.rt_lt,eyes.nope"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("error: unknown clinic family 'eyes.nope'")
+    assert err.count("\n") == 1 and err.startswith("error: --holdout-families: unknown clinic family 'eyes.nope'")
     assert not (tmp_path / "c").exists()  # refused before writing anything
+    # The two held-out sets may not share a family, nor together empty a dimension.
+    assert main(["make-clinic-data", str(tmp_path / "d"), "--validation-holdout", "eyes.rt_lt"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--validation-holdout shares eyes.rt_lt" in err
+    assert main(["make-clinic-data", str(tmp_path / "d"), "--validation-holdout", "order.clinic,order.shuffled"]) == 2
+    assert "holds out every order family" in capsys.readouterr().err and not (tmp_path / "d").exists()
 
 
 EYE_WORD = re.compile(r"\b(left|right)\b", re.I)
@@ -114,7 +132,7 @@ def test_eye_swap_twins_move_each_answer_to_the_other_eye(tmp_path):
     rows = read_jsonl(swap["train"])
     base, twins = [r for r in rows if "x-q" not in r["id"]], [r for r in rows if "x-q" in r["id"]]
     assert base == read_jsonl(plain["train"]) and 40 < len(twins) < len(base)  # the first 400 unchanged
-    for split in ("validation", "test", "test_unseen"):  # evaluation splits are never augmented
+    for split in ("validation", "test", "test_unseen", "validation_unseen"):  # evaluation splits: never augmented
         assert read_jsonl(swap[split]) == read_jsonl(plain[split])
     by_id = {r["id"]: r for r in base}
     swapped_drugs = 0
@@ -141,12 +159,13 @@ def test_eye_swap_twins_move_each_answer_to_the_other_eye(tmp_path):
 def test_validation_and_test_avoid_every_possible_twin_whatever_train_keeps(tmp_path, monkeypatch):
     # Every split on one seed: validation and test would copy train's notes and twins; all are replaced,
     # and identically with and without the twins in train.
-    monkeypatch.setattr(clinic, "SPLIT_OFFSETS", {"train": 0, "validation": 0, "test": 0, "test_unseen": 0})
+    monkeypatch.setattr(clinic, "SPLIT_OFFSETS", {"train": 0, "validation": 0, "test": 0, "test_unseen": 0,
+                                                     "validation_unseen": 0})
     built = {a: make_clinic_data(tmp_path / a, train=150, validation=60, test=60, seed=5, test_unseen=40, augment=a)
              for a in ("none", "eye_swap")}
     twins = {r["context"] for r in read_jsonl(built["eye_swap"]["train"]) if "x-q" in r["id"]}
     assert twins
-    for split in ("validation", "test", "test_unseen"):
+    for split in ("validation", "test", "test_unseen", "validation_unseen"):
         rows = read_jsonl(built["none"][split])
         assert rows == read_jsonl(built["eye_swap"][split]) and not twins & {r["context"] for r in rows}
 

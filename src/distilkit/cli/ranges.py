@@ -41,6 +41,7 @@ RANGES: dict[str, tuple[float, float | None, str]] = {
     "validation": (1, None, "validation questions"),
     "test": (1, None, "test questions"),
     "test_unseen": (1, None, "questions on held-out families"),
+    "validation_unseen": (1, None, "validation questions on held-out families"),
     "seed": (0, 2**32 - 1, "a random seed"),
     "failures": (0, None, "failing examples shown per test"),
 }

@@ -190,9 +190,10 @@ def check_qa(files: list[str], fix_offsets: bool = False, output: str | None = N
 
 
 def make_clinic_data(output_dir: str, train: int = 3000, validation: int = 300, test: int = 400, seed: int = 42,
-                     holdout_families: str = "default", test_unseen: int = 400, augment: str = "eye_swap"):
+                     holdout_families: str = "default", test_unseen: int = 400, augment: str = "eye_swap",
+                     validation_holdout: str = "default", validation_unseen: int = 300):
     """Write seeded synthetic ophthalmology clinic notes with questions (train/validation/test JSON Lines, plus
-    test_unseen.jsonl made only of held-out surface families).
+    test_unseen.jsonl and validation_unseen.jsonl, each made only of its own held-out surface families).
 
     Args:
         output_dir: Folder for train.jsonl, validation.jsonl, test.jsonl, test_unseen.jsonl, families.json and a README.
@@ -205,11 +206,14 @@ def make_clinic_data(output_dir: str, train: int = 3000, validation: int = 300, 
         test_unseen: Questions in test_unseen.jsonl (seed SEED+3000), drawn only from the held-out families.
         augment: Train-only augmentation: eye_swap (each note that marks both eyes also written with the eye
             markers swapped and its answers following them; its examples come on top of TRAIN) or none.
+        validation_holdout: A second set of families, disjoint from the first, kept out of every other split and
+            written as validation_unseen.jsonl (seed SEED+4000): the split to choose on. default, none or names.
+        validation_unseen: Questions in validation_unseen.jsonl.
     """
     from ..data.clinic import make_clinic_data as make
 
-    print(json.dumps(make(output_dir, train, validation, test, seed, holdout_families, test_unseen, augment),
-                     indent=2))
+    print(json.dumps(make(output_dir, train, validation, test, seed, holdout_families, test_unseen, augment,
+                          validation_holdout, validation_unseen), indent=2))
 
 
 def fetch_model(name: str, keep_packages: bool = False):

@@ -21,14 +21,15 @@ from pathlib import Path
 from typing import Callable, Iterable, NamedTuple
 
 from ...errors import DistilkitError
-from .holdout import DEFAULT_HOLDOUT, FAMILIES, FAMILY_NAMES, allowed_families, parse_holdout
+from .holdout import (DEFAULT_HOLDOUT, FAMILIES, FAMILY_NAMES, VALIDATION_HOLDOUT, allowed_families, check_disjoint,
+                      parse_holdout)
 from .notes import note_stream, swap_eyes
 from .vocab import DRUGS
 
-__all__ = ["AUGMENTATIONS", "DEFAULT_HOLDOUT", "DRUGS", "FAMILIES", "FAMILY_NAMES", "generate_clinic_notes",
-           "make_clinic_data"]
+__all__ = ["AUGMENTATIONS", "DEFAULT_HOLDOUT", "DRUGS", "FAMILIES", "FAMILY_NAMES", "VALIDATION_HOLDOUT",
+           "generate_clinic_notes", "make_clinic_data"]
 
-SPLIT_OFFSETS = {"train": 0, "validation": 1000, "test": 2000, "test_unseen": 3000}
+SPLIT_OFFSETS = {"train": 0, "validation": 1000, "test": 2000, "test_unseen": 3000, "validation_unseen": 4000}
 
 
 class Augmentation(NamedTuple):
@@ -112,30 +113,40 @@ def _family_counts(rows: list[dict], records: list[dict]) -> dict[str, dict[str,
 
 def make_clinic_data(output_dir, train: int = 3000, validation: int = 300, test: int = 400, seed: int = 42,
                      holdout_families: Iterable[str] | str | None = DEFAULT_HOLDOUT,
-                     test_unseen: int = 400, augment: Iterable[str] | str = ("eye_swap",)) -> dict[str, str]:
-    """Write train/validation/test.jsonl (+ test_unseen.jsonl when families are held out), families.json
-    and a README.md into output_dir; returns {split: path}.
+                     test_unseen: int = 400, augment: Iterable[str] | str = ("eye_swap",),
+                     validation_holdout: Iterable[str] | str | None = VALIDATION_HOLDOUT,
+                     validation_unseen: int = 300) -> dict[str, str]:
+    """Write train/validation/test.jsonl (+ test_unseen.jsonl and validation_unseen.jsonl when families are held
+    out), families.json and a README.md into output_dir; returns {split: path}.
 
-    train, validation and test use only the families not held out (test is in-distribution);
-    test_unseen uses only held-out families in every dimension that holds any out. holdout_families:
-    'dimension.family' names, a comma-separated string, 'none' (or ()) for none, or None for the default.
-    Splits use seeds seed, +1000, +2000, +3000. A note whose text already occurs in an earlier split is
-    replaced by the next note, so held-out splits stay held out. augment: AUGMENTATIONS names applied to train
-    only (its extra examples come on top of `train`), or 'none'. The defaults (3,000 questions, eye_swap) are
-    those bench/clinic_generalisation.py chose on validation; 1,200 without twins was the first recipe's.
+    train, validation and test use only the families held out by neither list (test is in-distribution);
+    test_unseen uses only the families of holdout_families, validation_unseen only those of validation_holdout
+    (in every dimension that holds any out; the other list's families never). Each list: 'dimension.family'
+    names, a comma-separated string, 'none' (or ()) for none, or None for its default. validation_unseen is the
+    split to choose on: validation from the training grammar saturates. Splits use seeds seed, +1000, +2000,
+    +3000, +4000. A note whose text already occurs in an earlier split is replaced by the next note, so held-out
+    splits stay held out. augment: AUGMENTATIONS names applied to train only (its extra examples come on top of
+    `train`), or 'none'. The defaults (3,000 questions, eye_swap) are those bench/clinic_generalisation.py chose
+    on validation; 1,200 without twins was the first recipe's.
     """
     holdout, augment = parse_holdout(holdout_families), parse_augment(augment)
+    val_holdout = parse_holdout(validation_holdout, VALIDATION_HOLDOUT, "--validation-holdout")
+    check_disjoint(holdout, val_holdout)
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    plan = [("train", train, False), ("validation", validation, False), ("test", test, False)]
-    plan += [("test_unseen", test_unseen, True)] if holdout else []
+    seen_families = allowed_families(holdout + val_holdout)
+    plan = [("train", train, seen_families), ("validation", validation, seen_families),
+            ("test", test, seen_families)]
+    plan += [("test_unseen", test_unseen, allowed_families(holdout, True, val_holdout))] if holdout else []
+    plan += [("validation_unseen", validation_unseen, allowed_families(val_holdout, True, holdout))] \
+        if val_holdout and validation_unseen else []
     seen: set[str] = set()
     paths, table, used = {}, [], {}
-    for split, n, unseen in plan:
+    for split, n, allowed in plan:
         split_seed = seed + SPLIT_OFFSETS[split]
         train_split = split == "train"
-        rows, records, skipped, copies = _take(split_seed, n, seen, allowed_families(holdout, unseen),
-                                               augment if train_split else (), copies=train_split)
+        rows, records, skipped, copies = _take(split_seed, n, seen, allowed, augment if train_split else (),
+                                               copies=train_split)
         contexts = {r["context"] for r in rows}
         table.append(f"| {split} | {split_seed} | {len(rows)} | {len(contexts)} | {skipped} | {len(contexts & seen)} |")
         seen |= contexts | copies  # train's possible copies too, so later splits never depend on augment
@@ -143,24 +154,31 @@ def make_clinic_data(output_dir, train: int = 3000, validation: int = 300, test:
         paths[split] = str(out / f"{split}.jsonl")
         with open(paths[split], "w", encoding="utf-8") as fh:
             fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-    (out / "families.json").write_text(json.dumps({"holdout": list(holdout), "notes_per_family": used}, indent=1)
-                                       + "\n", encoding="utf-8")
-    held = ", ".join(f"`{h}`" for h in holdout) or "none"
+    (out / "families.json").write_text(json.dumps({"holdout": list(holdout), "validation_holdout": list(val_holdout),
+                                                   "notes_per_family": used}, indent=1) + "\n", encoding="utf-8")
     extra = "".join(f" Train is augmented with `{a}`: {AUGMENTATIONS[a].description}." for a in augment)
-    if holdout:  # a tiny test_unseen, or held-out families that never fit together, can leave one out
-        shown = {f"{d}.{f}" for d, table in used["test_unseen"].items() for f in table}
-        absent = [f"`{h}`" for h in holdout if h not in shown]
-        held += f" (absent from test_unseen: {', '.join(absent)})" if absent else ""
     (out / "README.md").write_text(
         f"# Synthetic clinic notes (extractive QA)\n\nWritten by `distilkit.data.clinic.make_clinic_data("
         f"output_dir, train={train}, validation={validation}, test={test}, seed={seed}, holdout_families="
-        f"{list(holdout)!r}, test_unseen={test_unseen}, augment={list(augment)!r})`. SYNTHETIC: drawn from a "
+        f"{list(holdout)!r}, test_unseen={test_unseen}, augment={list(augment)!r}, validation_holdout="
+        f"{list(val_holdout)!r}, validation_unseen={validation_unseen})`. SYNTHETIC: drawn from a "
         "grammar of ophthalmology shorthand (docs/clinic-notes.md), not from real patients. SQuAD-flat JSON Lines; "
-        f"each note gives 1-3 questions.\n\nHeld-out families: {held}. train, validation and test never use them (test is "
-        "in-distribution)" + ("; test_unseen uses only them, in every dimension that holds one out, so its "
-                              "score measures generalisation to unseen phrasings" if holdout else "")
-        + "." + extra + " families.json counts the notes of every family per split.\n\n| split | seed | examples | "
+        f"each note gives 1-3 questions.\n\nHeld out for test: {_held(holdout, used, 'test_unseen')}. Held out for "
+        f"validation: {_held(val_holdout, used, 'validation_unseen')}. train, validation and test use neither (test is "
+        "in-distribution); test_unseen uses only the first, validation_unseen only the second, in every dimension "
+        "that holds one out, so their scores measure generalisation to unseen phrasings, and validation_unseen "
+        "can choose for it (validation from the training grammar saturates)." + extra
+        + " families.json counts the notes of every family per split.\n\n| split | seed | examples | "
         "notes | notes replaced | notes also in an earlier split |\n|---|---|---|---|---|---|\n" + "\n".join(table)
         + "\n\nA note whose text occurs verbatim in an earlier split (in the order above) is replaced by the next "
         "generated note, so no held-out context appears in train.\n", encoding="utf-8")
     return paths
+
+
+def _held(names: tuple[str, ...], used: dict, split: str) -> str:
+    """The held-out names for the data README; those a small split never showed are named as absent."""
+    if not names or split not in used:
+        return "none"
+    shown = {f"{d}.{f}" for d, table in used[split].items() for f in table}
+    absent = [f"`{h}`" for h in names if h not in shown]
+    return ", ".join(f"`{h}`" for h in names) + (f" (absent from {split}: {', '.join(absent)})" if absent else "")

@@ -72,6 +72,7 @@ EYES = {
     "words": Family(0.8, "`left eye` / `right eye`", ({"L": "left eye", "R": "right eye"}, True)),
     "right_left": Family(0.6, "`left` / `right`", ({"L": "left", "R": "right"}, True)),
     "colon": Family(0.8, "`L:` / `R:` (labels, only before what they mark)", ({"L": "L:", "R": "R:"}, False)),
+    "dotted": Family(0.7, "`L.E.` / `R.E.`", ({"L": "L.E.", "R": "R.E."}, True)),
 }
 
 # ---- separator between fields: impl = the string, or None for the mixed family ------------------------
@@ -137,6 +138,11 @@ def _injection_to(n) -> list:
                                     n.rng.choice(["to", "into"]), n.mark(e)])
 
 
+def _raw(marker: Mark) -> Mark:
+    """The marker without a label's colon, for phrasings that put words after it (`Eye: L Drug: ...`)."""
+    return Mark(marker.bare, marker.eye)
+
+
 def _label(marker: Mark) -> Mark:
     return marker if marker.endswith((")", ":")) else Mark(marker + ":", marker.eye, marker.bare)
 
@@ -162,6 +168,32 @@ def _both_treated(n) -> list:
     return head + _joined(n, lambda k, e: [n.mark(e), n.drug(e)])
 
 
+def _key_value(n) -> list:
+    # Form-like lines: the key names the eye, the value is the bare drug.
+    forms = [lambda m, d: ["Drug", _label(m), d], lambda m, d: [_raw(m), "drug:", d],
+             lambda m, d: ["Eye:", _raw(m), "Drug:", d], lambda m, d: ["Inj", _label(m), d],
+             lambda m, d: ["Injection", _raw(m), "=", d]]
+    form = n.rng.choice(forms)  # one form per note, as a form would
+    return _joined(n, lambda k, e: [n.case(t) if isinstance(t, str) and not isinstance(t, Mark) and t[:1].isalpha()
+                                    else t for t in form(n.mark(e), n.drug(e))])
+
+
+def _dictated(n) -> list:
+    # Whole dictated sentences: the drug sits among many words, before or after its eye.
+    rng = n.rng
+    before = [lambda m, d: [m, "received", "an", "intravitreal", "injection", "of", d],
+              lambda m, d: ["we", "injected", m, "with", d], lambda m, d: [m, "was", "treated", "with", d]]
+    after = [lambda m, d: [d, "was", "injected", "into", m], lambda m, d: ["I", "gave", d, "to", m],
+             lambda m, d: ["proceeded", "with", "intravitreal", d, "to", m]]
+    forms = before + (after if n.suffix_ok else [])
+    head = rng.choice([[], ["Today"], ["Plan:"], ["After", "consent,"]])
+    tokens = list(head)
+    for k, eye in enumerate(n.drug_eyes):
+        tokens += [",", "and"] if k else []
+        tokens += rng.choice(forms)(_raw(n.mark(eye)), n.drug(eye))
+    return tokens + rng.choice([[], ["without", "complication"], ["uneventfully"]])
+
+
 def _two(n) -> bool:
     return len(n.drug_eyes) == 2
 
@@ -183,5 +215,8 @@ TREATMENT = {
     "label_given": Family(1, "`LE: eylea given`", _label_given),
     "switched": Family(0.8, "`l) switched from lucentis to eylea`", _switched),
     "both_treated": Family(1.5, "`Both eyes treated: left eye eylea, right eye lucentis`", _both_treated, _two),
+    "key_value": Family(1.2, "`Drug LE: eylea`, `Eye: RE Drug: lucentis`, `Injection L = avastin`", _key_value),
+    "dictated": Family(1.2, "`Today LE received an intravitreal injection of eylea, and I gave lucentis to RE`",
+                       _dictated),
 }
 

@@ -13,12 +13,12 @@ from typing import Callable, Iterator
 from ...errors import DistilkitError
 from .families import EYES, TREATMENT, Mark, separators
 from .holdout import FAMILIES
-from .vocab import DRUGS, FEES, FLUID, REMARKS, case
+from .vocab import DRUGS, FEES, FLUID, PREP, REMARKS, case
 from .wording import HISTORY, INTERVAL, QUESTION, VA, acuity
 
 EYE_WORDS = {"L": "left", "R": "right"}
 # Clinic order; the two per-eye blocks follow the note's eye order, which is left-first half the time.
-CLINIC_ORDER = ["history", "va", "remark0", "remark1", "remark2", "block0", "block1", "drug", "interval", "fee"]
+CLINIC_ORDER = ["history", "va", "remark0", "remark1", "remark2", "block0", "block1", "prep", "drug", "interval", "fee"]
 MAX_ATTEMPTS = 1000
 
 
@@ -92,13 +92,18 @@ def _content(n: Note) -> None:
 
 
 def _va_tokens(n: Note, label: str | None) -> list:
-    marker_first, tokens = n.fam["va"] == "marker_label", []
+    family, tokens = n.fam["va"], []
+    marker_first = family == "marker_label"
     for k, (eye, (value, extra)) in enumerate(n.acuity.items()):
-        tokens += [","] if k and (marker_first or n.rng.random() < 0.2) else []
         tag = ("va:P" if n.lone else f"va:{eye}", value)
+        if family in ("value_marker", "sentence"):  # the value, then its eye; no pinhole between them
+            tokens += ([",", "and"] if family == "sentence" else [","]) if k else []
+            tokens += [tag, "in", n.mark(eye)] if family == "sentence" else [tag, n.mark(eye)]
+            continue
+        tokens += [","] if k and (marker_first or n.rng.random() < 0.2) else []
         head = [n.mark(eye), label] if marker_first else [] if n.lone else [n.mark(eye)]
         tokens += head + [tag] + extra
-    return ([label] if label and not marker_first else []) + tokens
+    return (label.split() if label and not marker_first else []) + tokens
 
 
 def _fields(n: Note) -> list[list]:
@@ -109,7 +114,8 @@ def _fields(n: Note) -> list[list]:
     treatment = n.pick("treatment") if n.drugs else None
     if n.acuity:
         labels = VA[n.pick("va")].impl
-        label = n.case(rng.choice(labels)) if labels else None
+        label = rng.choice(labels) if labels else None
+        label = n.case(label) if label else None
         n.use("va")
         n.use("va_scale")
     if treatment == "blocks":
@@ -128,6 +134,8 @@ def _fields(n: Note) -> list[list]:
         n.use("interval")
     if rng.random() < 0.5:
         fields["fee"] = rng.choice([["hn"], [], []]) + [f"${rng.choice(FEES)}"]
+    if treatment and rng.random() < 0.15:  # drops and antiseptic beside the injection: drug-like, never the answer
+        fields["prep"] = rng.choice([[], ["prep"], ["+"]])[:1] + rng.choice(PREP).split()
     if rng.random() < 0.5:
         fields["history"] = HISTORY[n.pick("history")].impl(n)
         n.use("history")

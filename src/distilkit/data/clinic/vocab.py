@@ -10,7 +10,7 @@ import random
 # Brand and generic spellings; a both-eye note with two drugs draws two different kinds so its answers differ.
 DRUGS = [["eylea", "aflibercept"], ["lucentis", "ranibizumab"], ["avastin", "bevacizumab"],
          ["vabysmo", "faricimab"], ["beovu", "brolucizumab"], ["ozurdex", "dexamethasone implant"],
-         ["triesence", "triamcinolone"], ["iluvien"]]
+         ["triesence", "triamcinolone"], ["iluvien"], ["eylea hd", "aflibercept 8mg"], ["byooviz"]]
 CHARTS = {"metric": ["6/5", "6/6", "6/9", "6/12", "6/18", "6/24", "6/36", "6/60"],
           "imperial": ["20/20", "20/30", "20/40", "20/60", "20/80", "20/200"]}
 LOGMAR = ["0.00", "0.1", "0.18", "0.20", "0.30", "0.3", "0.48", "0.5", "0.60", "1.00"]
@@ -22,6 +22,9 @@ UNITS = {"52": ["weeks", "wks", "weeks"], "12": ["months", "mths"], "7": ["days"
 DIAGNOSES = ["wAMD", "AMD", "nAMD", "DMO", "RVO", "BRVO", "CRVO", "CMO", "PDR", "PCV"]
 FLUID = ["OCT dry", "dry macula", "SRF", "IRF", "SRF + IRF", "no SRF", "fluid resolved"]
 REMARKS = ["CMO improving", "stable", "cont tx", "T&E", "IOP 14", "IOP 16", "IOP 21", "pt happy", "no new haem"]
+# Pre-injection prep and drops: drug-like words next to the injection that are never the answer.
+PREP = ["povidone iodine 5%", "povidone 5%", "betadine", "chlorhexidine", "G. tetracaine", "G. proxymetacaine",
+        "G. chloramphenicol", "chloramphenicol drops", "iodine wash", "lidocaine gel"]
 FEES = [95, 95, 120, 150, 85, 250]
 VERBS = ["inj", "IVI", "cont", "tx"]
 

@@ -21,6 +21,12 @@ VA = {
                                                                           "vision"]),
     "marker_label": Family(1, "`RE VA 6/9, LE VA 6/12`", ["VA", "VA:", "vis"],
                            lambda n: not n.lone and n.fam.get("treatment") != "blocks"),
+    # The value before its eye: needs a notation that may follow what it marks (not `L:`).
+    "value_marker": Family(1, "`VA 20/30 OD, 20/50 OS`, `6/9 RE 6/12 LE`", ["VA", "VA:", "V/A", None],
+                           lambda n: not n.lone and n.suffix_ok and n.fam.get("treatment") != "blocks"),
+    "sentence": Family(0.8, "`vision was 6/9 in RE and 6/12 in LE`", ["vision was", "acuity measured", "she read",
+                                                                       "he saw", "VA today"],
+                       lambda n: not n.lone and n.suffix_ok and n.fam.get("treatment") != "blocks"),
 }
 
 
@@ -78,6 +84,14 @@ QUESTION = {
         ["How well does the patient see?", "What did the patient read?"])),
     "terse": Family(1, "VA left eye?", (
         ["Drug {e} eye?", "{E} eye drug?"], ["VA {e} eye?", "{E} eye VA?"], ["VA?", "Vision?"])),
+    "imperative": Family(1, "Name the drug given to the left eye.", (
+        ["Name the drug given to the {e} eye.", "State the {e} eye's injection.", "Give the {e} eye's drug."],
+        ["Give the {e} eye's visual acuity.", "State the acuity of the {e} eye."],
+        ["Give the patient's visual acuity.", "State the acuity."])),
+    "possessive": Family(1, "What was the right eye's drug?", (
+        ["What was the {e} eye's drug?", "What's the {e} eye's treatment?", "The {e} eye got which drug?"],
+        ["What was the {e} eye's vision?", "What's the {e} eye's VA?"],
+        ["What's the VA?", "What vision was recorded?"])),
 }
 
 
