@@ -2,6 +2,8 @@
 own test split, on held-out template families (test_unseen), on hand-written notes and on the behaviour tests.
 
     python bench/qa_seeds.py recipes/squad.yaml --name squad --seeds 42     # the general QA stage (~35 min)
+    python bench/qa_seeds.py recipes/squad.yaml --name squad_full --seeds 42 --set data.max_train_samples=null \
+        data.test=null                                                     # all 29,006 questions (~1 h), for *_full
     python bench/clinic_generalisation.py                                  # every variant, then the table
     python bench/clinic_generalisation.py --variants baseline eye_swap --reuse
 
@@ -30,6 +32,7 @@ from common import ROOT, write_result  # noqa: E402
 
 WORK = ROOT / "bench" / "work" / "clinic_gen"
 SQUAD = ROOT / "bench" / "work" / "squad" / "seed42"
+SQUAD_FULL = ROOT / "bench" / "work" / "squad_full" / "seed42"  # the same recipe on all its questions
 RECIPE = "recipes/clinic-qa.yaml"
 EVAL_DATA = ROOT / "data" / "clinic"  # validation / test / test_unseen, the same for every variant
 # name -> (what changed, make_clinic_data keywords for train, recipe overrides); each row adds to the one above.
@@ -40,6 +43,10 @@ VARIANTS = {
                  {"augment": "eye_swap", "train": 1200}, []),
     "eye_swap_3k": ("+ 3,000 training questions instead of 1,200 (more notes of every family)",
                     {"augment": "eye_swap", "train": 3000}, []),
+    "eye_swap_full": ("+ a general-QA stage on all 29,006 SQuADShifts + COVID-QA questions (not 8,000), 1,200 "
+                      "questions", {"augment": "eye_swap", "train": 1200}, [f"model.name={SQUAD_FULL}"]),
+    "eye_swap_3k_full": ("+ a general-QA stage on all 29,006 SQuADShifts + COVID-QA questions (not 8,000), 3,000 "
+                         "questions", {"augment": "eye_swap", "train": 3000}, [f"model.name={SQUAD_FULL}"]),
 }
 TARGETS = {"test_exact_match": 97.22, "test_f1": 98.61, "unseen_exact_match": 95.0, "handwritten_exact_match": 95.0,
            "behaviour_eye_swap_pass_rate": 0.99, "behaviour_invariance_pass_rate": 0.99}
