@@ -68,7 +68,8 @@ def clinic_generalisation_table(r: dict) -> list[str]:
     def pct(v):
         return "—" if v is None else f"{100 * v:.1f}%"
 
-    lines = ["| change | train questions | val EM (unseen families) | test EM / F1 | unseen-family EM / F1 | hand-written EM / F1 | "
+    val = "val EM (unseen families)" if "validation_held_out_families" in r["dataset"] else "val EM (train's families)"
+    lines = [f"| change | train questions | {val} | test EM / F1 | unseen-family EM / F1 | hand-written EM / F1 | "
              "hand-written both-eye notes right | eye-swap tests | invariance tests | VA-swap tests | train s |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, row in r["rows"].items():

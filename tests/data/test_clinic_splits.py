@@ -42,12 +42,12 @@ def test_make_clinic_data_writes_held_out_splits_and_an_unseen_one(tmp_path):
             assert named == set(clinic.DEFAULT_HOLDOUT)
         elif split == "validation_unseen":  # its own families where it holds any, never test_unseen's
             assert named >= set(clinic.VALIDATION_HOLDOUT) and not named & set(clinic.DEFAULT_HOLDOUT)
-            assert {n.split(".")[0] for n in named - set(clinic.VALIDATION_HOLDOUT)} == {"order", "interval", "history"}
+            assert {n.split(".")[0] for n in named - set(clinic.VALIDATION_HOLDOUT)} == {"order", "interval", "history", "va_scale"}
         else:
             assert not named & held and len(named) > 30
     readme = (tmp_path / "clinic" / "README.md").read_text(encoding="utf-8")
     assert "SYNTHETIC" in readme and "make_clinic_data" in readme and "| test | 2003 | 150 |" in readme
-    assert "| test_unseen | 3003 | 200 |" in readme and "`eyes.rt_lt`" in readme and "`eyes.dotted`" in readme
+    assert "| test_unseen | 3003 | 200 |" in readme and "`eyes.rt_lt`" in readme and "`eyes.l_eye`" in readme
 
 
 def test_no_holdout_writes_three_splits_of_the_full_grammar(tmp_path):
