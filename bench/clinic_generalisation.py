@@ -35,6 +35,8 @@ SQUAD = ROOT / "bench" / "work" / "squad" / "seed42"
 SQUAD_FULL = ROOT / "bench" / "work" / "squad_full" / "seed42"  # the same recipe on all its questions
 RECIPE = "recipes/clinic-qa.yaml"
 EVAL_DATA = ROOT / "data" / "clinic"  # validation / test / test_unseen, the same for every variant
+FULL_STAGE = ("+ a general-QA stage on all 29,006 SQuADShifts + COVID-QA questions (not 8,000; doc stride 32, as "
+              "one 127-token question leaves no room for 64)")
 # name -> (what changed, make_clinic_data keywords for train, recipe overrides); each row adds to the one above.
 VARIANTS = {
     "baseline": ("recipes/clinic-qa.yaml on train without the held-out families", {"augment": "none", "train": 1200},
@@ -43,10 +45,10 @@ VARIANTS = {
                  {"augment": "eye_swap", "train": 1200}, []),
     "eye_swap_3k": ("+ 3,000 training questions instead of 1,200 (more notes of every family)",
                     {"augment": "eye_swap", "train": 3000}, []),
-    "eye_swap_full": ("+ a general-QA stage on all 29,006 SQuADShifts + COVID-QA questions (not 8,000; doc "
-                      "stride 32, as one 127-token question leaves no room for 64), 1,200 questions", {"augment": "eye_swap", "train": 1200}, [f"model.name={SQUAD_FULL}"]),
-    "eye_swap_3k_full": ("+ a general-QA stage on all 29,006 SQuADShifts + COVID-QA questions (not 8,000; doc "
-                         "stride 32, as one 127-token question leaves no room for 64), 3,000 questions", {"augment": "eye_swap", "train": 3000}, [f"model.name={SQUAD_FULL}"]),
+    "eye_swap_full": (FULL_STAGE + ", 1,200 questions", {"augment": "eye_swap", "train": 1200},
+                      [f"model.name={SQUAD_FULL}"]),
+    "eye_swap_3k_full": (FULL_STAGE + ", 3,000 questions", {"augment": "eye_swap", "train": 3000},
+                         [f"model.name={SQUAD_FULL}"]),
 }
 TARGETS = {"test_exact_match": 97.22, "test_f1": 98.61, "unseen_exact_match": 95.0, "handwritten_exact_match": 95.0,
            "behaviour_eye_swap_pass_rate": 0.99, "behaviour_invariance_pass_rate": 0.99}

@@ -187,11 +187,8 @@ def _dictated(n) -> list:
              lambda m, d: ["proceeded", "with", "intravitreal", d, "to", m]]
     forms = before + (after if n.suffix_ok else [])
     head = rng.choice([[], ["Today"], ["Plan:"], ["After", "consent,"]])
-    tokens = list(head)
-    for k, eye in enumerate(n.drug_eyes):
-        tokens += [",", "and"] if k else []
-        tokens += rng.choice(forms)(_raw(n.mark(eye)), n.drug(eye))
-    return tokens + rng.choice([[], ["without", "complication"], ["uneventfully"]])
+    body = _joined(n, lambda k, e: (["and"] if k else []) + rng.choice(forms)(_raw(n.mark(e)), n.drug(e)))
+    return head + body + rng.choice([[], ["without", "complication"], ["uneventfully"]])
 
 
 def _two(n) -> bool:
