@@ -191,7 +191,7 @@ def check_qa(files: list[str], fix_offsets: bool = False, output: str | None = N
 
 def make_clinic_data(output_dir: str, train: int = 3000, validation: int = 300, test: int = 400, seed: int = 42,
                      holdout_families: str = "default", test_unseen: int = 400, augment: str = "eye_swap",
-                     validation_holdout: str = "default", validation_unseen: int = 300):
+                     validation_holdout: str = "default", validation_unseen: int = 300, train_detail: str = "plain"):
     """Write seeded synthetic ophthalmology clinic notes with questions (train/validation/test JSON Lines, plus
     test_unseen.jsonl and validation_unseen.jsonl, each made only of its own held-out surface families).
 
@@ -209,11 +209,13 @@ def make_clinic_data(output_dir: str, train: int = 3000, validation: int = 300, 
         validation_holdout: A second set of families, disjoint from the first, kept out of every other split and
             written as validation_unseen.jsonl (seed SEED+4000): the split to choose on. default, none or names.
         validation_unseen: Questions in validation_unseen.jsonl.
+        train_detail: What training notes carry beside the grammar's fields: plain, or procedure (doses after drugs,
+            slips in drug spellings, per-eye IOP/OCT, consent/lot/post-injection lines). Other splits stay plain.
     """
     from ..data.clinic import make_clinic_data as make
 
     print(json.dumps(make(output_dir, train, validation, test, seed, holdout_families, test_unseen, augment,
-                          validation_holdout, validation_unseen), indent=2))
+                          validation_holdout, validation_unseen, train_detail), indent=2))
 
 
 def fetch_model(name: str, keep_packages: bool = False):

@@ -23,10 +23,10 @@ from typing import Callable, Iterable, NamedTuple
 from ...errors import DistilkitError
 from .holdout import (DEFAULT_HOLDOUT, FAMILIES, FAMILY_NAMES, VALIDATION_HOLDOUT, allowed_families, check_disjoint,
                       parse_holdout)
-from .notes import note_stream, swap_eyes
+from .notes import Detail, note_stream, swap_eyes
 from .vocab import DRUGS
 
-__all__ = ["AUGMENTATIONS", "DEFAULT_HOLDOUT", "DRUGS", "FAMILIES", "FAMILY_NAMES", "VALIDATION_HOLDOUT",
+__all__ = ["AUGMENTATIONS", "DEFAULT_HOLDOUT", "DRUGS", "Detail", "FAMILIES", "FAMILY_NAMES", "VALIDATION_HOLDOUT",
            "generate_clinic_notes", "make_clinic_data"]
 
 SPLIT_OFFSETS = {"train": 0, "validation": 1000, "test": 2000, "test_unseen": 3000, "validation_unseen": 4000}
@@ -60,7 +60,7 @@ def parse_augment(spec: str | Iterable[str] | None) -> tuple[str, ...]:
 
 
 def _take(seed: int, n: int, exclude: set[str], allowed: dict[str, list[str]], augment: tuple[str, ...] = (),
-          copies: bool = False):
+          copies: bool = False, detail: Detail = Detail.PLAIN):
     """(n examples plus their augmented copies, the families of each example's note, notes skipped, the contexts
     of every augmentation's copies) from the seed's stream, skipping notes whose context is in exclude.
 
@@ -69,7 +69,7 @@ def _take(seed: int, n: int, exclude: set[str], allowed: dict[str, list[str]], a
     their contexts whichever augmentations were kept: validation and test never depend on augment."""
     made = {name: (a.transform, a.tag) for name, a in AUGMENTATIONS.items()} if copies or augment else None
     rows, records, skipped, taken, extra = [], [], 0, 0, set()
-    stream = note_stream(seed, allowed, made)
+    stream = note_stream(seed, allowed, made, detail)
     while taken < n:
         group, extras, families = next(stream)
         if group[0]["context"] in exclude or any(e[0]["context"] in exclude for e in extras.values()):
@@ -115,7 +115,7 @@ def make_clinic_data(output_dir, train: int = 3000, validation: int = 300, test:
                      holdout_families: Iterable[str] | str | None = DEFAULT_HOLDOUT,
                      test_unseen: int = 400, augment: Iterable[str] | str = ("eye_swap",),
                      validation_holdout: Iterable[str] | str | None = VALIDATION_HOLDOUT,
-                     validation_unseen: int = 300) -> dict[str, str]:
+                     validation_unseen: int = 300, train_detail: Detail | str = Detail.PLAIN) -> dict[str, str]:
     """Write train/validation/test.jsonl (+ test_unseen.jsonl and validation_unseen.jsonl when families are held
     out), families.json and a README.md into output_dir; returns {split: path}.
 
@@ -126,10 +126,12 @@ def make_clinic_data(output_dir, train: int = 3000, validation: int = 300, test:
     split to choose on: validation from the training grammar saturates. Splits use seeds seed, +1000, +2000,
     +3000, +4000. A note whose text already occurs in an earlier split is replaced by the next note, so held-out
     splits stay held out. augment: AUGMENTATIONS names applied to train only (its extra examples come on top of
-    `train`), or 'none'. The defaults (3,000 questions, eye_swap) are those bench/clinic_generalisation.py chose
+    `train`), or 'none'. train_detail: Detail of the training notes only ('procedure' adds doses, spelling slips,
+    per-eye IOP/OCT and procedure lines); validation and test are the same files whatever it is. The defaults (3,000 questions, eye_swap) are those bench/clinic_generalisation.py chose
     on validation; 1,200 without twins was the first recipe's.
     """
     holdout, augment = parse_holdout(holdout_families), parse_augment(augment)
+    detail = Detail.parse(train_detail, "--train-detail")
     val_holdout = parse_holdout(validation_holdout, VALIDATION_HOLDOUT, "--validation-holdout")
     check_disjoint(holdout, val_holdout)
     out = Path(output_dir)
@@ -147,6 +149,11 @@ def make_clinic_data(output_dir, train: int = 3000, validation: int = 300, test:
         train_split = split == "train"
         rows, records, skipped, copies = _take(split_seed, n, seen, allowed, augment if train_split else (),
                                                copies=train_split)
+        if train_split and detail is not Detail.PLAIN:
+            # The plain train's notes are kept out of later splits all the same: those never depend on detail.
+            copies |= {r["context"] for r in rows}
+            rows, records, skipped, more = _take(split_seed, n, seen, allowed, augment, True, detail)
+            copies |= more
         contexts = {r["context"] for r in rows}
         table.append(f"| {split} | {split_seed} | {len(rows)} | {len(contexts)} | {skipped} | {len(contexts & seen)} |")
         seen |= contexts | copies  # train's possible copies too, so later splits never depend on augment
@@ -157,11 +164,12 @@ def make_clinic_data(output_dir, train: int = 3000, validation: int = 300, test:
     (out / "families.json").write_text(json.dumps({"holdout": list(holdout), "validation_holdout": list(val_holdout),
                                                    "notes_per_family": used}, indent=1) + "\n", encoding="utf-8")
     extra = "".join(f" Train is augmented with `{a}`: {AUGMENTATIONS[a].description}." for a in augment)
+    extra += f" Train notes have `{detail.value}` detail: {_DETAIL[detail]}." if detail is not Detail.PLAIN else ""
     (out / "README.md").write_text(
         f"# Synthetic clinic notes (extractive QA)\n\nWritten by `distilkit.data.clinic.make_clinic_data("
         f"output_dir, train={train}, validation={validation}, test={test}, seed={seed}, holdout_families="
         f"{list(holdout)!r}, test_unseen={test_unseen}, augment={list(augment)!r}, validation_holdout="
-        f"{list(val_holdout)!r}, validation_unseen={validation_unseen})`. SYNTHETIC: drawn from a "
+        f"{list(val_holdout)!r}, validation_unseen={validation_unseen}, train_detail={detail.value!r})`. SYNTHETIC: drawn from a "
         "grammar of ophthalmology shorthand (docs/clinic-notes.md), not from real patients. SQuAD-flat JSON Lines; "
         f"each note gives 1-3 questions.\n\nHeld out for test: {_held(holdout, used, 'test_unseen')}. Held out for "
         f"validation: {_held(val_holdout, used, 'validation_unseen')}. train, validation and test use neither (test is "
@@ -173,6 +181,10 @@ def make_clinic_data(output_dir, train: int = 3000, validation: int = 300, test:
         + "\n\nA note whose text occurs verbatim in an earlier split (in the order above) is replaced by the next "
         "generated note, so no held-out context appears in train.\n", encoding="utf-8")
     return paths
+
+
+_DETAIL = {Detail.PROCEDURE: "doses after drugs, slips in drug spellings (answered as written), per-eye IOP and OCT "
+                             "in the note's eye notation, and procedure lines (consent, lot, expiry, post-injection CF)"}
 
 
 def _held(names: tuple[str, ...], used: dict, split: str) -> str:

@@ -154,7 +154,7 @@ def _label_given(n) -> list:
 def _switched(n) -> list:
     # The previous drug sits right next to the answer and is never it.
     first, rest = n.drug_eyes[0], n.drug_eyes[1:]
-    old = n.case(other_drug(n.rng, {d.lower() for d in n.drugs.values()}))
+    old = n.case(other_drug(n.rng, n.current))
     tokens = n.rng.choice([[n.mark(first), "switched", "from", old, "to", n.drug(first)],
                            [n.mark(first), n.case("switched"), "to", n.drug(first), f"(was {old})"],
                            [n.mark(first), old, "switched", "to", n.drug(first)]])

@@ -10,16 +10,28 @@ from __future__ import annotations
 import random
 from typing import Callable, Iterator
 
+from ...config import Choice
 from ...errors import DistilkitError
 from .families import EYES, TREATMENT, Mark, separators
 from .holdout import FAMILIES
-from .vocab import DRUGS, FEES, FLUID, PREP, REMARKS, case
+from .vocab import DOSE_FORMS, DOSES, DRUGS, FEES, FLUID, PREP, PROCEDURE, REMARKS, case, typo
 from .wording import HISTORY, INTERVAL, QUESTION, VA, acuity
 
 EYE_WORDS = {"L": "left", "R": "right"}
 # Clinic order; the two per-eye blocks follow the note's eye order, which is left-first half the time.
 CLINIC_ORDER = ["history", "va", "remark0", "remark1", "remark2", "block0", "block1", "prep", "drug", "interval", "fee"]
 MAX_ATTEMPTS = 1000
+
+
+class Detail(Choice):
+    """What a note carries beside its answers and the grammar's fields."""
+    PLAIN = "plain"
+    """History, VA, remarks, treatment, interval and fee, as in every split (validation and test use only this)."""
+    PROCEDURE = "procedure"
+    """Also what injection notes record and the plain grammar never wrote: a dose after a drug (`eylea 2mg/0.05ml`,
+    never part of the answer), a slip in a drug's spelling (answered as written), pressures and scan findings per
+    eye in the note's notation (`IOP R 16 L 18`: eye markers away from the answers) and procedure lines (consent,
+    lot numbers, `exp 03/27`, a post-injection `CF`)."""
 
 
 class _Misfit(Exception):
@@ -30,8 +42,9 @@ class Note:
     """One note being drawn: its content, the family chosen per dimension (``fam``) and the families its
     text really shows (``used``; an eye notation picked but never written is not recorded)."""
 
-    def __init__(self, rng: random.Random, allowed: dict[str, list[str]]):
+    def __init__(self, rng: random.Random, allowed: dict[str, list[str]], detail: Detail = Detail.PLAIN):
         self.rng, self.allowed = rng, allowed
+        self.rich = detail is Detail.PROCEDURE  # every extra draw hangs on it, so plain notes stay as pinned
         self.fam: dict[str, str] = {}
         self.used: dict[str, str] = {}
         self.drugs: dict[str, str] = {}  # eye -> drug as written, in the order the note mentions them
@@ -39,6 +52,9 @@ class Note:
         self.marks: dict[str, str] = {}  # eye -> marker, cased once per note so a note keeps one style
         self.lone = self.same_drug = False
         self.nfields = 0
+        self.kinds: list[list[str]] = []  # the drugs drawn (all spellings), whether or not written
+        self.eyes: list[str] = []  # every eye the note is about, in the order it mentions them
+        self.dose_form: str | None = None  # how a dose follows each drug ("{d}/0.05ml"), or None: no doses
 
     def case(self, word: str) -> str:
         return case(self.rng, word)
@@ -53,6 +69,14 @@ class Note:
 
     def use(self, dim: str) -> None:
         self.used[dim] = self.fam[dim]
+
+    @property
+    def current(self) -> set[str]:
+        """What an earlier drug (history, switch) must not be: the note's drugs, or with slips in their spelling
+        every spelling of the drugs drawn ("eyela" must not let "eylea" pass as the previous drug)."""
+        if not self.rich:
+            return {d.lower() for d in self.drugs.values()}  # as the pinned plain notes were drawn
+        return {word for kind in self.kinds for word in kind}
 
     @property
     def drug_eyes(self) -> list[str]:
@@ -76,10 +100,16 @@ def _content(n: Note) -> None:
     eyes = rng.choices([["L"], ["R"], ["R", "L"], ["L", "R"]], [3, 3, 2, 2])[0]
     mode = rng.choices(["each", "same", "first", "none"], [4, 3, 2, 1])[0] if len(eyes) == 2 else \
         rng.choices(["each", "none"], [6, 1])[0]
-    kinds = rng.sample(DRUGS, 2)
-    same = n.case(rng.choice(kinds[0]))
+    kinds = n.kinds = rng.sample(DRUGS, 2)
+
+    def written(kind: list[str]) -> str:  # the drug as typed, now and then with a slip in it
+        word = n.case(rng.choice(kind))
+        return typo(rng, word) if n.rich and rng.random() < 0.06 else word
+    same = written(kinds[0])
     for k, eye in enumerate({"each": eyes, "same": eyes, "first": eyes[:1], "none": []}[mode]):
-        n.drugs[eye] = same if mode == "same" else n.case(rng.choice(kinds[k]))
+        n.drugs[eye] = same if mode == "same" else written(kinds[k])
+    n.eyes = eyes
+    n.dose_form = rng.choice(DOSE_FORMS) if n.rich and rng.random() < 0.2 else None
     n.same_drug = mode == "same"
     va_eyes = rng.choices([eyes, eyes[:1], eyes[-1:], []], [5, 2, 1, 2])[0] or ([] if n.drugs else eyes)
     if len(va_eyes) == 2 and rng.random() < 0.25:
@@ -104,6 +134,14 @@ def _va_tokens(n: Note, label: str | None) -> list:
         head = [n.mark(eye), label] if marker_first else [] if n.lone else [n.mark(eye)]
         tokens += head + [tag] + extra
     return (label.split() if label and not marker_first else []) + tokens
+
+
+def _eye_remark(n: Note) -> list:
+    """Pressures or scan findings per eye ("IOP R 16 L 18", "OCT LE dry, RE SRF"), in the note's notation."""
+    rng = n.rng
+    if rng.random() < 0.5:
+        return ["IOP"] + [t for e in n.eyes for t in (n.mark(e), str(rng.randint(10, 30)))]
+    return ["OCT"] + [t for k, e in enumerate(n.eyes) for t in ([","] if k else []) + [n.mark(e), rng.choice(FLUID).removeprefix("OCT ")]]
 
 
 def _fields(n: Note) -> list[list]:
@@ -140,7 +178,14 @@ def _fields(n: Note) -> list[list]:
         fields["history"] = HISTORY[n.pick("history")].impl(n)
         n.use("history")
     remarks = rng.sample(REMARKS, rng.choice([0, 0, 1, 1, 2])) + ([rng.choice(FLUID)] if rng.random() < 0.4 else [])
-    fields.update((f"remark{k}", r.split()) for k, r in enumerate(remarks))
+    remarks = [r.split() for r in remarks]
+    if n.rich and rng.random() < 0.3:  # eye markers away from the treatment and VA: not only the answer's eye
+        remarks.append(_eye_remark(n))
+    if n.rich and treatment and rng.random() < 0.3:
+        remarks.append(rng.choice(PROCEDURE).format(lot=f"{rng.choice('ABCDEFGHKLMN')}{rng.randint(100, 99999)}",
+                                                    exp=f"{rng.randint(1, 12):02d}/{rng.randint(26, 29)}",
+                                                    iop=rng.randint(10, 30), iop2=rng.randint(10, 30)).split())
+    fields.update((f"remark{k}", r) for k, r in enumerate(remarks))
     ordered = [fields[k] for k in CLINIC_ORDER if k in fields]
     n.nfields = len(ordered)
     if n.nfields >= 2:  # one field has no order and no separator to speak of
@@ -164,6 +209,8 @@ def _render(n: Note, fields: list[list]) -> tuple[str, dict[str, tuple[int, str]
             if tag:
                 spans[tag] = (len(text), word)
             text += word
+            if tag and tag.startswith("drug") and n.dose_form and word.lower() in DOSES:
+                text += " " + n.dose_form.format(d=DOSES[word.lower()])  # after the answer, never in it
     return text, spans
 
 
@@ -188,9 +235,10 @@ def _questions(n: Note, seed: int, index: int, context: str, spans: dict, twin: 
              "answers": {"text": [text], "answer_start": [start]}} for k, (q, (start, text)) in enumerate(chosen)]
 
 
-def draw_note(rng: random.Random, allowed: dict[str, list[str]]) -> tuple[Note, list[list]]:
+def draw_note(rng: random.Random, allowed: dict[str, list[str]], detail: Detail = Detail.PLAIN
+              ) -> tuple[Note, list[list]]:
     for _ in range(MAX_ATTEMPTS):
-        n = Note(rng, allowed)
+        n = Note(rng, allowed, detail)
         try:
             _content(n)
             return n, _fields(n)
@@ -222,15 +270,16 @@ def swap_eyes(fields: list[list], marks: dict[str, str]) -> list[list] | None:
 
 
 def note_stream(seed: int, allowed: dict[str, list[str]],
-                copies: dict[str, tuple[Callable, str]] | None = None
+                copies: dict[str, tuple[Callable, str]] | None = None, detail: Detail = Detail.PLAIN
                 ) -> Iterator[tuple[list[dict], dict[str, list[dict]], dict[str, str]]]:
     """Endless (examples, {name: examples of its copy}, families) per note; what comes first never depends on
     how much is drawn, nor on copies. copies: name -> (transform(fields, marks) -> fields or None, id tag), e.g.
     swap_eyes: each copy is rendered from the same random state (same gaps, same question wording) and answered
-    from the transformed note; a transform returning None makes no copy of that note."""
+    from the transformed note; a transform returning None makes no copy of that note. detail: Detail.PROCEDURE
+    draws other notes than PLAIN from the same seed."""
     rng, index = random.Random(seed), 0
     while True:
-        n, fields = draw_note(rng, allowed)
+        n, fields = draw_note(rng, allowed, detail)
         state = rng.getstate()
         group, made = _questions(n, seed, index, *_render(n, fields)), {}
         for name, (transform, tag) in (copies or {}).items():

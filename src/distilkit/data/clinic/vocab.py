@@ -26,12 +26,35 @@ REMARKS = ["CMO improving", "stable", "cont tx", "T&E", "IOP 14", "IOP 16", "IOP
 PREP = ["povidone iodine 5%", "povidone 5%", "betadine", "chlorhexidine", "G. tetracaine", "G. proxymetacaine",
         "G. chloramphenicol", "chloramphenicol drops", "iodine wash", "lidocaine gel"]
 FEES = [95, 95, 120, 150, 85, 250]
+# The usual dose of each drug: written after it ("eylea 2mg", "lucentis 0.5mg/0.05ml"), never part of the answer.
+# A product whose name carries its dose ("aflibercept 8mg", "eylea hd") gets none, as clinicians write it.
+DOSES = {"eylea": "2mg", "aflibercept": "2mg", "lucentis": "0.5mg", "ranibizumab": "0.5mg", "byooviz": "0.5mg",
+         "avastin": "1.25mg", "bevacizumab": "1.25mg", "vabysmo": "6mg", "faricimab": "6mg", "beovu": "6mg",
+         "brolucizumab": "6mg", "ozurdex": "0.7mg", "dexamethasone implant": "0.7mg", "triesence": "4mg",
+         "triamcinolone": "4mg", "iluvien": "0.19mg"}
+DOSE_FORMS = ["{d}", "{d}", "{d}/0.05ml", "({d})", "{d} in 0.05ml", "0.05ml"]
+# What an injection note records beside the injection: procedure, batch and safety checks. Numbers shaped
+# like acuities ("exp 03/27", "IOP 16/18") and a post-injection count-fingers check are traps for VA answers.
+PROCEDURE = ["consent signed", "consent obtained", "WHO checklist done", "lot {lot}", "batch {lot}", "exp {exp}",
+             "post inj CF", "CF post-inj", "post inj HM, IOP {iop}", "IOP {iop}/{iop2}", "no AC reaction",
+             "speculum, 30G needle", "pt tolerated well", "inferotemporal, 4mm from limbus"]
 VERBS = ["inj", "IVI", "cont", "tx"]
 
 
 def case(rng: random.Random, word: str) -> str:
     """Clinicians type fast: mostly as-is, sometimes lower, Capitalised or shouted."""
     return rng.choices([word, word.lower(), word.capitalize(), word.upper()], [6, 2, 2, 1])[0]
+
+
+def typo(rng: random.Random, word: str) -> str:
+    """One slip of the keyboard, never on the first letter: two letters swapped, one dropped or doubled
+    ("aflibercpet", "Eyela", "lucenntis"). The answer is the word as written, slip included."""
+    first = word.split()[0]  # "eylea hd": the slip falls in the name, not the suffix
+    i = rng.choice([k for k in range(1, len(first) - 1) if first[k].isalpha() and first[k + 1].isalpha()])
+    kind = rng.choice(["swap", "drop", "double"])
+    if kind == "swap" and word[i] != word[i + 1]:
+        return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+    return word[:i] + word[i + 1:] if kind == "drop" else word[:i] + word[i] + word[i:]
 
 
 def other_drug(rng: random.Random, current: set[str]) -> str:

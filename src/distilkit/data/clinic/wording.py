@@ -116,7 +116,7 @@ def _age(rng: random.Random) -> str:
 
 
 def _old(n) -> str:
-    return n.case(other_drug(n.rng, {d.lower() for d in n.drugs.values()}))
+    return n.case(other_drug(n.rng, n.current))
 
 
 def _short(n) -> list:

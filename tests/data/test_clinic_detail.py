@@ -1,0 +1,100 @@
+"""Training notes with procedure detail (`make-clinic-data --train-detail procedure`): doses after drugs, slips in
+drug spellings, per-eye IOP/OCT and procedure lines, on train only, with every answer still exact."""
+import random
+import re
+
+import pytest
+
+from distilkit.data.clinic import Detail, make_clinic_data
+from distilkit.data.clinic.holdout import FAMILIES
+from distilkit.data.clinic.notes import note_stream, swap_eyes
+from distilkit.data.clinic.vocab import DOSES, typo
+from distilkit.errors import DistilkitError
+from tests.data.test_clinic import DRUG_NAMES, is_drug
+from tests.data.test_clinic_splits import read_jsonl
+
+DOSE = re.compile(r"^ (\(?\d+(\.\d+)?mg|0\.05ml)")
+EYE_REMARK = re.compile(r"\b(IOP|OCT) (l\)|r\)|LE|RE|OS|OD|L eye|R eye|L|R|Lt|Rt|Lt eye|Rt eye|left eye|right eye|"
+                        r"left|right|L:|R:|L\.E\.|R\.E\.)", re.I)
+
+
+def notes(detail: Detail, n: int = 1500, seed: int = 42):
+    """(context, examples) of the first n notes of the full grammar, with eye-swap twins where a note has one."""
+    stream = note_stream(seed, {d: list(t) for d, t in FAMILIES.items()}, {"swap": (swap_eyes, "x")}, detail)
+    return [next(stream) for _ in range(n)]
+
+
+@pytest.fixture(scope="module")
+def procedure():
+    return notes(Detail.PROCEDURE)
+
+
+def test_a_slip_changes_one_letter_never_the_first():
+    rng = random.Random(0)
+    for word in sorted(DRUG_NAMES) * 20:
+        slipped = typo(rng, word)
+        assert slipped != word and slipped[0] == word[0] and abs(len(slipped) - len(word)) <= 1
+        assert slipped.split()[1:] == word.split()[1:]  # "eylea hd": the name slips, not the suffix
+
+
+def test_procedure_notes_keep_exact_answers_and_show_each_kind_of_detail(procedure):
+    rows = [r for group, _, _ in procedure for r in group]
+    seen = {"dose": 0, "slip": 0, "eye_remark": 0, "post_inj": 0}
+    for r in rows:
+        (text,), (start,) = r["answers"]["text"], r["answers"]["answer_start"]
+        context = r["context"]
+        assert context[start:start + len(text)] == text, r
+        if is_drug(r["question"]):
+            # The dose stays outside the span; only "aflibercept 8mg" names its dose (and may carry a slip).
+            assert not re.search(r"\d+(\.\d+)?mg$", text) or text.lower().startswith("afli") and text.endswith("8mg")
+            after = context[start + len(text):]
+            seen["dose"] += bool(DOSE.match(after)) and text.lower() in DOSES
+            seen["slip"] += text.lower() not in DRUG_NAMES
+        seen["eye_remark"] += bool(EYE_REMARK.search(context))
+        seen["post_inj"] += "post" in context.lower() and "inj" in context.lower()
+    assert all(count > 20 for count in seen.values()), seen
+    # Slips are rare (a few in a hundred drugs): most drug answers are still spelled right.
+    drugs = [r["answers"]["text"][0] for r in rows if is_drug(r["question"])]
+    assert 0.01 < sum(d.lower() not in DRUG_NAMES for d in drugs) / len(drugs) < 0.12
+
+
+def test_eye_remarks_swap_with_the_answers_in_twins(procedure):
+    checked = 0
+    for group, made, _ in procedure:
+        twins = made.get("swap") or []
+        for original, twin in zip(group, twins):
+            (text,), (start,) = twin["answers"]["text"], twin["answers"]["answer_start"]
+            assert twin["context"][start:start + len(text)] == text
+            if EYE_REMARK.search(original["context"]):
+                assert EYE_REMARK.search(twin["context"]) and twin["context"] != original["context"]
+                checked += 1
+    assert checked > 20
+
+
+def test_plain_notes_carry_none_of_it():
+    rows = [r for group, _, _ in notes(Detail.PLAIN, 600) for r in group]
+    assert not any(EYE_REMARK.search(r["context"]) for r in rows)
+    assert all(r["answers"]["text"][0].lower() in DRUG_NAMES for r in rows if is_drug(r["question"]))
+    assert not any(re.search(r"\b(lot|consent|exp) ", r["context"]) for r in rows)
+
+
+def test_train_detail_changes_train_only(tmp_path):
+    kw = dict(train=300, validation=60, test=60, seed=7, test_unseen=60, validation_unseen=60)
+    plain = make_clinic_data(tmp_path / "plain", **kw)
+    rich = make_clinic_data(tmp_path / "rich", **kw, train_detail="procedure")
+    for split in ("validation", "test", "test_unseen", "validation_unseen"):
+        assert read_jsonl(plain[split]) == read_jsonl(rich[split]), split
+    train = read_jsonl(rich["train"])
+    assert train != read_jsonl(plain["train"])
+    assert len([r for r in train if "x-q" not in r["id"]]) == 300  # the count excludes eye-swap twins, as plain
+    assert "train_detail='procedure'" in (tmp_path / "rich" / "README.md").read_text(encoding="utf-8")
+
+
+def test_unknown_detail_is_a_one_line_error(tmp_path, capsys):
+    from distilkit.cli import main
+
+    with pytest.raises(DistilkitError, match="--train-detail: 'rich' is not one of: plain, procedure"):
+        make_clinic_data(tmp_path, train=10, validation=5, test=5, train_detail="rich")
+    assert main(["make-clinic-data", str(tmp_path / "c"), "--train-detail", "noisy"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "plain, procedure" in err and len(err.splitlines()) == 1
