@@ -141,7 +141,8 @@ def row(name: str, out: Path, wall: float | None) -> dict:
     summary = json.loads((out / "training_summary.json").read_text())
     m = {f"{split}_{k}": v for split, res in summary["results"].items() for k, v in res.items()
          if k in ("exact_match", "f1")}
-    return {**m, **validation_handwritten(out), **behaviour(out), **handwritten_detail(out), "train_examples": summary["data"]["train"]["rows"],
+    return {**m, **validation_handwritten(out), **behaviour(out), **handwritten_detail(out),
+            "train_examples": summary["data"]["train"]["rows"],
             "train_s": summary["train_runtime_s"], "wall_s": wall}
 
 
@@ -182,7 +183,8 @@ def main():
                     "val_handwritten": "data/clinic/validation_handwritten.jsonl", "test": "data/clinic/test.jsonl",
                     "unseen": "data/clinic/test_unseen.jsonl", "handwritten": "data/clinic/handwritten.jsonl",
                     "held_out_families": data["holdout"], "validation_held_out_families": data["validation_holdout"]},
-        "split": ["validation", "val_handwritten", "test", "unseen", "handwritten", "behaviour:tests/behaviour/clinic.yaml"],
+        "split": ["validation", "val_handwritten", "test", "unseen", "handwritten",
+                  "behaviour:tests/behaviour/clinic.yaml"],
         "metrics": metrics, "timings": {f"{n}_train_s": r["train_s"] for n, r in rows.items()},
         "rows": rows, "changes": {n: VARIANTS[n][0] for n in rows}, "chosen": chosen,
         "chosen_on": "mean EM of validation_unseen (its own held-out families) and validation_handwritten",

@@ -19,7 +19,9 @@ from .wording import HISTORY, INTERVAL, QUESTION, VA, acuity
 
 EYE_WORDS = {"L": "left", "R": "right"}
 # Clinic order; the two per-eye blocks follow the note's eye order, which is left-first half the time.
-CLINIC_ORDER = ["history", "va", "remark0", "remark1", "remark2", "block0", "block1", "prep", "drug", "interval", "fee"]
+# Remarks: up to two, a fluid finding, and with procedure detail a per-eye line and a procedure line.
+CLINIC_ORDER = ["history", "va", "remark0", "remark1", "remark2", "remark3", "remark4", "block0", "block1", "prep",
+                "drug", "interval", "fee"]
 MAX_ATTEMPTS = 1000
 
 
@@ -141,7 +143,8 @@ def _eye_remark(n: Note) -> list:
     rng = n.rng
     if rng.random() < 0.5:
         return ["IOP"] + [t for e in n.eyes for t in (n.mark(e), str(rng.randint(10, 30)))]
-    return ["OCT"] + [t for k, e in enumerate(n.eyes) for t in ([","] if k else []) + [n.mark(e), rng.choice(FLUID).removeprefix("OCT ")]]
+    findings = [[","] * bool(k) + [n.mark(e), rng.choice(FLUID).removeprefix("OCT ")] for k, e in enumerate(n.eyes)]
+    return ["OCT"] + [t for finding in findings for t in finding]
 
 
 def _fields(n: Note) -> list[list]:
@@ -186,7 +189,7 @@ def _fields(n: Note) -> list[list]:
                                                     exp=f"{rng.randint(1, 12):02d}/{rng.randint(26, 29)}",
                                                     iop=rng.randint(10, 30), iop2=rng.randint(10, 30)).split())
     fields.update((f"remark{k}", r) for k, r in enumerate(remarks))
-    ordered = [fields[k] for k in CLINIC_ORDER if k in fields]
+    ordered = [fields[k] for k in sorted(fields, key=CLINIC_ORDER.index)]  # a field missing from the order fails
     n.nfields = len(ordered)
     if n.nfields >= 2:  # one field has no order and no separator to speak of
         ordered = FAMILIES["order"][n.pick("order")].impl(ordered, rng)
