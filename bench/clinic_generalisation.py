@@ -128,7 +128,7 @@ def validation_handwritten(out: Path) -> dict:
     if not result.is_file():
         subprocess.run([sys.executable, "-m", "distilkit.cli", "eval", str(out), "--data", str(VALIDATION_HANDWRITTEN),
                         "--output", str(result)], check=True, cwd=ROOT)
-    res = json.loads(result.read_text())
+    res = json.loads(result.read_text())["metrics"]
     return {"val_handwritten_exact_match": res["exact_match"], "val_handwritten_f1": res["f1"]}
 
 
