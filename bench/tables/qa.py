@@ -69,19 +69,20 @@ def clinic_generalisation_table(r: dict) -> list[str]:
     def pct(v):
         return "—" if v is None else f"{100 * v:.1f}%"
 
-    val = "val EM (unseen families)" if "validation_held_out_families" in r["dataset"] else "val EM (train's families)"
     def num(v):
         return "—" if v is None else f"{v:.2f}"
 
-    lines = [f"| change | train questions | {val} | hand-written val EM | test EM / F1 | unseen-family EM / F1 | hand-written EM / F1 | "
-             "hand-written both-eye notes right | eye-swap tests | invariance tests | VA-swap tests | train s |",
+    val = "val EM (unseen families)" if "validation_held_out_families" in r["dataset"] else "val EM (train's families)"
+    lines = [f"| change | train questions | {val} | hand-written val EM | test EM / F1 | unseen-family EM / F1 | "
+             "hand-written EM / F1 | hand-written both-eye notes right | eye-swap tests | invariance tests | "
+             "VA-swap tests | train s |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, row in r["rows"].items():
         mark = " **(chosen)**" if name == r["chosen"] else ""
         lines.append(
             f"| `{name}`{mark}: {r['changes'][name]} | {row['train_examples']} | {row['validation_exact_match']:.2f} | "
-            f"{num(row.get('val_handwritten_exact_match'))} | {row['test_exact_match']:.2f} / {row['test_f1']:.2f} | {row['unseen_exact_match']:.2f} / "
-            f"{row['unseen_f1']:.2f} | {row['handwritten_exact_match']:.2f} / {row['handwritten_f1']:.2f} | "
+            f"{num(row.get('val_handwritten_exact_match'))} | {row['test_exact_match']:.2f} / {row['test_f1']:.2f} | "
+            f"{row['unseen_exact_match']:.2f} / {row['unseen_f1']:.2f} | {row['handwritten_exact_match']:.2f} / {row['handwritten_f1']:.2f} | "
             f"{pct(row.get('handwritten_both_eye_notes_both_right'))} | {pct(row['behaviour_eye_swap_pass_rate'])} | "
             f"{pct(row['behaviour_invariance_pass_rate'])} | {pct(row['behaviour_va_swap_pass_rate'])} | "
             f"{row['train_s']:.0f} |")

@@ -127,8 +127,9 @@ def make_clinic_data(output_dir, train: int = 3000, validation: int = 300, test:
     +3000, +4000. A note whose text already occurs in an earlier split is replaced by the next note, so held-out
     splits stay held out. augment: AUGMENTATIONS names applied to train only (its extra examples come on top of
     `train`), or 'none'. train_detail: Detail of the training notes only ('procedure' adds doses, spelling slips,
-    per-eye IOP/OCT and procedure lines); validation and test are the same files whatever it is. The defaults (3,000 questions, eye_swap) are those bench/clinic_generalisation.py chose
-    on validation; 1,200 without twins was the first recipe's.
+    per-eye IOP/OCT and procedure lines); validation and test are the same files whatever it is. The defaults
+    (3,000 questions, eye_swap) are those bench/clinic_generalisation.py chose on validation; 1,200 without twins
+    was the first recipe's.
     """
     holdout, augment = parse_holdout(holdout_families), parse_augment(augment)
     detail = Detail.parse(train_detail, "--train-detail")
@@ -169,8 +170,9 @@ def make_clinic_data(output_dir, train: int = 3000, validation: int = 300, test:
         f"# Synthetic clinic notes (extractive QA)\n\nWritten by `distilkit.data.clinic.make_clinic_data("
         f"output_dir, train={train}, validation={validation}, test={test}, seed={seed}, holdout_families="
         f"{list(holdout)!r}, test_unseen={test_unseen}, augment={list(augment)!r}, validation_holdout="
-        f"{list(val_holdout)!r}, validation_unseen={validation_unseen}, train_detail={detail.value!r})`. SYNTHETIC: drawn from a "
-        "grammar of ophthalmology shorthand (docs/clinic-notes.md), not from real patients. SQuAD-flat JSON Lines; "
+        f"{list(val_holdout)!r}, validation_unseen={validation_unseen}, train_detail={detail.value!r})`. "
+        "SYNTHETIC: drawn from a grammar of ophthalmology shorthand (docs/clinic-notes.md), not from real patients. "
+        "SQuAD-flat JSON Lines; "
         f"each note gives 1-3 questions.\n\nHeld out for test: {_held(holdout, used, 'test_unseen')}. Held out for "
         f"validation: {_held(val_holdout, used, 'validation_unseen')}. train, validation and test use neither (test is "
         "in-distribution); test_unseen uses only the first, validation_unseen only the second, in every dimension "
@@ -183,8 +185,9 @@ def make_clinic_data(output_dir, train: int = 3000, validation: int = 300, test:
     return paths
 
 
-_DETAIL = {Detail.PROCEDURE: "doses after drugs, slips in drug spellings (answered as written), per-eye IOP and OCT "
-                             "in the note's eye notation, and procedure lines (consent, lot, expiry, post-injection CF)"}
+_DETAIL = {Detail.PROCEDURE: "doses after drugs, slips in drug spellings (answered as written), per-eye IOP and "
+                             "OCT in the note's eye notation, and procedure lines (consent, lot, expiry, post-injection "
+                             "CF)"}
 
 
 def _held(names: tuple[str, ...], used: dict, split: str) -> str:

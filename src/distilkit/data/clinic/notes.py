@@ -147,6 +147,13 @@ def _eye_remark(n: Note) -> list:
     return ["OCT"] + [t for finding in findings for t in finding]
 
 
+def _procedure_line(rng: random.Random) -> list[str]:
+    """One line of the injection procedure ("lot K4512", "exp 03/27", "post inj CF"), as words."""
+    return rng.choice(PROCEDURE).format(lot=f"{rng.choice('ABCDEFGHKLMN')}{rng.randint(100, 99999)}",
+                                        exp=f"{rng.randint(1, 12):02d}/{rng.randint(26, 29)}",
+                                        iop=rng.randint(10, 30), iop2=rng.randint(10, 30)).split()
+
+
 def _fields(n: Note) -> list[list]:
     """The note's fields as token lists, in clinic order; answer tokens are (tag, text), tags like 'drug:L'."""
     rng, fields = n.rng, {}
@@ -185,9 +192,7 @@ def _fields(n: Note) -> list[list]:
     if n.rich and rng.random() < 0.3:  # eye markers away from the treatment and VA: not only the answer's eye
         remarks.append(_eye_remark(n))
     if n.rich and treatment and rng.random() < 0.3:
-        remarks.append(rng.choice(PROCEDURE).format(lot=f"{rng.choice('ABCDEFGHKLMN')}{rng.randint(100, 99999)}",
-                                                    exp=f"{rng.randint(1, 12):02d}/{rng.randint(26, 29)}",
-                                                    iop=rng.randint(10, 30), iop2=rng.randint(10, 30)).split())
+        remarks.append(_procedure_line(rng))
     fields.update((f"remark{k}", r) for k, r in enumerate(remarks))
     ordered = [fields[k] for k in sorted(fields, key=CLINIC_ORDER.index)]  # a field missing from the order fails
     n.nfields = len(ordered)
