@@ -55,6 +55,9 @@ VARIANTS = {
     "eye_swap_3k_procedure": ("eye_swap_3k, its training notes with procedure detail (doses after drugs, spelling "
                               "slips, per-eye IOP/OCT, consent/lot/post-injection lines; evaluation splits unchanged)",
                               {"augment": "eye_swap", "train": 3000, "train_detail": "procedure"}, []),
+    "eye_swap_5k": ("eye_swap + 5,000 training questions", {"augment": "eye_swap", "train": 5000}, []),
+    "eye_swap_5k_procedure": ("eye_swap_3k_procedure with 5,000 training questions",
+                              {"augment": "eye_swap", "train": 5000, "train_detail": "procedure"}, []),
 }
 # Hand-written notes for choosing (another writer than handwritten.jsonl's, never trained on): scored beside
 # validation_unseen, and a variant is chosen on the mean of the two exact matches.

@@ -183,3 +183,13 @@ def test_a_bad_behaviour_tests_file_stops_train_before_any_training(which, tiny_
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and ("not found" in err if which == "missing" else "text-classification" in err)
     assert not (tmp_path / "run").exists()
+
+
+def test_train_from_python_runs_the_behaviour_tests_too(tiny_distilbert, qa_data, tmp_path):
+    """distilkit.train(cfg) documents the same model as `distilkit train`: the card gets its behaviour tests."""
+    from distilkit import load_recipe, train
+
+    tests = write_tests(tmp_path, QA_TESTS)
+    summary = train(load_recipe(_recipe(tmp_path, tiny_distilbert, qa_data, [tests])))
+    assert " of 9 passed" in summary["behaviour_tests"][tests]
+    assert "### Behaviour tests" in (tmp_path / "run" / "README.md").read_text(encoding="utf-8")

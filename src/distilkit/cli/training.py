@@ -110,28 +110,14 @@ def _flag_overrides(overrides, output_dir, max_train_samples, max_eval_samples, 
 
 
 def _run(cfg, resume, overwrite) -> None:
-    """Train, then run the recipe's behaviour tests on the finished model (its files are checked first, so a bad
-    one stops the run before any training rather than after it) and print the results."""
-    from ..card import add_behaviour
-    from ..evaluation.behaviour import check as run_check, load_suite
-
-    suites = [load_suite(path) for path in cfg.data.behaviour_tests or []]
-    for suite in suites:
-        if suite.task != cfg.task:
-            raise DistilkitError(f"data.behaviour_tests: {suite.source} holds tests for {suite.task} models, but "
-                                 f"this recipe trains a {cfg.task} model: give a tests file with task: {cfg.task}")
+    """Train (the recipe's behaviour tests run on the finished model, onto its card) and print the results."""
     summary = run_training(cfg, resume, overwrite)
     if not summary:  # the non-main processes of a multi-process run
         return
-    out = summary["config"]["training"]["output_dir"]
-    behaviour = {}
-    for suite in suites:
-        report = run_check(out, suite.source)
-        add_behaviour(out, report)
-        behaviour[suite.source] = f"{report['passed']} of {report['examples']} passed" + (
-            "" if report["ok"] else " (below threshold: see the card)")
-    print(json.dumps({"output_dir": out, "results": summary["results"], "train_runtime_s": summary["train_runtime_s"],
-                      **({"behaviour_tests": behaviour} if behaviour else {})}, indent=2))
+    print(json.dumps({"output_dir": summary["config"]["training"]["output_dir"], "results": summary["results"],
+                      "train_runtime_s": summary["train_runtime_s"],
+                      **({"behaviour_tests": summary["behaviour_tests"]} if "behaviour_tests" in summary else {})},
+                     indent=2))
 
 
 def distill(recipe: str, overrides: list[str] | None = None, output_dir: str | None = None,

@@ -58,6 +58,7 @@ def search(cfg: RunConfig, params: list[str], trials: int) -> dict:
             # replace(), not setattr(): the section's __post_init__ validates the new value
             setattr(c, section, dataclasses.replace(getattr(c, section), **{field: row[name]}))
         c.data.test = None  # trials never see the test split
+        c.data.behaviour_tests = None  # nor the behaviour tests: they document the final model
         c.training.output_dir = str(out / "trials" / f"trial-{trial.number}")
         summary = train(c)
         row[f"validation_{metric}"] = summary["results"]["validation"][metric]

@@ -19,6 +19,7 @@ from ..distill import Distiller, check_layers, keep_layers
 from ..losses import build_loss
 from ..models import load_model, load_tokenizer
 from ..tasks import get_task
+from .behaviour import load_suites, run_suites
 from .callbacks import use_stderr_progress
 from .checkpoints import resume_point
 from .output import RunLock, is_main_process, prepare_output, publish, staging_folder
@@ -117,14 +118,19 @@ def train(cfg: RunConfig, resume: bool | str = False, overwrite: bool = False) -
     """Train, evaluate and document a model. Returns the run summary (also saved as JSON).
 
     ``resume``: True / 'last' continues from the last checkpoint, 'auto' does so when one exists.
-    ``overwrite``: replace a finished model in ``training.output_dir`` (refused otherwise)."""
+    ``overwrite``: replace a finished model in ``training.output_dir`` (refused otherwise).
+    The recipe's behaviour tests (data.behaviour_tests) then run on the model, onto its card: the summary's
+    ``behaviour_tests`` says how many passed per file."""
     out = Path(cfg.training.output_dir)
+    suites = load_suites(cfg)  # read first: a bad tests file stops the run before any training
     with Preemption() as preemption:  # SIGTERM / SIGUSR1: a checkpoint, then exit 128 + signal
         if not is_main_process():  # rank 0 checks and locks the folder; the others follow its checkpoints
             return _train(cfg, resume_point(out / "checkpoints", resume), None, preemption)
         resume_from = prepare_output(out, overwrite, resume)
         with RunLock(out) as lock:
-            return _train(cfg, resume_from, lock, preemption)
+            summary = _train(cfg, resume_from, lock, preemption)
+            behaviour = run_suites(out, suites)
+    return {**summary, **({"behaviour_tests": behaviour} if behaviour else {})}
 
 
 def _train(cfg: RunConfig, resume_from: str | None, lock, preemption: Preemption) -> dict:
