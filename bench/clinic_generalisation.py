@@ -55,6 +55,9 @@ VARIANTS = {
     "eye_swap_3k_procedure": ("eye_swap_3k, its training notes with procedure detail (doses after drugs, spelling "
                               "slips, per-eye IOP/OCT, consent/lot/post-injection lines; evaluation splits unchanged)",
                               {"augment": "eye_swap", "train": 3000, "train_detail": "procedure"}, []),
+    "eye_swap_3k_procedure_no_traps": ("eye_swap_3k_procedure without its numbers shaped like acuities (`exp 03/27`, "
+                                       "`IOP 16/18`)", {"augment": "eye_swap", "train": 3000,
+                                                        "train_detail": "procedure-no-traps"}, []),
     "eye_swap_5k": ("eye_swap + 5,000 training questions", {"augment": "eye_swap", "train": 5000}, []),
     "eye_swap_5k_procedure": ("eye_swap_3k_procedure with 5,000 training questions",
                               {"augment": "eye_swap", "train": 5000, "train_detail": "procedure"}, []),

@@ -56,7 +56,7 @@ def main():
             qa_seeds_table(results[name]) + [""] + provenance(results[name])
     for name in sorted((n for n in results if n.startswith("clinic_generalisation")), key=lambda n: n != NOW):
         r = results[name]
-        grammar = ("the current grammar and held-out lists" if name == NOW else
+        grammar = ("the current grammar and held-out lists" if name == NOW else r["label"] if r.get("label") else
                    f"the current grammar, a PILOT at reduced scale: {r['scale']}" if r.get("scale") else
                    "an EARLIER, narrower grammar (stop 20, before validation_unseen; kept to show what each change "
                    "bought there; not reproducible from the current generator)")

@@ -98,3 +98,12 @@ def test_unknown_detail_is_a_one_line_error(tmp_path, capsys):
     assert main(["make-clinic-data", str(tmp_path / "c"), "--train-detail", "noisy"]) == 2
     err = capsys.readouterr().err.strip()
     assert "plain, procedure" in err and len(err.splitlines()) == 1
+
+
+def test_procedure_without_traps_keeps_the_detail_but_no_acuity_shaped_numbers(procedure):
+    """procedure-no-traps: the same kinds of detail, but no `exp 03/27` or `IOP 16/18` beside an acuity."""
+    shaped = re.compile(r"\b(exp \d\d/\d\d|IOP \d+/\d+)")
+    contexts = {r["context"] for group, _, _ in notes(Detail.PROCEDURE_NO_TRAPS) for r in group}
+    assert not [c for c in contexts if shaped.search(c)]
+    assert sum("consent" in c or "lot " in c or "post" in c for c in contexts) > 50
+    assert sum(bool(shaped.search(r["context"])) for group, _, _ in procedure for r in group) > 20

@@ -196,7 +196,8 @@ def make_clinic_data(output_dir: str, train: int = 3000, validation: int = 300, 
             written as validation_unseen.jsonl (seed SEED+4000): the split to choose on. default, none or names.
         validation_unseen: Questions in validation_unseen.jsonl.
         train_detail: What training notes carry beside the grammar's fields: plain, or procedure (doses after drugs,
-            slips in drug spellings, per-eye IOP/OCT, consent/lot/post-injection lines). Other splits stay plain.
+            slips in drug spellings, per-eye IOP/OCT, consent/lot/post-injection lines), or procedure-no-traps (the same
+            without acuity-shaped numbers such as `exp 03/27`). Other splits stay plain.
     """
     from ..data.clinic import make_clinic_data as make
 

@@ -17,6 +17,8 @@ from .holdout import FAMILIES
 from .vocab import DOSE_FORMS, DOSES, DRUGS, FEES, FLUID, PREP, PROCEDURE, REMARKS, case, typo
 from .wording import HISTORY, INTERVAL, QUESTION, VA, acuity
 
+UNTRAPPED = [line for line in PROCEDURE if "/" not in line and "{exp}" not in line]  # no `exp 03/27`, no `IOP 16/18`
+
 EYE_WORDS = {"L": "left", "R": "right"}
 # Clinic order; the two per-eye blocks follow the note's eye order, which is left-first half the time.
 # Remarks: up to two, a fluid finding, and with procedure detail a per-eye line and a procedure line.
@@ -34,6 +36,10 @@ class Detail(Choice):
     never part of the answer), a slip in a drug's spelling (answered as written), pressures and scan findings per
     eye in the note's notation (`IOP R 16 L 18`: eye markers away from the answers) and procedure lines (consent,
     lot numbers, `exp 03/27`, a post-injection `CF`)."""
+    PROCEDURE_NO_TRAPS = "procedure-no-traps"
+    """As procedure, without its numbers shaped like acuities (`exp 03/27`, `IOP 16/18`): with them, and with
+    imperial acuities (`20/40`) held out of train, the model learnt that a slash pair is an acuity only when it
+    starts with 6 (an experiment: bench/clinic_generalisation.py's eye_swap_3k_procedure_no_traps)."""
 
 
 class _Misfit(Exception):
@@ -46,7 +52,8 @@ class Note:
 
     def __init__(self, rng: random.Random, allowed: dict[str, list[str]], detail: Detail = Detail.PLAIN):
         self.rng, self.allowed = rng, allowed
-        self.rich = detail is Detail.PROCEDURE  # every extra draw hangs on it, so plain notes stay as pinned
+        self.rich = detail is not Detail.PLAIN  # every extra draw hangs on it, so plain notes stay as pinned
+        self.traps = detail is Detail.PROCEDURE
         self.fam: dict[str, str] = {}
         self.used: dict[str, str] = {}
         self.drugs: dict[str, str] = {}  # eye -> drug as written, in the order the note mentions them
@@ -147,9 +154,10 @@ def _eye_remark(n: Note) -> list:
     return ["OCT"] + [t for finding in findings for t in finding]
 
 
-def _procedure_line(rng: random.Random) -> list[str]:
-    """One line of the injection procedure ("lot K4512", "exp 03/27", "post inj CF"), as words."""
-    return rng.choice(PROCEDURE).format(lot=f"{rng.choice('ABCDEFGHKLMN')}{rng.randint(100, 99999)}",
+def _procedure_line(rng: random.Random, traps: bool = True) -> list[str]:
+    """One line of the injection procedure ("lot K4512", "exp 03/27", "post inj CF"), as words; without
+    ``traps``, no line whose numbers are shaped like an acuity."""
+    return rng.choice(PROCEDURE if traps else UNTRAPPED).format(lot=f"{rng.choice('ABCDEFGHKLMN')}{rng.randint(100, 99999)}",
                                         exp=f"{rng.randint(1, 12):02d}/{rng.randint(26, 29)}",
                                         iop=rng.randint(10, 30), iop2=rng.randint(10, 30)).split()
 
@@ -192,7 +200,7 @@ def _fields(n: Note) -> list[list]:
     if n.rich and rng.random() < 0.3:  # eye markers away from the treatment and VA: not only the answer's eye
         remarks.append(_eye_remark(n))
     if n.rich and treatment and rng.random() < 0.3:
-        remarks.append(_procedure_line(rng))
+        remarks.append(_procedure_line(rng, n.traps))
     fields.update((f"remark{k}", r) for k, r in enumerate(remarks))
     ordered = [fields[k] for k in sorted(fields, key=CLINIC_ORDER.index)]  # a field missing from the order fails
     n.nfields = len(ordered)
