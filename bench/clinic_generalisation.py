@@ -58,6 +58,10 @@ VARIANTS = {
     "eye_swap_3k_procedure_no_traps": ("eye_swap_3k_procedure without its numbers shaped like acuities (`exp 03/27`, "
                                        "`IOP 16/18`)", {"augment": "eye_swap", "train": 3000,
                                                         "train_detail": "procedure-no-traps"}, []),
+    "eye_swap_3k_procedure_wording": ("eye_swap_3k_procedure_no_traps, a third of treated notes' questions in "
+                                      "clinicians' wordings no family has (`Left eye vision before the injection?`, "
+                                      "`Right eye injection?`; from the hand-written validation set's errors)",
+                                      {"augment": "eye_swap", "train": 3000, "train_detail": "procedure-wording"}, []),
     "eye_swap_5k": ("eye_swap + 5,000 training questions", {"augment": "eye_swap", "train": 5000}, []),
     "eye_swap_5k_procedure": ("eye_swap_3k_procedure with 5,000 training questions",
                               {"augment": "eye_swap", "train": 5000, "train_detail": "procedure"}, []),

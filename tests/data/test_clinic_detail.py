@@ -107,3 +107,19 @@ def test_procedure_without_traps_keeps_the_detail_but_no_acuity_shaped_numbers(p
     assert not [c for c in contexts if shaped.search(c)]
     assert sum("consent" in c or "lot " in c or "post" in c for c in contexts) > 50
     assert sum(bool(shaped.search(r["context"])) for group, _, _ in procedure for r in group) > 20
+
+
+
+def test_procedure_wording_asks_as_clinicians_do_about_treated_notes_only():
+    """procedure-wording: `Left eye vision before the injection?` is answered with the acuity, never the drug;
+    the wordings appear only in that detail's notes, and only in notes that record a treatment."""
+    before = re.compile(r"before (the )?injection|Pre-injection|prior to injecting")
+    wording = notes(Detail.PROCEDURE_WORDING)
+    asked = [r for group, _, _ in wording for r in group if before.search(r["question"])]
+    assert len(asked) > 100
+    acuity = re.compile(r"\d/\d|\d\.\d|\d letters|^(CF|HM|PL)$", re.I)  # not `aflibercept 8mg`
+    assert not [r for r in asked if not acuity.search(r["answers"]["text"][0])]
+    drugs = [r for group, _, _ in wording for r in group if re.match(r"(Left|Right) eye injection\?", r["question"])]
+    assert len(drugs) > 20 and not [r for r in drugs if acuity.search(r["answers"]["text"][0])]
+    others = {r["question"] for group, _, _ in notes(Detail.PROCEDURE_NO_TRAPS, n=600) for r in group}
+    assert not [q for q in others if before.search(q) or q.endswith("eye injection?")]

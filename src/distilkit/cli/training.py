@@ -197,7 +197,8 @@ def make_clinic_data(output_dir: str, train: int = 3000, validation: int = 300, 
         validation_unseen: Questions in validation_unseen.jsonl.
         train_detail: What training notes carry beside the grammar's fields: plain, or procedure (doses after drugs,
             slips in drug spellings, per-eye IOP/OCT, consent/lot/post-injection lines), or procedure-no-traps (the same
-            without acuity-shaped numbers such as `exp 03/27`). Other splits stay plain.
+            without acuity-shaped numbers such as `exp 03/27`), or procedure-wording (that, and a third of treated
+            notes' questions in clinicians' wordings: `Left eye vision before the injection?`). Other splits stay plain.
     """
     from ..data.clinic import make_clinic_data as make
 

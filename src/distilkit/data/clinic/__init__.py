@@ -188,7 +188,9 @@ def make_clinic_data(output_dir, train: int = 3000, validation: int = 300, test:
 _DETAIL = {Detail.PROCEDURE: "doses after drugs, slips in drug spellings (answered as written), per-eye IOP and "
                              "OCT in the note's eye notation, and procedure lines (consent, lot, expiry, post-injection "
                              "CF)",
-           Detail.PROCEDURE_NO_TRAPS: "as procedure, without its acuity-shaped numbers (`exp 03/27`, `IOP 16/18`)"}
+           Detail.PROCEDURE_NO_TRAPS: "as procedure, without its acuity-shaped numbers (`exp 03/27`, `IOP 16/18`)",
+           Detail.PROCEDURE_WORDING: "as procedure-no-traps, and a third of a treated note's questions in clinicians' "
+                                     "wordings no family has (`Left eye vision before the injection?`)"}
 
 
 def _held(names: tuple[str, ...], used: dict, split: str) -> str:

@@ -15,7 +15,7 @@ from ...errors import DistilkitError
 from .families import EYES, TREATMENT, Mark, separators
 from .holdout import FAMILIES
 from .vocab import DOSE_FORMS, DOSES, DRUGS, FEES, FLUID, PREP, PROCEDURE, REMARKS, case, typo
-from .wording import HISTORY, INTERVAL, QUESTION, VA, acuity
+from .wording import CLINICIAN_WORDING, HISTORY, INTERVAL, QUESTION, VA, acuity
 
 UNTRAPPED = [line for line in PROCEDURE if "/" not in line and "{exp}" not in line]  # no `exp 03/27`, no `IOP 16/18`
 
@@ -40,6 +40,10 @@ class Detail(Choice):
     """As procedure, without its numbers shaped like acuities (`exp 03/27`, `IOP 16/18`): with them, and with
     imperial acuities (`20/40`) held out of train, the model learnt that a slash pair is an acuity only when it
     starts with 6 (an experiment: bench/clinic_generalisation.py's eye_swap_3k_procedure_no_traps)."""
+    PROCEDURE_WORDING = "procedure-wording"
+    """As procedure-no-traps, and a third of a treated note's questions asked in clinicians' wordings that no
+    question family has: the acuity *before the injection* (`Left eye vision before the injection?`, whose
+    answer is never the drug), `Right eye injection?`, `What did the left eye receive?`."""
 
 
 class _Misfit(Exception):
@@ -54,6 +58,7 @@ class Note:
         self.rng, self.allowed = rng, allowed
         self.rich = detail is not Detail.PLAIN  # every extra draw hangs on it, so plain notes stay as pinned
         self.traps = detail is Detail.PROCEDURE
+        self.reworded = detail is Detail.PROCEDURE_WORDING
         self.fam: dict[str, str] = {}
         self.used: dict[str, str] = {}
         self.drugs: dict[str, str] = {}  # eye -> drug as written, in the order the note mentions them
@@ -231,21 +236,25 @@ def _render(n: Note, fields: list[list]) -> tuple[str, dict[str, tuple[int, str]
 
 
 def _questions(n: Note, seed: int, index: int, context: str, spans: dict, twin: str = "") -> list[dict]:
-    rng, (drug_qs, va_qs, patient_qs) = n.rng, QUESTION[n.fam["question"]].impl
+    rng, wording = n.rng, QUESTION[n.fam["question"]].impl  # (drug, VA of an eye, VA of the patient) templates
     named = {e for tag in spans for e in "LR" if tag.endswith(e) or tag == "drug:B"}
+    treated = any(tag.startswith("drug") for tag in spans)
 
-    def ask(templates: list[str], eye: str = "L") -> str:
+    def ask(kind: int, eye: str = "L") -> str:
+        templates = wording[kind]
+        if n.reworded and treated and rng.random() < 0.33:  # drawn only then: other notes keep their wording
+            templates = CLINICIAN_WORDING[kind]
         return rng.choice(templates).format(e=EYE_WORDS[eye], E=EYE_WORDS[eye].capitalize())
 
     asks = []
     for tag, span in spans.items():
         kind, eye = tag.split(":")
         if kind == "drug":
-            asks += [(ask(drug_qs, e), span) for e in ("LR" if eye == "B" else eye)]
+            asks += [(ask(0, e), span) for e in ("LR" if eye == "B" else eye)]
         elif eye == "P" or (len(named) == 1 and rng.random() < 0.4):
-            asks.append((ask(patient_qs), span))  # "this patient" only when the note names at most one eye
+            asks.append((ask(2), span))  # "this patient" only when the note names at most one eye
         else:
-            asks.append((ask(va_qs, eye), span))
+            asks.append((ask(1, eye), span))
     chosen = rng.sample(asks, rng.randint(1, min(3, len(asks))))
     return [{"id": f"clinic-s{seed}-{index:06d}{twin}-q{k + 1}", "question": q, "context": context,
              "answers": {"text": [text], "answer_start": [start]}} for k, (q, (start, text)) in enumerate(chosen)]

@@ -94,6 +94,17 @@ QUESTION = {
         ["What's the VA?", "What vision was recorded?"])),
 }
 
+# Training-only (Detail.PROCEDURE_WORDING), in no family, so no split is scored on them: how clinicians ask about
+# a treated note, the acuity *before the injection* above all (its answer is never the drug). None borrows a
+# held-out family's surface ("Which medication did the left eye receive?", "the left eye's drug").
+CLINICIAN_WORDING = (
+    ["{E} eye injection?", "Which drug did the {e} eye have?", "Injection in the {e} eye?",
+     "Which drug went into the {e} eye?"],
+    ["{E} eye vision before the injection?", "What was the VA of the {e} eye before injection?",
+     "Pre-injection vision in the {e} eye?", "What was the {e} eye acuity before the injection?",
+     "VA of the {e} eye prior to injecting?"],
+    ["Vision before the injection?", "What was the VA before injecting?", "Pre-injection acuity?"])
+
 
 # ---- interval: impl(rng) -> tokens -----------------------------------------------------------------
 def _spelled(rng: random.Random) -> list[str]:
