@@ -10,6 +10,7 @@ import pytest
 from distilkit.data import clinic
 from distilkit.data.clinic import generate_clinic_notes, make_clinic_data
 from distilkit.errors import DistilkitError
+from distilkit.data.clinic.wording import CLINICIAN_WORDING
 
 SNELLEN_ANSWER = re.compile(r"^(6|20)/\d+([+-]\d)?$")
 DRUG_NAMES = {name for family in clinic.DRUGS for name in family}
@@ -28,7 +29,11 @@ def _question_kinds() -> dict[str, tuple[str, str | None]]:
             kinds.update({t.format(e=word, E=word.capitalize()): ("drug", eye) for t in drug})
             kinds.update({t.format(e=word, E=word.capitalize()): ("va", eye) for t in va})
         kinds.update({t: ("va", None) for t in patient})
-    return kinds
+    drug, va, patient = CLINICIAN_WORDING  # training notes' extra wordings (--train-detail procedure-wording)
+    for eye, word in (("L", "left"), ("R", "right")):
+        kinds.update({t.format(e=word, E=word.capitalize()): ("drug", eye) for t in drug})
+        kinds.update({t.format(e=word, E=word.capitalize()): ("va", eye) for t in va})
+    return {**kinds, **{t: ("va", None) for t in patient}}
 
 
 KINDS = _question_kinds()

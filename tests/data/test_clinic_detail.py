@@ -80,7 +80,7 @@ def test_plain_notes_carry_none_of_it():
 
 def test_train_detail_changes_train_only(tmp_path):
     kw = dict(train=300, validation=60, test=60, seed=7, test_unseen=60, validation_unseen=60)
-    plain = make_clinic_data(tmp_path / "plain", **kw)
+    plain = make_clinic_data(tmp_path / "plain", **kw, train_detail="plain")
     rich = make_clinic_data(tmp_path / "rich", **kw, train_detail="procedure")
     for split in ("validation", "test", "test_unseen", "validation_unseen"):
         assert read_jsonl(plain[split]) == read_jsonl(rich[split]), split

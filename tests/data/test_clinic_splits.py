@@ -18,7 +18,7 @@ def read_jsonl(path):
 
 def test_make_clinic_data_writes_held_out_splits_and_an_unseen_one(tmp_path):
     paths = make_clinic_data(tmp_path / "clinic", train=500, validation=120, test=150, seed=3, test_unseen=200,
-                             augment="none")
+                             augment="none", train_detail="plain")
     assert set(paths) == {"train", "validation", "test", "test_unseen", "validation_unseen"}
     splits = {name: read_jsonl(path) for name, path in paths.items()}
     assert [len(splits[s]) for s in paths] == [500, 120, 150, 200, 300]
@@ -52,7 +52,7 @@ def test_make_clinic_data_writes_held_out_splits_and_an_unseen_one(tmp_path):
 
 def test_no_holdout_writes_three_splits_of_the_full_grammar(tmp_path):
     paths = make_clinic_data(tmp_path, train=60, validation=20, test=20, seed=3, holdout_families="none",
-                             augment="none", validation_holdout="none")
+                             augment="none", validation_holdout="none", train_detail="plain")
     assert set(paths) == {"train", "validation", "test"} and not (tmp_path / "test_unseen.jsonl").exists()
     assert read_jsonl(paths["train"]) == generate_clinic_notes(60, seed=3)
     assert json.loads((tmp_path / "families.json").read_text(encoding="utf-8"))["holdout"] == []

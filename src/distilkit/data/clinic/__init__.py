@@ -115,7 +115,7 @@ def make_clinic_data(output_dir, train: int = 3000, validation: int = 300, test:
                      holdout_families: Iterable[str] | str | None = DEFAULT_HOLDOUT,
                      test_unseen: int = 400, augment: Iterable[str] | str = ("eye_swap",),
                      validation_holdout: Iterable[str] | str | None = VALIDATION_HOLDOUT,
-                     validation_unseen: int = 300, train_detail: Detail | str = Detail.PLAIN) -> dict[str, str]:
+                     validation_unseen: int = 300, train_detail: Detail | str = Detail.PROCEDURE_WORDING) -> dict[str, str]:
     """Write train/validation/test.jsonl (+ test_unseen.jsonl and validation_unseen.jsonl when families are held
     out), families.json and a README.md into output_dir; returns {split: path}.
 
