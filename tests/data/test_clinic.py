@@ -9,8 +9,8 @@ import pytest
 
 from distilkit.data import clinic
 from distilkit.data.clinic import generate_clinic_notes, make_clinic_data
-from distilkit.errors import DistilkitError
 from distilkit.data.clinic.wording import CLINICIAN_WORDING
+from distilkit.errors import DistilkitError
 
 SNELLEN_ANSWER = re.compile(r"^(6|20)/\d+([+-]\d)?$")
 DRUG_NAMES = {name for family in clinic.DRUGS for name in family}
@@ -23,17 +23,13 @@ PINNED_SEED_42 = "1b87c8c2eff5f1ea"  # sha256 of the first 200 default-holdout e
 def _question_kinds() -> dict[str, tuple[str, str | None]]:
     """Every question the grammar can ask -> (drug|va, L|R|None for the patient), from the wording families."""
     kinds = {}
-    for family in clinic.FAMILIES["question"].values():
-        drug, va, patient = family.impl
+    # CLINICIAN_WORDING: the training notes' extra wordings (--train-detail procedure-wording)
+    for drug, va, patient in [family.impl for family in clinic.FAMILIES["question"].values()] + [CLINICIAN_WORDING]:
         for eye, word in (("L", "left"), ("R", "right")):
             kinds.update({t.format(e=word, E=word.capitalize()): ("drug", eye) for t in drug})
             kinds.update({t.format(e=word, E=word.capitalize()): ("va", eye) for t in va})
         kinds.update({t: ("va", None) for t in patient})
-    drug, va, patient = CLINICIAN_WORDING  # training notes' extra wordings (--train-detail procedure-wording)
-    for eye, word in (("L", "left"), ("R", "right")):
-        kinds.update({t.format(e=word, E=word.capitalize()): ("drug", eye) for t in drug})
-        kinds.update({t.format(e=word, E=word.capitalize()): ("va", eye) for t in va})
-    return {**kinds, **{t: ("va", None) for t in patient}}
+    return kinds
 
 
 KINDS = _question_kinds()

@@ -109,7 +109,6 @@ def test_procedure_without_traps_keeps_the_detail_but_no_acuity_shaped_numbers(p
     assert sum(bool(shaped.search(r["context"])) for group, _, _ in procedure for r in group) > 20
 
 
-
 def test_procedure_wording_asks_as_clinicians_do_about_treated_notes_only():
     """procedure-wording: `Left eye vision before the injection?` is answered with the acuity, never the drug;
     the wordings appear only in that detail's notes, and only in notes that record a treatment."""

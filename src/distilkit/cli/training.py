@@ -177,7 +177,8 @@ def check_qa(files: list[str], fix_offsets: bool = False, output: str | None = N
 
 def make_clinic_data(output_dir: str, train: int = 3000, validation: int = 300, test: int = 400, seed: int = 42,
                      holdout_families: str = "default", test_unseen: int = 400, augment: str = "eye_swap",
-                     validation_holdout: str = "default", validation_unseen: int = 300, train_detail: str = "procedure-wording"):
+                     validation_holdout: str = "default", validation_unseen: int = 300,
+                     train_detail: str = "procedure-wording"):
     """Write seeded synthetic ophthalmology clinic notes with questions (train/validation/test JSON Lines, plus
     test_unseen.jsonl and validation_unseen.jsonl, each made only of its own held-out surface families).
 

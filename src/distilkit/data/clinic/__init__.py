@@ -115,7 +115,8 @@ def make_clinic_data(output_dir, train: int = 3000, validation: int = 300, test:
                      holdout_families: Iterable[str] | str | None = DEFAULT_HOLDOUT,
                      test_unseen: int = 400, augment: Iterable[str] | str = ("eye_swap",),
                      validation_holdout: Iterable[str] | str | None = VALIDATION_HOLDOUT,
-                     validation_unseen: int = 300, train_detail: Detail | str = Detail.PROCEDURE_WORDING) -> dict[str, str]:
+                     validation_unseen: int = 300,
+                     train_detail: Detail | str = Detail.PROCEDURE_WORDING) -> dict[str, str]:
     """Write train/validation/test.jsonl (+ test_unseen.jsonl and validation_unseen.jsonl when families are held
     out), families.json and a README.md into output_dir; returns {split: path}.
 
@@ -127,9 +128,10 @@ def make_clinic_data(output_dir, train: int = 3000, validation: int = 300, test:
     +3000, +4000. A note whose text already occurs in an earlier split is replaced by the next note, so held-out
     splits stay held out. augment: AUGMENTATIONS names applied to train only (its extra examples come on top of
     `train`), or 'none'. train_detail: Detail of the training notes only ('procedure' adds doses, spelling slips,
-    per-eye IOP/OCT and procedure lines); validation and test are the same files whatever it is. The defaults
-    (3,000 questions, eye_swap) are those bench/clinic_generalisation.py chose on validation; 1,200 without twins
-    was the first recipe's.
+    per-eye IOP/OCT and procedure lines; 'procedure-no-traps' the same without acuity-shaped numbers;
+    'procedure-wording', the default, that and some questions asked as clinicians do); validation and test are the same files whatever it is. The defaults (3,000 questions, eye_swap,
+    procedure-wording) are those bench/clinic_generalisation.py chose on validation; 1,200 plain questions without
+    twins was the first recipe's.
     """
     holdout, augment = parse_holdout(holdout_families), parse_augment(augment)
     detail = Detail.parse(train_detail, "--train-detail")

@@ -43,7 +43,7 @@ class Detail(Choice):
     PROCEDURE_WORDING = "procedure-wording"
     """As procedure-no-traps, and a third of a treated note's questions asked in clinicians' wordings that no
     question family has: the acuity *before the injection* (`Left eye vision before the injection?`, whose
-    answer is never the drug), `Right eye injection?`, `What did the left eye receive?`."""
+    answer is never the drug), `Right eye injection?`, `Which drug went into the left eye?`."""
 
 
 class _Misfit(Exception):
