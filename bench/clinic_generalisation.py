@@ -62,6 +62,11 @@ VARIANTS = {
                                       "clinicians' wordings no family has (`Left eye vision before the injection?`, "
                                       "`Right eye injection?`; from the hand-written validation set's errors)",
                                       {"augment": "eye_swap", "train": 3000, "train_detail": "procedure-wording"}, []),
+    "eye_swap_3k_procedure_blocks": ("eye_swap_3k_procedure_wording, per-eye blocks with each eye's findings in any "
+                                     "order under a marker or heading (`R: VA 6/9, IVI eylea`, `LE>> VA 6/12 IOP 14 "
+                                     "inj lucentis`), an untreated eye's block among them (`L: observe, VA 6/6`); "
+                                     "from the hand-written validation set's errors",
+                                     {"augment": "eye_swap", "train": 3000, "train_detail": "procedure-blocks"}, []),
     "eye_swap_5k": ("eye_swap + 5,000 training questions", {"augment": "eye_swap", "train": 5000}, []),
     "eye_swap_5k_procedure": ("eye_swap_3k_procedure with 5,000 training questions",
                               {"augment": "eye_swap", "train": 5000, "train_detail": "procedure"}, []),

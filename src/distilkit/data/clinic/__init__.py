@@ -192,7 +192,10 @@ _DETAIL = {Detail.PROCEDURE: "doses after drugs, slips in drug spellings (answer
                              "CF)",
            Detail.PROCEDURE_NO_TRAPS: "as procedure, without its acuity-shaped numbers (`exp 03/27`, `IOP 16/18`)",
            Detail.PROCEDURE_WORDING: "as procedure-no-traps, and a third of a treated note's questions in clinicians' "
-                                     "wordings no family has (`Left eye vision before the injection?`)"}
+                                     "wordings no family has (`Left eye vision before the injection?`)",
+           Detail.PROCEDURE_BLOCKS: "as procedure-wording, and per-eye blocks with each eye's findings in any order "
+                                    "under a marker or heading (`R: VA 6/9, IVI eylea`), an untreated eye's block "
+                                    "among them (`L: observe, VA 6/6`)"}
 
 
 def _held(names: tuple[str, ...], used: dict, split: str) -> str:

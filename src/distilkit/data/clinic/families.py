@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 from typing import Callable, NamedTuple
 
-from .vocab import VERBS, other_drug
+from .vocab import UNTREATED, VERBS, other_drug
 
 
 class Mark(str):
@@ -191,6 +191,28 @@ def _dictated(n) -> list:
     return head + body + rng.choice([[], ["without", "complication"], ["uneventfully"]])
 
 
+def block(n, eye: str, label: str | None) -> list:
+    """One eye's block of a 'blocks' note: `r) eylea VA 6/9`. With procedure-blocks detail (``n.blocky``) the
+    eye's findings come in any order after a marker sometimes written as a heading (`R: VA 6/9, IVI eylea`,
+    `LE>> VA 6/12 IOP 14 inj lucentis`), and an untreated eye has a block too (`L: observe, VA 6/6`): the drug
+    is then far from its marker and the first drug may be the other eye's, so only the marker tells."""
+    value, extra = n.acuity[eye]
+    va = ([label] if label else []) + [(f"va:{eye}", value)] + extra
+    if not n.blocky:
+        return [n.mark(eye), n.drug(eye)] + va
+    rng, mark = n.rng, n.mark(eye)
+    if not mark.endswith((")", ":")):
+        mark = rng.choice([mark, mark, _label(mark), Mark(mark + ">>", eye, mark.bare)])
+    if eye in n.drugs:
+        treat = [n.case(rng.choice(VERBS[:2]))] * (rng.random() < 0.5) + [n.drug(eye)] + ["today"] * (rng.random() < 0.2)
+    else:
+        treat = n.case(rng.choice(UNTREATED)).split()
+    parts = [treat, va] + [["IOP", str(rng.randint(10, 30))]] * (rng.random() < 0.3)
+    rng.shuffle(parts)
+    comma = rng.random() < 0.5
+    return [mark] + [t for k, part in enumerate(parts) for t in [","] * (comma and k > 0) + part]
+
+
 def _two(n) -> bool:
     return len(n.drug_eyes) == 2
 
@@ -204,7 +226,7 @@ TREATMENT = {
     "marker_drug_inj": Family(1, "`l) vabysmo inj`", _per_eye(lambda m, d, v: [m, d, "inj"])),
     # OU only when both eyes had the same drug: one mention answers for both eyes.
     "both": Family(12, "`eylea OU`, `IVI avastin both eyes`", _both, lambda n: _two(n) and n.same_drug),
-    # Per-eye blocks are rendered by notes.py as two fields (so the order can split them).
+    # Per-eye blocks (`block` above) are two fields of notes.py's (so the order can split them).
     "blocks": Family(5, "`r) eylea VA 6/9; l) beovu VA 6/24`", None,
                      lambda n: _two(n) and set(n.acuity) == set(n.drug_eyes) and not n.lone),
     "ivi_list": Family(1, "`IVI eylea LE today, lucentis RE`", _ivi_list, lambda n: n.suffix_ok),

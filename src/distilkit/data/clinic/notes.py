@@ -12,7 +12,7 @@ from typing import Callable, Iterator
 
 from ...config import Choice
 from ...errors import DistilkitError
-from .families import EYES, TREATMENT, Mark, separators
+from .families import EYES, TREATMENT, Mark, block, separators
 from .holdout import FAMILIES
 from .vocab import DOSE_FORMS, DOSES, DRUGS, FEES, FLUID, PREP, PROCEDURE, REMARKS, case, typo
 from .wording import CLINICIAN_WORDING, HISTORY, INTERVAL, QUESTION, VA, acuity
@@ -44,6 +44,10 @@ class Detail(Choice):
     """As procedure-no-traps, and a third of a treated note's questions asked in clinicians' wordings that no
     question family has: the acuity *before the injection* (`Left eye vision before the injection?`, whose
     answer is never the drug), `Right eye injection?`, `Which drug went into the left eye?`."""
+    PROCEDURE_BLOCKS = "procedure-blocks"
+    """As procedure-wording, and per-eye blocks with each eye's findings in any order under a marker that may be a
+    heading (`R: VA 6/9, IVI eylea`, `LE>> VA 6/12 IOP 14 inj lucentis`), an untreated eye's block among them
+    (`L: observe, VA 6/6`): the drug is away from its marker and not always the first (families.block)."""
 
 
 class _Misfit(Exception):
@@ -58,7 +62,8 @@ class Note:
         self.rng, self.allowed = rng, allowed
         self.rich = detail is not Detail.PLAIN  # every extra draw hangs on it, so plain notes stay as pinned
         self.traps = detail is Detail.PROCEDURE
-        self.reworded = detail is Detail.PROCEDURE_WORDING
+        self.reworded = detail in (Detail.PROCEDURE_WORDING, Detail.PROCEDURE_BLOCKS)
+        self.blocky = detail is Detail.PROCEDURE_BLOCKS
         self.fam: dict[str, str] = {}
         self.used: dict[str, str] = {}
         self.drugs: dict[str, str] = {}  # eye -> drug as written, in the order the note mentions them
@@ -179,11 +184,12 @@ def _fields(n: Note) -> list[list]:
         label = n.case(label) if label else None
         n.use("va")
         n.use("va_scale")
+    if n.blocky and treatment not in (None, "blocks") and len(n.drugs) == 1 and set(n.acuity) == {"L", "R"} \
+            and "blocks" in n.allowed["treatment"] and rng.random() < 0.5:
+        treatment = n.fam["treatment"] = "blocks"  # one eye treated, each eye's block: the other says `observe`
     if treatment == "blocks":
-        for k, eye in enumerate(n.drug_eyes):  # separate fields, so an order family can split them
-            value, extra = n.acuity[eye]
-            va = ([label] if label else []) + [(f"va:{eye}", value)] + extra
-            fields[f"block{k}"] = [n.mark(eye), n.drug(eye)] + va
+        for k, eye in enumerate(n.eyes):  # separate fields, so an order family can split them
+            fields[f"block{k}"] = block(n, eye, label)
     elif treatment:
         fields["drug"] = TREATMENT[treatment].impl(n)
     if n.acuity and treatment != "blocks":

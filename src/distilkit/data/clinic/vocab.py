@@ -39,6 +39,8 @@ PROCEDURE = ["consent signed", "consent obtained", "WHO checklist done", "lot {l
              "post inj CF", "CF post-inj", "post inj HM, IOP {iop}", "IOP {iop}/{iop2}", "no AC reaction",
              "speculum, 30G needle", "pt tolerated well", "inferotemporal, 4mm from limbus"]
 VERBS = ["inj", "IVI", "cont", "tx"]
+# An untreated eye's per-eye block (procedure-blocks detail): words where a drug would be, never an answer.
+UNTREATED = ["observe", "obs", "no inj", "no tx", "not treated", "dry, observe", "no IVI today", "monitor"]
 
 
 def case(rng: random.Random, word: str) -> str:
