@@ -170,6 +170,8 @@ def main():
     ap.add_argument("--set", nargs="*", default=[], dest="overrides", help="KEY=VALUE for every variant (smoke runs)")
     ap.add_argument("--name", default="clinic_generalisation", help="result name (a pilot keeps the main result)")
     ap.add_argument("--scale", default="", help="for a result not at the recipe's scale: what differs, for its heading")
+    ap.add_argument("--label", default="", help="what this run is beside the main result (another clinic-stage "
+                    "seed, an earlier run kept), for its heading")
     args = ap.parse_args()
     if args.start_model == str(SQUAD) and not (SQUAD / "model.safetensors").is_file():
         sys.exit(f"no SQuAD-stage model at {SQUAD}: run `python bench/qa_seeds.py recipes/squad.yaml --name squad "
@@ -204,7 +206,8 @@ def main():
         "rows": rows, "changes": {n: VARIANTS[n][0] for n in rows}, "chosen": chosen,
         "chosen_on": "mean EM of validation_unseen (its own held-out families) and validation_handwritten",
         "seed": args.seed, "targets": TARGETS, "targets_met": met, "start_model": args.start_model,
-        "overrides": args.overrides, **({"scale": args.scale} if args.scale else {})})
+        "overrides": args.overrides, **({"scale": args.scale} if args.scale else {}),
+        **({"label": args.label} if args.label else {})})
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import pytest
 from distilkit.data.clinic import Detail, make_clinic_data
 from distilkit.data.clinic.holdout import FAMILIES
 from distilkit.data.clinic.notes import note_stream, swap_eyes
-from distilkit.data.clinic.vocab import DOSES, typo
+from distilkit.data.clinic.vocab import DOSES, UNTREATED, typo
 from distilkit.errors import DistilkitError
 from tests.data.test_clinic import DRUG_NAMES, is_drug
 from tests.data.test_clinic_splits import read_jsonl
@@ -122,3 +122,26 @@ def test_procedure_wording_asks_as_clinicians_do_about_treated_notes_only():
     assert len(drugs) > 20 and not [r for r in drugs if acuity.search(r["answers"]["text"][0])]
     others = {r["question"] for group, _, _ in notes(Detail.PROCEDURE_NO_TRAPS, n=600) for r in group}
     assert not [q for q in others if before.search(q) or q.endswith("eye injection?")]
+
+
+def test_procedure_blocks_put_each_eyes_findings_in_any_order_under_its_marker():
+    """procedure-blocks: per-eye blocks where the drug is not always right after its marker (`R: VA 6/9, IVI
+    eylea`), some headed `LE>>`, and an untreated eye's block (`L: observe, VA 6/6`) that no drug answer comes from."""
+    untreated = re.compile(r"\b(" + "|".join(re.escape(w) for w in UNTREATED) + r")\b", re.I)
+    blocks = [(group + made.get("swap", []), fam) for group, made, fam in notes(Detail.PROCEDURE_BLOCKS)
+              if fam.get("treatment") == "blocks"]
+    assert len(blocks) > 40
+    seen = {"acuity_before_drug": 0, "heading": 0, "untreated": 0}
+    for rows, _ in blocks:
+        context = rows[0]["context"]
+        seen["heading"] += ">>" in context
+        seen["untreated"] += bool(untreated.search(context))
+        for r in rows:
+            (text,), (start,) = r["answers"]["text"], r["answers"]["answer_start"]
+            assert r["context"][start:start + len(text)] == text, r
+            if is_drug(r["question"]):
+                assert not untreated.fullmatch(text), r
+                seen["acuity_before_drug"] += bool(re.search(r"\d[^,]{0,12}$", r["context"][max(0, start - 14):start]))
+    assert all(count > 10 for count in seen.values()), seen  # of ~70 blocks notes in 1,500
+    wording = [r["context"] for group, _, _ in notes(Detail.PROCEDURE_WORDING, n=600) for r in group]
+    assert not [c for c in wording if ">>" in c or re.search(r"\b(not treated|no IVI today)\b", c, re.I)]

@@ -204,7 +204,8 @@ def block(n, eye: str, label: str | None) -> list:
     if not mark.endswith((")", ":")):
         mark = rng.choice([mark, mark, _label(mark), Mark(mark + ">>", eye, mark.bare)])
     if eye in n.drugs:
-        treat = [n.case(rng.choice(VERBS[:2]))] * (rng.random() < 0.5) + [n.drug(eye)] + ["today"] * (rng.random() < 0.2)
+        verb = [n.case(rng.choice(VERBS[:2]))] * (rng.random() < 0.5)  # `IVI`, `inj`
+        treat = verb + [n.drug(eye)] + ["today"] * (rng.random() < 0.2)
     else:
         treat = n.case(rng.choice(UNTREATED)).split()
     parts = [treat, va] + [["IOP", str(rng.randint(10, 30))]] * (rng.random() < 0.3)
