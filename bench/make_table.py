@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS, ROOT  # noqa: E402
 from tables.format import provenance, targets_line  # noqa: E402
 from tables.deployment import DEPLOYMENT  # noqa: E402
-from tables.qa import clinic_generalisation_table, qa_pipeline_table, qa_seeds_table  # noqa: E402
+from tables.qa import clinic_generalisation_table, clinic_seeds_table, qa_pipeline_table, qa_seeds_table  # noqa: E402
 from tables.robustness import cli_start_table, resume_table  # noqa: E402
 from tables.serving import SERVING  # noqa: E402
 from tables.training import (RECIPES, TEACHERS, distill_tables, is_variant, own_data_table, recipe_table,  # noqa: E402
@@ -70,6 +70,12 @@ def main():
                 "hand-written notes (`data/clinic/handwritten.jsonl`) were written by hand, not by the generator. "
                 "Behaviour tests: `tests/behaviour/clinic.yaml` via `distilkit check`.", ""] \
             + clinic_generalisation_table(r) + [""] + provenance(r)
+    if "clinic_seeds" in results:
+        r = results["clinic_seeds"]
+        out += [f"## Clinic-notes QA over clinic-stage seeds ({', '.join(map(str, r['seeds']))}; clinic_seeds, from "
+                f"{', '.join(r['sources'])})", "",
+                "Each column's mean over the seeds (min-max where one seed's figure could decide a target). Chosen on "
+                f"{r['chosen_on']}; the other columns never choose.", ""] + clinic_seeds_table(r) + [""] + provenance(r)
     # --- QA inference vs the transformers 4.57 pipeline (bench/qa_pipeline.py) ---
     for name in [n for n in results if n == "qa_pipeline" or n.startswith("qa_pipeline_")]:
         r = results[name]

@@ -95,3 +95,24 @@ def clinic_generalisation_table(r: dict) -> list[str]:
                   "| " + " | ".join(s[len("handwritten_style_"):-len("_exact_match")] for s in styles) + " |",
                   "|" + "---|" * len(styles), "| " + " | ".join(f"{best[s]:.1f}" for s in styles) + " |"]
     return lines
+
+
+def clinic_seeds_table(r: dict) -> list[str]:
+    """bench/clinic_seeds.py: the variants several clinic-stage seeds share, each column's mean (min-max)."""
+    def cell(row, c, scale=1.0, digits=2, unit=""):
+        lo, hi, avg = (row[f"{c}_{k}"] * scale for k in ("min", "max", "mean"))
+        return f"{avg:.{digits}f}{unit} ({lo:.{digits}f}-{hi:.{digits}f}{unit})"
+
+    lines = ["| change | mean of the two val EMs | val EM: unseen / hand-written | test EM / F1 | unseen-family EM | "
+             "hand-written EM / F1 | hand-written both-eye notes right | eye-swap / invariance tests |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name, row in r["rows"].items():
+        mark = " **(chosen)**" if name == r["chosen"] else ""
+        lines.append(
+            f"| `{name}`{mark} | {row['choice_mean']:.2f} | {row['validation_exact_match_mean']:.2f} / "
+            f"{row['val_handwritten_exact_match_mean']:.2f} | {row['test_exact_match_mean']:.2f} / "
+            f"{row['test_f1_mean']:.2f} | {cell(row, 'unseen_exact_match')} | {cell(row, 'handwritten_exact_match')} / "
+            f"{row['handwritten_f1_mean']:.2f} | {cell(row, 'handwritten_both_eye_notes_both_right', 100, 0, '%')} | "
+            f"{100 * row['behaviour_eye_swap_pass_rate_mean']:.1f}% / {100 * row['behaviour_invariance_pass_rate_mean']:.1f}% |")
+    return lines + ["", "Targets for the chosen row's means: " + "; ".join(
+        f"{k} >= {v}: {'met' if r['targets_met'][k] else '**missed**'}" for k, v in r["targets"].items()) + "."]

@@ -11,7 +11,8 @@ split made only of them: a model that scores well on its own grammar may still h
 surface. docs/clinic-notes.md lists the families and the answer rules.
 
 Modules: vocab (word lists), families and wording (the families per dimension), holdout (the registry,
-the default held-out list), notes (drawing, rendering and questioning one note).
+the default held-out list), detail (what training notes may carry beside the fields: procedure lines, clinicians'
+wordings, per-eye rows), notes (drawing, rendering and questioning one note).
 """
 from __future__ import annotations
 
@@ -21,9 +22,10 @@ from pathlib import Path
 from typing import Callable, Iterable, NamedTuple
 
 from ...errors import DistilkitError
+from .detail import Detail
 from .holdout import (DEFAULT_HOLDOUT, FAMILIES, FAMILY_NAMES, VALIDATION_HOLDOUT, allowed_families, check_disjoint,
                       parse_holdout)
-from .notes import Detail, note_stream, swap_eyes
+from .notes import note_stream, swap_eyes
 from .vocab import DRUGS
 
 __all__ = ["AUGMENTATIONS", "DEFAULT_HOLDOUT", "DRUGS", "Detail", "FAMILIES", "FAMILY_NAMES", "VALIDATION_HOLDOUT",
