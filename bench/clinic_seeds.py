@@ -21,17 +21,12 @@ from pathlib import Path
 from statistics import mean
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from clinic_generalisation import TARGETS  # noqa: E402
+from clinic_generalisation import TARGETS, choice_score  # noqa: E402
 from common import RESULTS, write_result  # noqa: E402
 
 COLUMNS = ("validation_exact_match", "val_handwritten_exact_match", "test_exact_match", "test_f1",
            "unseen_exact_match", "unseen_f1", "handwritten_exact_match", "handwritten_f1",
            "handwritten_both_eye_notes_both_right", "behaviour_eye_swap_pass_rate", "behaviour_invariance_pass_rate")
-
-
-def choice(row: dict) -> float:
-    """clinic_generalisation.choice_score's first key: the mean exact match of the two validation sets."""
-    return (row["validation_exact_match"] + row["val_handwritten_exact_match"]) / 2
 
 
 def main():
@@ -47,7 +42,7 @@ def main():
     rows = {}
     for variant in shared:
         per_seed = {r["seed"]: r["rows"][variant] for r in runs}
-        row = {"seeds": sorted(per_seed), "choice_mean": round(mean(choice(x) for x in per_seed.values()), 4)}
+        row = {"seeds": sorted(per_seed), "choice_mean": round(mean(choice_score(x)[0] for x in per_seed.values()), 4)}
         for c in COLUMNS:
             values = [x[c] for x in per_seed.values()]
             row |= {f"{c}_mean": round(mean(values), 4), f"{c}_min": min(values), f"{c}_max": max(values)}

@@ -62,6 +62,12 @@ def qa_pipeline_table(r: dict) -> list[str]:
     return lines
 
 
+def _chosen_targets(r: dict, heading: str) -> str:
+    """The clinic benches' target line: each `targets` key against its floor, met or missed as `targets_met` says."""
+    return heading + ": " + "; ".join(f"{k} >= {v}: {'met' if r['targets_met'][k] else '**missed**'}"
+                                      for k, v in r["targets"].items()) + "."
+
+
 def clinic_generalisation_table(r: dict) -> list[str]:
     """bench/clinic_generalisation.py: one row per training change; in-distribution, unseen-family, hand-written and
     behaviour-test figures side by side; chosen on validation only (validation_unseen, and since the hand-written
@@ -86,8 +92,7 @@ def clinic_generalisation_table(r: dict) -> list[str]:
             f"{pct(row.get('handwritten_both_eye_notes_both_right'))} | {pct(row['behaviour_eye_swap_pass_rate'])} | "
             f"{pct(row['behaviour_invariance_pass_rate'])} | {pct(row['behaviour_va_swap_pass_rate'])} | "
             f"{row['train_s']:.0f} |")
-    lines += ["", "Targets for the chosen row: " + "; ".join(
-        f"{k} >= {v}: {'met' if r['targets_met'][k] else '**missed**'}" for k, v in r["targets"].items()) + "."]
+    lines += ["", _chosen_targets(r, "Targets for the chosen row")]
     best = r["rows"][r["chosen"]]
     styles = sorted(k for k in best if k.startswith("handwritten_style_"))
     if styles:
@@ -114,5 +119,4 @@ def clinic_seeds_table(r: dict) -> list[str]:
             f"{row['test_f1_mean']:.2f} | {cell(row, 'unseen_exact_match')} | {cell(row, 'handwritten_exact_match')} / "
             f"{row['handwritten_f1_mean']:.2f} | {cell(row, 'handwritten_both_eye_notes_both_right', 100, 0, '%')} | "
             f"{100 * row['behaviour_eye_swap_pass_rate_mean']:.1f}% / {100 * row['behaviour_invariance_pass_rate_mean']:.1f}% |")
-    return lines + ["", "Targets for the chosen row's means: " + "; ".join(
-        f"{k} >= {v}: {'met' if r['targets_met'][k] else '**missed**'}" for k, v in r["targets"].items()) + "."]
+    return lines + ["", _chosen_targets(r, "Targets for the chosen row's means")]
