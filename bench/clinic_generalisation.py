@@ -38,20 +38,22 @@ EVAL_DATA = ROOT / "data" / "clinic"  # validation / test / test_unseen, the sam
 FULL_STAGE = ("+ a general-QA stage on all 29,006 SQuADShifts + COVID-QA questions (not 8,000; doc stride 32, as "
               "one 127-token question leaves no room for 64)")
 # name -> (what changed, make_clinic_data keywords for train, recipe overrides); each row adds to the one above.
+# Each names its train_detail: the default changed after the plain rows were measured, and a rerun must train
+# what its row measured.
 VARIANTS = {
-    "baseline": ("recipes/clinic-qa.yaml on train without the held-out families", {"augment": "none", "train": 1200},
-                 []),
+    "baseline": ("recipes/clinic-qa.yaml on train without the held-out families",
+                 {"augment": "none", "train": 1200, "train_detail": "plain"}, []),
     "eye_swap": ("+ eye-swap twins (each note marking both eyes also trained with its markers swapped)",
-                 {"augment": "eye_swap", "train": 1200}, []),
+                 {"augment": "eye_swap", "train": 1200, "train_detail": "plain"}, []),
     "eye_swap_procedure": ("eye_swap, its training notes with procedure detail (doses after drugs, spelling slips, "
                            "per-eye IOP/OCT, consent/lot/post-injection lines; evaluation splits unchanged)",
                            {"augment": "eye_swap", "train": 1200, "train_detail": "procedure"}, []),
     "eye_swap_3k": ("eye_swap + 3,000 training questions instead of 1,200 (more notes of every family)",
-                    {"augment": "eye_swap", "train": 3000}, []),
-    "eye_swap_full": (FULL_STAGE + ", 1,200 questions", {"augment": "eye_swap", "train": 1200},
-                      [f"model.name={SQUAD_FULL}"]),
-    "eye_swap_3k_full": (FULL_STAGE + ", 3,000 questions", {"augment": "eye_swap", "train": 3000},
-                         [f"model.name={SQUAD_FULL}"]),
+                    {"augment": "eye_swap", "train": 3000, "train_detail": "plain"}, []),
+    "eye_swap_full": (FULL_STAGE + ", 1,200 questions",
+                      {"augment": "eye_swap", "train": 1200, "train_detail": "plain"}, [f"model.name={SQUAD_FULL}"]),
+    "eye_swap_3k_full": (FULL_STAGE + ", 3,000 questions",
+                         {"augment": "eye_swap", "train": 3000, "train_detail": "plain"}, [f"model.name={SQUAD_FULL}"]),
     "eye_swap_3k_procedure": ("eye_swap_3k, its training notes with procedure detail (doses after drugs, spelling "
                               "slips, per-eye IOP/OCT, consent/lot/post-injection lines; evaluation splits unchanged)",
                               {"augment": "eye_swap", "train": 3000, "train_detail": "procedure"}, []),
@@ -67,7 +69,12 @@ VARIANTS = {
                                      "inj lucentis`), an untreated eye's block among them (`L: observe, VA 6/6`); "
                                      "from the hand-written validation set's errors",
                                      {"augment": "eye_swap", "train": 3000, "train_detail": "procedure-blocks"}, []),
-    "eye_swap_5k": ("eye_swap + 5,000 training questions", {"augment": "eye_swap", "train": 5000}, []),
+    "eye_swap_3k_procedure_tables": ("eye_swap_3k_procedure_blocks, some two-eye notes' blocks written as one table, "
+                                     "a column per eye under a header of markers (`VISIT|OD|OS`, `VA|6/12|6/18+2`, "
+                                     "`IVI|Eylea|Vabysmo`); from the hand-written validation set's errors",
+                                     {"augment": "eye_swap", "train": 3000, "train_detail": "procedure-tables"}, []),
+    "eye_swap_5k": ("eye_swap + 5,000 training questions",
+                    {"augment": "eye_swap", "train": 5000, "train_detail": "plain"}, []),
     "eye_swap_5k_procedure": ("eye_swap_3k_procedure with 5,000 training questions",
                               {"augment": "eye_swap", "train": 5000, "train_detail": "procedure"}, []),
 }

@@ -145,3 +145,36 @@ def test_procedure_blocks_put_each_eyes_findings_in_any_order_under_its_marker()
     assert all(count > 10 for count in seen.values()), seen  # of ~70 blocks notes in 1,500
     wording = [r["context"] for group, _, _ in notes(Detail.PROCEDURE_WORDING, n=600) for r in group]
     assert not [c for c in wording if ">>" in c or re.search(r"\b(not treated|no IVI today)\b", c, re.I)]
+
+
+CELL = r"\t| {2,}"
+HEADER = re.compile(rf"(VISIT|Visit|Eye|Today|)({CELL})\S+({CELL})\S+$")
+
+
+def test_procedure_tables_answer_each_eye_from_its_column_and_the_swapped_twin_from_the_other():
+    """procedure-tables: two-eye blocks as one table on lines of its own (`VISIT  OD  OS` / `VA  6/12  6/18+2` /
+    `IVI  Eylea  Vabysmo`, or tabs): each answer sits in its eye's column, and the eye-swap twin swaps only the
+    header. Never a pipe between cells (separator.pipe is held out)."""
+    tables = [(group, made.get("swap", [])) for group, made, fam in notes(Detail.PROCEDURE_TABLES)
+              if fam.get("treatment") == "blocks" and "\n" in group[0]["context"]
+              and any(HEADER.match(line) for line in group[0]["context"].split("\n"))]
+    assert len(tables) > 40, len(tables)  # ~70 of 1,500 notes
+    table_lines = []
+    for group, twins in tables:
+        lines = group[0]["context"].split("\n")
+        header = next(k for k, line in enumerate(lines) if HEADER.match(line))
+        table_lines.append(lines[header:header + 3])
+        cells = [re.split(CELL, line) for line in lines[header:header + 3]]
+        assert [len(row) for row in cells] == [3, 3, 3], lines
+        for r in group + twins:
+            marks = re.split(CELL, r["context"].split("\n")[header])[1:]
+            (text,), (start,) = r["answers"]["text"], r["answers"]["answer_start"]
+            assert r["context"][start:start + len(text)] == text
+            line = r["context"][r["context"].rfind("\n", 0, start) + 1:start]
+            column = len(re.findall(CELL, line)) - 1  # cells before the answer's, less the row's name
+            eye = "left" if "left" in r["question"].lower() else "right"
+            assert re.match(r"(?i)l|os" if eye == "left" else r"(?i)r|od", marks[column]), (marks, r)
+        assert twins and twins[0]["context"].split("\n")[header + 1:header + 3] == lines[header + 1:header + 3]
+    blocks = [r["context"] for group, _, _ in notes(Detail.PROCEDURE_BLOCKS, n=600) for r in group]
+    assert not [c for c in blocks if "\t" in c or re.search(r"^(VISIT|Visit)\b", c, re.M)]
+    assert not [lines for lines in table_lines if "|" in "".join(lines)]  # (the full grammar's separator may be)

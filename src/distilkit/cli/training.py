@@ -200,7 +200,8 @@ def make_clinic_data(output_dir: str, train: int = 3000, validation: int = 300, 
             slips in drug spellings, per-eye IOP/OCT, consent/lot/post-injection lines), or procedure-no-traps (the same
             without acuity-shaped numbers such as `exp 03/27`), or procedure-wording (that, and a third of treated
             notes' questions in clinicians' wordings: `Left eye vision before the injection?`), or procedure-blocks
-            (that, and per-eye blocks with findings in any order: `R: VA 6/9, IVI eylea`). Other splits stay plain.
+            (that, and per-eye blocks with findings in any order: `R: VA 6/9, IVI eylea`), or procedure-tables
+            (that, and some of those blocks as a table, a column per eye: `VISIT|OD|OS`). Other splits stay plain.
     """
     from ..data.clinic import make_clinic_data as make
 

@@ -197,7 +197,9 @@ _DETAIL = {Detail.PROCEDURE: "doses after drugs, slips in drug spellings (answer
                                      "wordings no family has (`Left eye vision before the injection?`)",
            Detail.PROCEDURE_BLOCKS: "as procedure-wording, and per-eye blocks with each eye's findings in any order "
                                     "under a marker or heading (`R: VA 6/9, IVI eylea`), an untreated eye's block "
-                                    "among them (`L: observe, VA 6/6`)"}
+                                    "among them (`L: observe, VA 6/6`)",
+           Detail.PROCEDURE_TABLES: "as procedure-blocks, and some two-eye notes' blocks as one table, a column per "
+                                    "eye under a header of markers (`VISIT|OD|OS`, `VA|6/12|6/18+2`)"}
 
 
 def _held(names: tuple[str, ...], used: dict, split: str) -> str:

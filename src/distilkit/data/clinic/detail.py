@@ -33,6 +33,10 @@ class Detail(Choice):
     """As procedure-wording, and per-eye blocks with each eye's findings in any order under a marker that may be a
     heading (`R: VA 6/9, IVI eylea`, `LE>> VA 6/12 IOP 14 inj lucentis`), an untreated eye's block among them
     (`L: observe, VA 6/6`): the drug is away from its marker and not always the first (families.block)."""
+    PROCEDURE_TABLES = "procedure-tables"
+    """As procedure-blocks, and 2 in 5 of its two-eye blocks (a quarter of other treated notes with both acuities)
+    written as one table pasted from a clinic system, a column per eye under a header of markers
+    (`VISIT  OD  OS`, `VA  6/12  6/18+2`, `IVI  Eylea  -`): the eye is only in the column (families.table)."""
 
 
 def eye_remark(n) -> list:

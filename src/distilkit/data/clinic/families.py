@@ -214,6 +214,32 @@ def block(n, eye: str, label: str | None) -> list:
     return [mark] + [t for k, part in enumerate(parts) for t in [","] * (comma and k > 0) + part]
 
 
+class Cell(str):
+    """A token written without the space between words around it (notes._render): a table's cell separator or
+    line break."""
+
+
+def table(n, label: str | None) -> list:
+    """Both eyes' blocks as one table (procedure-tables detail): a header of eye markers, then a row per finding
+    with a cell per eye (`VISIT  OD  OS`, `VA  6/12  6/18+2`, `IVI  Eylea  Vabysmo`, or tab-separated), as notes
+    pasted from a clinic system are. Only the column tells whose drug a cell is: the row names no eye."""
+    rng = n.rng
+    # Tabs or runs of spaces between cells, never ` | `: that is separator.pipe's surface, held out for test_unseen.
+    bar, eol = Cell(rng.choice(["\t", "  ", "   "])), Cell("\n")
+
+    def row(head: list, cells: list[list]) -> list:
+        return head + [t for cell in cells for t in [bar] + cell]
+    corner = rng.choice([[], ["Eye"], ["VISIT"], ["Today"], ["Visit"]])
+    findings = [row([label or "VA"], [[(f"va:{e}", n.acuity[e][0])] + n.acuity[e][1] for e in n.eyes]),
+                row([n.case(rng.choice(["IVI", "Inj", "Drug", "Tx"]))],
+                    [[n.drug(e)] if e in n.drugs else [n.case(rng.choice(["-", "nil", "obs", "no inj"]))]
+                     for e in n.eyes])]
+    findings += [row(["IOP"], [[str(rng.randint(10, 30))] for _ in n.eyes])] * (rng.random() < 0.3)
+    rng.shuffle(findings)
+    rows = [row(corner, [[n.mark(e)] for e in n.eyes])] + findings
+    return [Cell("")] + [t for k, r in enumerate(rows) for t in [eol] * bool(k) + r] + [Cell("")]  # ends: lines
+
+
 def _two(n) -> bool:
     return len(n.drug_eyes) == 2
 

@@ -12,7 +12,7 @@ from typing import Callable, Iterator
 
 from ...errors import DistilkitError
 from .detail import Detail, eye_remark, procedure_line
-from .families import EYES, TREATMENT, Mark, block, separators
+from .families import EYES, TREATMENT, Cell, Mark, block, separators, table
 from .holdout import FAMILIES
 from .vocab import DOSE_FORMS, DOSES, DRUGS, FEES, FLUID, PREP, REMARKS, case, typo
 from .wording import CLINICIAN_WORDING, HISTORY, INTERVAL, QUESTION, VA, acuity
@@ -37,8 +37,9 @@ class Note:
         self.rng, self.allowed = rng, allowed
         self.rich = detail is not Detail.PLAIN  # every extra draw hangs on it, so plain notes stay as pinned
         self.traps = detail is Detail.PROCEDURE
-        self.reworded = detail in (Detail.PROCEDURE_WORDING, Detail.PROCEDURE_BLOCKS)
-        self.blocky = detail is Detail.PROCEDURE_BLOCKS
+        self.reworded = detail in (Detail.PROCEDURE_WORDING, Detail.PROCEDURE_BLOCKS, Detail.PROCEDURE_TABLES)
+        self.blocky = detail in (Detail.PROCEDURE_BLOCKS, Detail.PROCEDURE_TABLES)
+        self.tabular = detail is Detail.PROCEDURE_TABLES
         self.fam: dict[str, str] = {}
         self.used: dict[str, str] = {}
         self.drugs: dict[str, str] = {}  # eye -> drug as written, in the order the note mentions them
@@ -145,7 +146,11 @@ def _fields(n: Note) -> list[list]:
     if n.blocky and treatment not in (None, "blocks") and len(n.drugs) == 1 and set(n.acuity) == {"L", "R"} \
             and "blocks" in n.allowed["treatment"] and rng.random() < 0.5:
         treatment = n.fam["treatment"] = "blocks"  # one eye treated, each eye's block: the other says `observe`
-    if treatment == "blocks":
+    if n.tabular and treatment and set(n.acuity) == {"L", "R"} and "blocks" in n.allowed["treatment"] \
+            and rng.random() < (0.4 if treatment == "blocks" else 0.25):
+        treatment = n.fam["treatment"] = "blocks"
+        fields["block0"] = table(n, label)  # both eyes' blocks as the columns of one table
+    elif treatment == "blocks":
         for k, eye in enumerate(n.eyes):  # separate fields, so an order family can split them
             fields[f"block{k}"] = block(n, eye, label)
     elif treatment:
@@ -187,10 +192,12 @@ def _render(n: Note, fields: list[list]) -> tuple[str, dict[str, tuple[int, str]
     gaps = separators(n.fam["separator"], len(fields) - 1, n.rng) if len(fields) >= 2 else []
     text, spans = "", {}
     for i, field in enumerate(fields):
-        text += gaps[i - 1] if i else ""
+        if i:  # a table (families.table) stands on lines of its own
+            text += "\n" if isinstance(fields[i - 1][-1], Cell) or isinstance(field[0], Cell) else gaps[i - 1]
         for j, tok in enumerate(field):
             tag, word = tok if isinstance(tok, tuple) else (None, tok)
-            text += " " if j and word != "," else ""
+            text += " " if j and word != "," and not isinstance(word, Cell) and not isinstance(field[j - 1], Cell) \
+                else ""
             if tag:
                 spans[tag] = (len(text), word)
             text += word
