@@ -7,6 +7,7 @@ to judge; the mean of two seeds, and their range, say how much of a difference i
     python bench/clinic_generalisation.py --seed 43 --variants A B --name clinic_generalisation_seed43 \
         --label "a second clinic-stage seed"
     python bench/clinic_seeds.py clinic_generalisation clinic_generalisation_seed43
+    python bench/clinic_seeds.py clinic_generalisation clinic_generalisation_seed43 --name clinic_seeds_4243
 
 Every run must start from the same general-QA stage (their start_model): the seed here is the clinic stage's.
 As in clinic_generalisation.py, only the two validation columns choose; test, unseen-family, hand-written and
@@ -32,6 +33,7 @@ COLUMNS = ("validation_exact_match", "val_handwritten_exact_match", "test_exact_
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("results", nargs="+", help="bench/results names of clinic_generalisation runs, one per seed")
+    ap.add_argument("--name", default="clinic_seeds", help="result name (another set of seeds kept beside the main)")
     args = ap.parse_args()
     runs = [json.loads((RESULTS / f"{name}.json").read_text()) for name in args.results]
     if len({Path(r["start_model"]).parts[-2:] for r in runs}) != 1 or len({r["seed"] for r in runs}) != len(runs):
@@ -51,7 +53,7 @@ def main():
     met = {k: rows[chosen][f"{k}_mean"] >= v for k, v in TARGETS.items()}
     metrics = {f"{v}_{k}": x for v, row in rows.items() for k, x in row.items() if isinstance(x, (int, float))}
     metrics |= {f"target_{k}": int(v) for k, v in met.items()}
-    write_result("clinic_seeds", {
+    write_result(args.name, {
         "dataset": runs[0]["dataset"], "split": runs[0]["split"], "metrics": metrics, "timings": {},
         "sources": args.results, "seeds": sorted(r["seed"] for r in runs), "start_model": runs[0]["start_model"],
         "rows": rows, "changes": {v: runs[0]["changes"][v] for v in shared}, "chosen": chosen,

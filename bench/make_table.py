@@ -70,9 +70,9 @@ def main():
                 "hand-written notes (`data/clinic/handwritten.jsonl`) were written by hand, not by the generator. "
                 "Behaviour tests: `tests/behaviour/clinic.yaml` via `distilkit check`.", ""] \
             + clinic_generalisation_table(r) + [""] + provenance(r)
-    if "clinic_seeds" in results:
-        r = results["clinic_seeds"]
-        out += [f"## Clinic-notes QA over clinic-stage seeds ({', '.join(map(str, r['seeds']))}; clinic_seeds, from "
+    for name in sorted(n for n in results if n == "clinic_seeds" or n.startswith("clinic_seeds_")):
+        r = results[name]
+        out += [f"## Clinic-notes QA over clinic-stage seeds ({', '.join(map(str, r['seeds']))}; {name}, from "
                 f"{', '.join(r['sources'])})", "",
                 "Each column's mean over the seeds (min-max where one seed's figure could decide a target). Chosen on "
                 f"{r['chosen_on']}; the other columns never choose.", ""] + clinic_seeds_table(r) + [""] + provenance(r)

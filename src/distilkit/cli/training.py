@@ -178,7 +178,7 @@ def check_qa(files: list[str], fix_offsets: bool = False, output: str | None = N
 def make_clinic_data(output_dir: str, train: int = 3000, validation: int = 300, test: int = 400, seed: int = 42,
                      holdout_families: str = "default", test_unseen: int = 400, augment: str = "eye_swap",
                      validation_holdout: str = "default", validation_unseen: int = 300,
-                     train_detail: str = "procedure-wording"):
+                     train_detail: str = "procedure-tables"):
     """Write seeded synthetic ophthalmology clinic notes with questions (train/validation/test JSON Lines, plus
     test_unseen.jsonl and validation_unseen.jsonl, each made only of its own held-out surface families).
 
@@ -201,7 +201,8 @@ def make_clinic_data(output_dir: str, train: int = 3000, validation: int = 300, 
             without acuity-shaped numbers such as `exp 03/27`), or procedure-wording (that, and a third of treated
             notes' questions in clinicians' wordings: `Left eye vision before the injection?`), or procedure-blocks
             (that, and per-eye blocks with findings in any order: `R: VA 6/9, IVI eylea`), or procedure-tables
-            (that, and some of those blocks as a table, a column per eye: `VISIT|OD|OS`). Other splits stay plain.
+            (that, and some of those blocks as a table, a column per eye: `VISIT  OD  OS`; the default, chosen on
+            validation). Other splits stay plain.
     """
     from ..data.clinic import make_clinic_data as make
 

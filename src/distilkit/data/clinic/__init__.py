@@ -118,7 +118,7 @@ def make_clinic_data(output_dir, train: int = 3000, validation: int = 300, test:
                      test_unseen: int = 400, augment: Iterable[str] | str = ("eye_swap",),
                      validation_holdout: Iterable[str] | str | None = VALIDATION_HOLDOUT,
                      validation_unseen: int = 300,
-                     train_detail: Detail | str = Detail.PROCEDURE_WORDING) -> dict[str, str]:
+                     train_detail: Detail | str = Detail.PROCEDURE_TABLES) -> dict[str, str]:
     """Write train/validation/test.jsonl (+ test_unseen.jsonl and validation_unseen.jsonl when families are held
     out), families.json and a README.md into output_dir; returns {split: path}.
 
@@ -131,8 +131,10 @@ def make_clinic_data(output_dir, train: int = 3000, validation: int = 300, test:
     splits stay held out. augment: AUGMENTATIONS names applied to train only (its extra examples come on top of
     `train`), or 'none'. train_detail: Detail of the training notes only ('procedure' adds doses, spelling slips,
     per-eye IOP/OCT and procedure lines; 'procedure-no-traps' the same without acuity-shaped numbers;
-    'procedure-wording', the default, that and some questions asked as clinicians do); validation and test are the same files whatever it is. The defaults (3,000 questions, eye_swap,
-    procedure-wording) are those bench/clinic_generalisation.py chose on validation; 1,200 plain questions without
+    'procedure-wording' that and some questions asked as clinicians do; 'procedure-blocks' that and per-eye rows;
+    'procedure-tables', the default, that and per-eye columns of a table); validation and test are the same files
+    whatever it is. The defaults (3,000 questions, eye_swap, procedure-tables) are those
+    bench/clinic_generalisation.py and bench/clinic_seeds.py chose on validation; 1,200 plain questions without
     twins was the first recipe's.
     """
     holdout, augment = parse_holdout(holdout_families), parse_augment(augment)
