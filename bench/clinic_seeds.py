@@ -7,7 +7,8 @@ to judge; the mean of two seeds, and their range, say how much of a difference i
     python bench/clinic_generalisation.py --seed 43 --variants A B --name clinic_generalisation_seed43 \
         --label "a second clinic-stage seed"
     python bench/clinic_seeds.py clinic_generalisation clinic_generalisation_seed43
-    python bench/clinic_seeds.py clinic_generalisation clinic_generalisation_seed43 --name clinic_seeds_4243
+    python bench/clinic_seeds.py clinic_generalisation clinic_generalisation_seed43 clinic_generalisation_seed44 \
+        --name clinic_seeds_wording_blocks     # another set of seeds (of the variants they share), kept beside
 
 Every run must start from the same general-QA stage (their start_model): the seed here is the clinic stage's.
 As in clinic_generalisation.py, only the two validation columns choose; test, unseen-family, hand-written and

@@ -201,7 +201,7 @@ _DETAIL = {Detail.PROCEDURE: "doses after drugs, slips in drug spellings (answer
                                     "under a marker or heading (`R: VA 6/9, IVI eylea`), an untreated eye's block "
                                     "among them (`L: observe, VA 6/6`)",
            Detail.PROCEDURE_TABLES: "as procedure-blocks, and some two-eye notes' blocks as one table, a column per "
-                                    "eye under a header of markers (`VISIT|OD|OS`, `VA|6/12|6/18+2`)"}
+                                    "eye under a header of markers, cells apart by tabs or spaces (`VISIT  OD  OS`)"}
 
 
 def _held(names: tuple[str, ...], used: dict, split: str) -> str:

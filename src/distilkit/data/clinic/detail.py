@@ -38,6 +38,14 @@ class Detail(Choice):
     written as one table pasted from a clinic system, a column per eye under a header of markers
     (`VISIT  OD  OS`, `VA  6/12  6/18+2`, `IVI  Eylea  -`): the eye is only in the column (families.table)."""
 
+    def includes(self, other: "Detail") -> bool:
+        """Whether notes of this detail carry what ``other`` adds: from procedure-no-traps on, each detail is the one
+        above it plus more (procedure, with its traps, is no-traps' sibling and includes only itself)."""
+        if Detail.PROCEDURE in (self, other):
+            return self is other
+        order = list(Detail)
+        return order.index(self) >= order.index(other)
+
 
 def eye_remark(n) -> list:
     """Pressures or scan findings per eye ("IOP R 16 L 18", "OCT LE dry, RE SRF"), in the note's notation."""

@@ -37,9 +37,9 @@ class Note:
         self.rng, self.allowed = rng, allowed
         self.rich = detail is not Detail.PLAIN  # every extra draw hangs on it, so plain notes stay as pinned
         self.traps = detail is Detail.PROCEDURE
-        self.reworded = detail in (Detail.PROCEDURE_WORDING, Detail.PROCEDURE_BLOCKS, Detail.PROCEDURE_TABLES)
-        self.blocky = detail in (Detail.PROCEDURE_BLOCKS, Detail.PROCEDURE_TABLES)
-        self.tabular = detail is Detail.PROCEDURE_TABLES
+        self.reworded = detail.includes(Detail.PROCEDURE_WORDING)
+        self.blocky = detail.includes(Detail.PROCEDURE_BLOCKS)
+        self.tabular = detail.includes(Detail.PROCEDURE_TABLES)
         self.fam: dict[str, str] = {}
         self.used: dict[str, str] = {}
         self.drugs: dict[str, str] = {}  # eye -> drug as written, in the order the note mentions them
