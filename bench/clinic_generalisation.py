@@ -70,9 +70,9 @@ VARIANTS = {
                                      "from the hand-written validation set's errors",
                                      {"augment": "eye_swap", "train": 3000, "train_detail": "procedure-blocks"}, []),
     "eye_swap_3k_procedure_tables": ("eye_swap_3k_procedure_blocks, some two-eye notes' blocks written as one table, "
-                                     "a column per eye under a header of markers, cells apart by tabs or spaces (`VISIT  OD  "
-                                     "OS`, `VA  6/12  6/18+2`, `IVI  Eylea  -`); from the hand-written validation "
-                                     "set's errors",
+                                     "a column per eye under a header of markers, cells apart by tabs or spaces "
+                                     "(`VISIT  OD  OS`, `VA  6/12  6/18+2`, `IVI  Eylea  -`); from the hand-written "
+                                     "validation set's errors",
                                      {"augment": "eye_swap", "train": 3000, "train_detail": "procedure-tables"}, []),
     "eye_swap_5k": ("eye_swap + 5,000 training questions",
                     {"augment": "eye_swap", "train": 5000, "train_detail": "plain"}, []),
