@@ -10,7 +10,7 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "distilkit"
 # Bottom to top. evaluation runs models through predictors, so inference sits below it; training
 # evaluates the best model and writes its card, so it sits above evaluation and card.
 FLOORS = [
-    {"errors", "compat", "config", "recipe", "models", "packaged", "plots"},
+    {"errors", "io", "compat", "config", "recipe", "models", "packaged", "plots"},
     {"data", "suggest"},  # suggest: a recipe chosen from the data
     {"tasks", "losses", "metrics"},
     {"inference"},

@@ -11,25 +11,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DistilkitError
+from ..io import write_atomic
 
 SETTINGS_FILE = "distilkit.json"
 FORMAT_VERSION = 1
-
-
-def write_atomic(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file beside it: a crash leaves the old file or the new one,
-    never half of one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".distilkit-", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
-    return path
 
 
 @dataclass

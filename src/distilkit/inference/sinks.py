@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 
 from ..errors import DistilkitError
-from .settings import write_atomic
+from ..io import write_atomic
 
 
 def fingerprint(source: str, options: dict) -> dict:
