@@ -28,7 +28,7 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, write_result  # noqa: E402
+from common import ROOT, sets, write_result  # noqa: E402
 
 WORK = ROOT / "bench" / "work" / "clinic_gen"
 SQUAD = ROOT / "bench" / "work" / "squad" / "seed42"
@@ -105,9 +105,9 @@ def train(name: str, seed: int, reuse: bool, start: str, extra: list[str]) -> tu
     if reuse and (out / "training_summary.json").is_file():
         return out, None
     shutil.rmtree(out, ignore_errors=True)
-    cmd = [sys.executable, "-m", "distilkit.cli", "train", RECIPE, "--output-dir", str(out), "--set",
-           f"model.name={start}", f"data.train={WORK / 'data' / name / 'train.jsonl'}", f"training.seed={seed}",
-           *VARIANTS[name][2], *extra]
+    cmd = [sys.executable, "-m", "distilkit.cli", "train", RECIPE, "--output-dir", str(out),
+           *sets(f"model.name={start}", f"data.train={WORK / 'data' / name / 'train.jsonl'}", f"training.seed={seed}",
+                 *VARIANTS[name][2], *extra)]
     started = time.time()
     subprocess.run(cmd, check=True, cwd=ROOT)
     return out, round(time.time() - started, 1)

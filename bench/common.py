@@ -11,6 +11,11 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 
 
+def sets(*overrides: str) -> list[str]:
+    """`--set` once per KEY=VALUE: a list flag of distilkit takes one value (items may be joined by commas)."""
+    return [arg for item in overrides for arg in ("--set", item)]
+
+
 def commit() -> str:
     try:
         sha = subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True).strip()

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, write_result  # noqa: E402
+from common import ROOT, sets, write_result  # noqa: E402
 
 RECIPE = "recipes/nli.yaml"
 DATA = "../shared/data"
@@ -48,7 +48,7 @@ def train(name: str, overrides: list[str]) -> tuple[Path, dict, float]:
     shutil.rmtree(out, ignore_errors=True)
     cmd = [sys.executable, "-m", "distilkit.cli", "train", RECIPE, "--output-dir", str(out)]
     if overrides:
-        cmd += ["--set", *overrides]
+        cmd += sets(*overrides)
     print("$", " ".join(cmd), flush=True)
     started = time.time()
     subprocess.run(cmd, check=True, cwd=ROOT)

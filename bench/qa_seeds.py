@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, write_result  # noqa: E402
+from common import ROOT, sets, write_result  # noqa: E402
 
 TARGETS = {"clinic_qa": {"test_exact_match": 97.22, "test_f1": 98.61}}  # the reference card
 
@@ -38,7 +38,7 @@ def run_seed(recipe: str, name: str, seed: int, overrides: list[str]) -> dict:
     out = ROOT / "bench" / "work" / name / f"seed{seed}"
     shutil.rmtree(out, ignore_errors=True)
     cmd = [sys.executable, "-m", "distilkit.cli", "train", recipe, "--output-dir", str(out),
-           "--set", f"training.seed={seed}", *overrides]
+           *sets(f"training.seed={seed}", *overrides)]
     started = time.time()
     subprocess.run(cmd, check=True, cwd=ROOT)
     summary = json.loads((out / "training_summary.json").read_text())

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, write_result  # noqa: E402
+from common import ROOT, sets, write_result  # noqa: E402
 
 
 def main():
@@ -27,7 +27,7 @@ def main():
     out = ROOT / "bench" / "work" / args.name
     cmd = [sys.executable, "-m", "distilkit.cli", "train", args.recipe, "--output-dir", str(out)]
     if args.overrides:
-        cmd += ["--set", *args.overrides]
+        cmd += sets(*args.overrides)
     if out.exists():
         import shutil
 

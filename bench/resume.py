@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, write_result  # noqa: E402
+from common import ROOT, sets, write_result  # noqa: E402
 
 RECIPE = "recipes/emotion.yaml"
 SETTINGS = ["data.max_train_samples=4000", "training.epochs=2"]
@@ -32,7 +32,7 @@ STEPS_PER_EPOCH = 125  # 4,000 rows / batch 32
 
 def train(out: Path, *extra: str) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "distilkit.cli", "train", RECIPE, "--output-dir", str(out), *extra,
-           "--set", *SETTINGS]
+           *sets(*SETTINGS)]
     return subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE, text=True)
 
 

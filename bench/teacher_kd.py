@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, write_result  # noqa: E402
+from common import ROOT, sets, write_result  # noqa: E402
 
 DATA = {
     "clinc": {"teacher": "clinc_teacher", "alone": "clinc_rerun", "recipe": "recipes/clinc-kd-minilm.yaml",
@@ -84,7 +84,7 @@ def main():
     if not (args.reuse and (out / "training_summary.json").is_file()):
         shutil.rmtree(out, ignore_errors=True)
         cmd = [sys.executable, "-m", "distilkit.cli", "distill", spec["recipe"], "--output-dir", str(out),
-               "--set", f"distill.teacher={teacher}", *args.overrides]
+               *sets(f"distill.teacher={teacher}", *args.overrides)]
         started = time.time()
         subprocess.run(cmd, check=True, cwd=ROOT)
         wall = round(time.time() - started, 1)

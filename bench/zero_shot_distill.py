@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, write_result  # noqa: E402
+from common import ROOT, sets, write_result  # noqa: E402
 
 LABELS = ["sadness", "joy", "love", "anger", "fear", "surprise"]
 TRAIN, TEST = "../shared/data/emotion/train.txt", "../shared/data/emotion/test.txt"
@@ -76,9 +76,9 @@ def main():
             str(WORK / f"teacher_{name}.jsonl"), "--logits", "--backend", "onnx", "--threads", str(args.threads))
     student = WORK / "student"
     timings["student_train_wall_s"] = cli(
-        "distill", "recipes/emotion-zero-shot.yaml", "--output-dir", str(student), "--set",
-        f"data.train={WORK / 'teacher_train.jsonl'}", f"data.validation={WORK / 'teacher_validation.jsonl'}",
-        f"distill.teacher_logits={WORK / 'teacher_train.jsonl'}")
+        "distill", "recipes/emotion-zero-shot.yaml", "--output-dir", str(student),
+        *sets(f"data.train={WORK / 'teacher_train.jsonl'}", f"data.validation={WORK / 'teacher_validation.jsonl'}",
+              f"distill.teacher_logits={WORK / 'teacher_train.jsonl'}"))
     summary = json.loads((student / "training_summary.json").read_text())
     timings["student_train_runtime_s"] = summary["train_runtime_s"]
 

@@ -18,7 +18,8 @@ def main() -> None:
     import uvicorn
 
     from distilkit.serve import ModelSpec, ServeSettings, create_app, load_models
-    from distilkit.serve.browser import launch
+    sys.path.insert(0, str(ROOT))  # the launcher is test code (tests/serve/browser.py), not the package's
+    from tests.serve.browser import launch
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", action="append", required=True, help="NAME=PATH (repeatable; the first is shown)")

@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# Create .venv (if missing) and install distilkit with pinned dependencies. Idempotent.
+# Create .venv (if missing) and install distilkit with pinned dependencies (constraints.txt) and the extras that
+# the tests and the docs use. Idempotent: it installs again only when pyproject.toml or constraints.txt changed
+# since the last install (a hash of both is kept in .venv/.installed) or the install is broken.
+# Needs no root and no browser (scripts/test.sh installs the one the playground test drives).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-if ! .venv/bin/python -c "import distilkit, pytest" 2>/dev/null || [ pyproject.toml -nt .venv/.installed ]; then
+WANT=$(cat pyproject.toml constraints.txt | .venv/bin/python -c \
+  "import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())")
+if [ "$(cat .venv/.installed 2>/dev/null)" != "$WANT" ] || \
+   ! .venv/bin/python -c "import distilkit, pytest, mkdocs" 2>/dev/null; then
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -c constraints.txt -e ".[test,search,onnx,serve,ray]"
-  touch .venv/.installed
-fi
-# The playground's browser test drives Debian's Chromium (playwright's own browser download needs a network
-# this project cannot count on). Installed once; needs root (or sudo) the first time.
-if ! command -v chromium >/dev/null 2>&1; then
-  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  .venv/bin/python -m pip install -q -c constraints.txt -e ".[test,search,onnx,serve,ray,docs]"
+  echo "$WANT" > .venv/.installed
 fi

@@ -123,6 +123,23 @@ def tiny_distilbert(tmp_path_factory) -> str:
     return _save_tiny(tmp_path_factory.mktemp("tiny-distilbert"), "distilbert")
 
 
+@pytest.fixture(scope="session")
+def small_bert(tmp_path_factory) -> str:
+    """A 2-layer BERT whose vocabulary is the toy data's 40 words: its folders and checkpoints are kilobytes,
+    for tests that copy or rewrite them many times (crash consistency)."""
+    import torch
+    from transformers import AutoModel, BertConfig, BertTokenizerFast
+
+    folder = tmp_path_factory.mktemp("small-bert")
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + sorted(set(POSITIVE + NEGATIVE + FILLER))
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n")
+    torch.manual_seed(0)
+    AutoModel.from_config(BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+                                     intermediate_size=32, max_position_embeddings=64)).save_pretrained(folder)
+    BertTokenizerFast(vocab_file=str(folder / "vocab.txt")).save_pretrained(folder)
+    return str(folder)
+
+
 @pytest.fixture(params=["bert", "distilbert"])
 def tiny_model(request, tiny_bert, tiny_distilbert) -> str:
     return tiny_bert if request.param == "bert" else tiny_distilbert

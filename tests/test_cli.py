@@ -24,7 +24,7 @@ def test_train_flags_and_set_override_the_recipe(tmp_path, tiny_bert, toy_data, 
     recipe.write_text(yaml.safe_dump(tiny_config(tiny_bert, toy_data, tmp_path / "unused").to_dict()))
     out = tmp_path / "run"
     code = main(["train", str(recipe), "--output-dir", str(out), "--epochs", "2", "--max-train-samples", "100",
-                 "--max-eval-samples", "30", "--set", "training.learning_rate=1e-3", "loss.name=focal"])
+                 "--max-eval-samples", "30", "--set", "training.learning_rate=1e-3", "--set", "loss.name=focal"])
     assert code == 0
     summary = json.loads((out / "training_summary.json").read_text())
     assert summary["data"]["train"]["rows"] == 100 and summary["data"]["test"]["rows"] == 30
@@ -37,7 +37,7 @@ def test_eval_writes_json_and_confusion_matrix(toy_runs, toy_data, tmp_path, cap
     run, _ = toy_runs["distilbert"]
     assert main(["eval", str(run), "--data", toy_data["test"], "--output", str(tmp_path / "e.json")]) == 0
     report = json.loads((tmp_path / "e.json").read_text())
-    assert report["examples"] == 40 and 0.0 <= report["metrics"]["accuracy"] <= 1.0
+    assert report["examples"] == 40 and report["metrics"]["accuracy"] >= 0.9  # the toy test set: 1.0 measured
     assert {"loss", "f1_macro", "f1_weighted"} <= set(report["metrics"])
     assert (tmp_path / "e.png").is_file()
     assert json.loads(capsys.readouterr().out)["metrics"] == report["metrics"]

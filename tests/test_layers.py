@@ -10,17 +10,19 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "distilkit"
 # Bottom to top. evaluation runs models through predictors, so inference sits below it; training
 # evaluates the best model and writes its card, so it sits above evaluation and card.
 FLOORS = [
-    {"errors", "io", "compat", "config", "recipe", "models", "packaged", "plots"},
+    # bounds: how limits are declared on fields; options: the commands' own settings, bounded like config's
+    {"errors", "io", "compat", "bounds", "config", "options", "recipe", "models", "packaged", "plots"},
     {"data", "suggest"},  # suggest: a recipe chosen from the data
     {"tasks", "losses", "metrics"},
     {"inference"},
     {"evaluation"},
     {"card"},
     {"training", "distill"},
-    {"cli", "benchmark", "__init__", "serve"},
+    {"cli", "benchmark", "deploy", "__init__", "serve"},  # deploy: `distilkit export` (model files and card)
 ]
 CORE = {"data", "tasks", "losses", "metrics", "evaluation", "card", "training", "distill"}
-FACES = {"distilkit", "distilkit.cli", "distilkit.benchmark", "distilkit.inference.files", "distilkit.serve"}
+FACES = {"distilkit", "distilkit.cli", "distilkit.benchmark", "distilkit.deploy", "distilkit.inference.files",
+         "distilkit.serve"}
 TASK_MODULES = {"classification": {"classification", "thresholds", "entailment"},
                 "question_answering": {"question_answering", "qa_features", "qa_postprocess"}}
 

@@ -41,7 +41,7 @@ def test_no_recipe_training_chooses_settings_and_writes_an_honest_card(tmp_path,
     code, out, err = cli(["train", "--train", own_csv["train"], "--test", own_csv["test"], "--label-column",
                           "category", "--model", tiny_distilbert, "--output-dir", str(out_dir),
                           "--epochs", "6", "--set", "training.learning_rate=3e-3",  # a tiny random model: big steps
-                          "training.batch_size=16"], capsys)
+                          "--set", "training.batch_size=16"], capsys)
     assert code == 0, err
     # the chosen settings are printed with their reasons
     assert "settings chosen from the data" in err

@@ -21,7 +21,7 @@ _EXPORTS = {
     "TASKS": "tasks", "train": "training", "Classifier": "inference", "QuestionAnswerer": "inference",
     "ZeroShotClassifier": "inference",
     "load_predictor": "inference", "ModelSettings": "inference", "BACKENDS": "inference",
-    "export_model": "inference.export", "check": "evaluation.behaviour", "load_suite": "evaluation.behaviour",
+    "export_model": "deploy", "check": "evaluation.behaviour", "load_suite": "evaluation.behaviour",
 }
 __all__ = list(_EXPORTS)
 

@@ -2,21 +2,20 @@
 
 Per model × backend, in one process with one thread count: the task metric on the given data, size
 on disk, parameters, latency p50/p95 at batch 1 (tokenization included) and throughput at batch 32.
-Writes JSON, a markdown table and a PNG of the metric against latency; ``card`` appends the table
-to each model's card. A face: it runs models only through predictors.
+Writes JSON, a markdown table and a PNG of the metric against latency; ``card`` records the result in
+each model's run record, and card/ renders it as the card's Benchmark section (a later bench replaces
+it; the other sections stay). A face: it runs models only through predictors.
 """
 from __future__ import annotations
 
 import json
 import os
 import platform
-import re
+import time
 from pathlib import Path
 
 from .config import DataConfig
 from .errors import DistilkitError
-
-SECTION = "## Benchmark (distilkit bench)"
 
 
 def hardware(threads: int | None = None) -> str:
@@ -62,26 +61,14 @@ def bench_models(models: list[str], data: str, backends: list[str], threads: int
                          "score": metrics[task.default_metric], **metrics, **measured})
             print(f"{model} [{backend}]: {task.default_metric} {metrics[task.default_metric]:.4f}, "
                   f"p50 {measured['latency_p50_ms']:.2f} ms", flush=True)
-    return {"data": data, "hardware": hardware(threads), "threads": threads, "rows": rows}
+    return {"data": data, "hardware": hardware(threads), "threads": threads, "date": time.strftime("%Y-%m-%d"),
+            "rows": rows}
 
 
 def markdown(result: dict) -> str:
-    cols = ["model", "backend", "score", "size_mb", "parameters", "latency_p50_ms", "latency_p95_ms"]
-    cols += [k for k in result["rows"][0] if k.startswith("throughput")]
-    metric = result["rows"][0]["metric"]
-    head = ["model", "backend", metric, "size MB", "parameters", "p50 ms (batch 1)", "p95 ms (batch 1)"] + \
-        [c.replace("throughput_batch", "ex/s at batch ") for c in cols[7:]]
-    def fmt(column: str, v) -> str:
-        if isinstance(v, int):
-            return f"{v:,}"
-        if isinstance(v, float):
-            return f"{v:.4f}" if column == "score" else f"{v:.2f}" if column.endswith(("_ms", "_mb")) else f"{v:.1f}"
-        return str(v)
+    from .card.sections import benchmark_table  # the card's own table: bench.md and the card say the same
 
-    lines = [f"Data: `{result['data']}`. Hardware: {result['hardware']}.\n", "| " + " | ".join(head) + " |",
-             "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(fmt(c, r[c]) for c in cols) + " |" for r in result["rows"]]
-    return "\n".join(lines) + "\n"
+    return f"Data: `{result['data']}`. Hardware: {result['hardware']}.\n\n" + benchmark_table(result["rows"])
 
 
 def plot(result: dict, path: Path) -> Path:
@@ -105,21 +92,39 @@ def plot(result: dict, path: Path) -> Path:
     return path
 
 
-def append_to_card(model: str, table: str) -> None:
-    card = Path(model) / "README.md"
-    text = card.read_text(encoding="utf-8") if card.is_file() else f"# {Path(model).name}\n"
-    text = re.split(re.escape(SECTION), text)[0].rstrip()  # replace an earlier benchmark section
-    card.write_text(f"{text}\n\n{SECTION}\n\n{table}", encoding="utf-8")
+def require_records(models: list[str]) -> None:
+    """--card puts the result in each model's run record: refuse, before anything is measured, a folder that has
+    none (distilkit did not train it), rather than append text to a card card/ cannot render again."""
+    from .card import RECORD
+
+    missing = [m for m in models if not (Path(m) / RECORD).is_file()]
+    if missing:
+        raise DistilkitError(f"--card: {missing[0]} has no {RECORD} (distilkit did not train or export it), so "
+                             "its card has no run record to hold a benchmark: run without --card")
+
+
+def record_on_cards(result: dict, models: list[str]) -> list[str]:
+    """Put ``result`` in each model's run record and card, under the folder's lock (one at a time: never
+    nested). Returns the cards written."""
+    from .card import add_benchmark
+    from .io import PathLock
+
+    written = []
+    for model in dict.fromkeys(models):
+        with PathLock(model, "MODEL"):
+            card = add_benchmark(Path(model), result)
+        written += [str(card)] if card else []
+    return written
 
 
 def write_outputs(result: dict, output: str, card: bool, models: list[str]) -> dict:
+    from .io import write_atomic
+
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
-    table = markdown(result)
-    (out / "bench.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    (out / "bench.md").write_text(table, encoding="utf-8")
+    write_atomic(out / "bench.json", json.dumps(result, indent=2) + "\n")
+    write_atomic(out / "bench.md", markdown(result))
     plot(result, out / "bench.png")
-    if card:
-        for model in models:
-            append_to_card(model, table)
-    return {"json": str(out / "bench.json"), "markdown": str(out / "bench.md"), "plot": str(out / "bench.png")}
+    cards = record_on_cards(result, models) if card else []
+    return {"json": str(out / "bench.json"), "markdown": str(out / "bench.md"), "plot": str(out / "bench.png"),
+            **({"cards": cards} if card else {})}

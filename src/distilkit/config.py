@@ -1,9 +1,11 @@
 """Typed run configuration: what a recipe YAML file holds.
 
 Each section is a dataclass whose fields carry their documentation as attribute
-docstrings and whose ``__post_init__`` validates values, so a bad recipe fails
-before any work starts with a message naming the field. Choices are string enums.
-Building a RunConfig from YAML and --set overrides is in ``recipe.py``.
+docstrings and their limits as declared bounds (``bounded``, see ``bounds.py``: the
+command line and the docs read the same declarations), and whose ``__post_init__``
+validates values, so a bad recipe fails before any work starts with a message naming
+the field. Choices are string enums. Building a RunConfig from YAML and --set
+overrides is in ``recipe.py``.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import enum
 import re
 from dataclasses import dataclass, field
 
+from .bounds import Bounds, bounded, check_bounds, field_bounds, field_docs, like  # noqa: F401  (public here)
 from .errors import DistilkitError
 
 
@@ -87,7 +90,7 @@ def _check(cond: bool, where: str, msg: str):
 class ModelConfig:
     name: str = "minilm-l6"
     """Base model: an alias ('minilm-l6'), a local folder, or a hub id ('distilbert-base-uncased')."""
-    max_length: int = 128
+    max_length: int = bounded(128, "tokens per example", at_least=8, at_most=8192)
     """Tokens kept per example; longer texts are truncated (and the count is reported)."""
     freeze: Freeze = Freeze.NONE
     """Parameters kept fixed during training: 'none' or 'embeddings' (faster on CPU)."""
@@ -104,7 +107,7 @@ class ModelConfig:
                    "model.keep_layers", "give a non-empty list of layer indices, e.g. [0, 2, 4]")
             _check(list(self.keep_layers) == sorted(set(self.keep_layers)), "model.keep_layers",
                    f"{self.keep_layers} must be increasing, without repeats")
-        _check(self.max_length >= 8, "model.max_length", f"{self.max_length} is too small; use >= 8")
+        check_bounds(self, "model.")
 
 
 @dataclass
@@ -116,7 +119,7 @@ class DataConfig:
     """Validation data (same forms). Used for per-epoch evaluation, early stopping and model selection."""
     test: str | None = None
     """Test data, evaluated once after training for the final report (never used to choose anything)."""
-    validation_fraction: float = 0.0
+    validation_fraction: float = bounded(0.0, "fraction of train held out", at_least=0, below=1)
     """If no validation data is given, hold out this fraction of train (stratified, seeded) instead."""
     text_column: str = "text"
     """Column holding the text."""
@@ -129,15 +132,15 @@ class DataConfig:
     label_map: dict[str, str | None] | None = None
     """Rename labels as they are read, e.g. {not_entailment: null, 0: negative}; a label mapped to null drops
     its rows (counted in the run's notes). Applies to every split."""
-    max_train_samples: int | None = None
+    max_train_samples: int | None = bounded(None, "training rows", at_least=1)
     """Keep only the first N training rows (after shuffling with the seed)."""
-    max_eval_samples: int | None = None
+    max_eval_samples: int | None = bounded(None, "evaluation rows", at_least=1)
     """Keep only the first N validation and test rows."""
     on_empty: OnEmpty = OnEmpty.ERROR
     """What an empty text does: 'error' (default) or 'skip' (skipped rows are counted and reported)."""
     oos_label: str | None = None
     """Out-of-scope label (CLINC150: 'oos'); adds in-scope accuracy and out-of-scope recall."""
-    oos_threshold: float | str = "tune"
+    oos_threshold: float | str = bounded("tune", "a probability", at_least=0, at_most=1)
     """With oos_label: below this top probability a prediction becomes the out-of-scope label. 'tune' picks
     it on validation data (never test), 'off' disables it, a number fixes it. Stored in distilkit.json and
     applied by every predictor and backend."""
@@ -177,39 +180,33 @@ class DataConfig:
             except (TypeError, ValueError):
                 raise DistilkitError(f"data.oos_threshold: '{self.oos_threshold}' is not 'tune', 'off' or a "
                                      "probability") from None
-            _check(0.0 <= self.oos_threshold <= 1.0, "data.oos_threshold", "must be a probability in [0, 1]")
-            _check(self.oos_label is not None, "data.oos_threshold",
-                   "a threshold needs an out-of-scope label: set data.oos_label (e.g. oos) or remove the threshold")
+        check_bounds(self, "data.")
+        _check(self.oos_threshold in ("tune", "off") or self.oos_label is not None, "data.oos_threshold",
+               "a threshold needs an out-of-scope label: set data.oos_label (e.g. oos) or remove the threshold")
         if self.label_map is not None:
             _check(isinstance(self.label_map, dict), "data.label_map", "give a mapping, e.g. {not_entailment: null}")
             self.label_map = {str(k): None if v is None else str(v) for k, v in self.label_map.items()}
-        _check(0.0 <= self.validation_fraction < 1.0, "data.validation_fraction", "must be in [0, 1)")
-        for name in ("max_train_samples", "max_eval_samples"):
-            value = getattr(self, name)
-            _check(value is None or value > 0, f"data.{name}", f"{value} must be a positive integer")
 
 
 @dataclass
 class LossConfig:
     name: str = "cross_entropy"
     """Loss from the registry: cross_entropy, weighted_cross_entropy, focal, class_balanced."""
-    label_smoothing: float = 0.0
+    label_smoothing: float = bounded(0.0, "label smoothing", at_least=0, below=1)
     """Label smoothing in [0, 1) for every loss."""
     class_weights: str | list[float] | None = None
     """weighted_cross_entropy: a weight per class, or 'auto' (inverse class frequency, sklearn's 'balanced')."""
-    gamma: float = 2.0
+    gamma: float = bounded(2.0, "focal loss's focusing parameter", at_least=0)
     """focal (and class_balanced with base focal): focusing parameter; 0 gives cross entropy."""
     alpha: list[float] | None = None
     """focal: optional weight per class (the alpha of Lin et al. 2017)."""
-    beta: float = 0.999
+    beta: float = bounded(0.999, "class_balanced's beta", at_least=0, below=1)
     """class_balanced: beta of the effective number of samples (1 - beta^n) / (1 - beta)."""
     base: str = "cross_entropy"
     """class_balanced: the loss being reweighted, 'cross_entropy' or 'focal'."""
 
     def __post_init__(self):
-        _check(0.0 <= self.label_smoothing < 1.0, "loss.label_smoothing", "must be in [0, 1)")
-        _check(self.gamma >= 0, "loss.gamma", "must be >= 0")
-        _check(0.0 <= self.beta < 1.0, "loss.beta", "must be in [0, 1)")
+        check_bounds(self, "loss.")
         _check(self.base in ("cross_entropy", "focal"), "loss.base", "must be 'cross_entropy' or 'focal'")
         if isinstance(self.class_weights, str):
             _check(self.class_weights == "auto", "loss.class_weights", "must be 'auto' or a list of numbers")
@@ -219,27 +216,27 @@ class LossConfig:
 class TrainingConfig:
     output_dir: str = "runs/model"
     """Folder for the trained model, its card and evaluation; checkpoints go in its 'checkpoints/'."""
-    epochs: float = 3.0
+    epochs: float = bounded(3.0, "passes over the training data", above=0)
     """Passes over the training data."""
-    max_steps: int | None = None
+    max_steps: int | None = bounded(None, "optimizer steps", at_least=1)
     """If set, stop after this many optimizer steps (overrides epochs)."""
-    learning_rate: float = 2e-5
+    learning_rate: float = bounded(2e-5, "peak learning rate", above=0)
     """Peak learning rate of AdamW."""
-    batch_size: int = 32
+    batch_size: int = bounded(32, "training examples per step", at_least=1)
     """Training examples per device per step."""
-    eval_batch_size: int = 64
+    eval_batch_size: int = bounded(64, "examples per evaluation batch", at_least=1)
     """Examples per batch during evaluation."""
-    gradient_accumulation_steps: int = 1
+    gradient_accumulation_steps: int = bounded(1, "batches per optimizer step", at_least=1)
     """Batches accumulated per optimizer step (effective batch = batch_size * this * processes)."""
-    weight_decay: float = 0.01
+    weight_decay: float = bounded(0.01, "AdamW weight decay", at_least=0)
     """AdamW weight decay (not applied to biases and LayerNorm weights)."""
-    warmup_ratio: float = 0.0
+    warmup_ratio: float = bounded(0.0, "fraction of steps warming up", at_least=0, below=1)
     """Fraction of steps spent warming the learning rate up from 0."""
     scheduler: str = "linear"
     """Learning-rate schedule: any transformers SchedulerType (linear, cosine, constant_with_warmup...)."""
     optimizer: str = "adamw_torch_fused"
     """Optimizer name as transformers knows it; the fused AdamW is ~1.7x faster on CPU than the loop one."""
-    seed: int = 42
+    seed: int = bounded(42, "a random seed", at_least=0, at_most=2**32 - 1)  # numpy's seeds are 32-bit
     """Seed for initialisation, shuffling and dropout."""
     precision: Precision = Precision.FP32
     """'fp32' or 'bf16' (autocast). Measured slower on our AVX-512 CPU, so fp32 is the default."""
@@ -247,20 +244,20 @@ class TrainingConfig:
     """Batch composition: 'group_by_length' (fewer pad tokens) or 'random'."""
     eval_strategy: EvalStrategy = EvalStrategy.EPOCH
     """When to evaluate and checkpoint: every 'epoch' or every eval_steps 'steps'."""
-    eval_steps: int | None = None
+    eval_steps: int | None = bounded(None, "steps between evaluations", at_least=1)
     """Steps between evaluations when eval_strategy is 'steps'."""
     metric_for_best_model: str | None = None
     """Validation metric that picks the best checkpoint and drives early stopping ('loss' is minimised);
     default: the task's main metric (accuracy for classification, f1 for question answering)."""
-    early_stopping_patience: int | None = None
+    early_stopping_patience: int | None = bounded(None, "evaluations without improvement", at_least=1)
     """Stop after this many evaluations without improvement; none trains all epochs."""
-    save_total_limit: int = 2
+    save_total_limit: int = bounded(2, "checkpoints kept", at_least=1)
     """Checkpoints kept on disk during training (the best is always kept)."""
     checkpoints: Checkpoints = Checkpoints.DELETE
     """After a finished run: 'delete' intermediate checkpoints or 'keep' them."""
-    logging_steps: int = 50
+    logging_steps: int = bounded(50, "steps between training-loss logs", at_least=1)
     """Steps between training-loss logs (the learning curve's resolution)."""
-    num_threads: int | None = None
+    num_threads: int | None = bounded(None, "CPU threads", at_least=1, at_most=1024)
     """Torch CPU threads; none keeps torch's default (all cores)."""
 
     def __post_init__(self):
@@ -268,14 +265,9 @@ class TrainingConfig:
         self.sampling = Sampling.parse(self.sampling, "training.sampling")
         self.eval_strategy = EvalStrategy.parse(self.eval_strategy, "training.eval_strategy")
         self.checkpoints = Checkpoints.parse(self.checkpoints, "training.checkpoints")
-        _check(self.learning_rate > 0, "training.learning_rate", "must be > 0")
-        _check(self.epochs > 0, "training.epochs", "must be > 0")
-        _check(self.batch_size > 0 and self.eval_batch_size > 0, "training.batch_size", "must be > 0")
-        _check(self.gradient_accumulation_steps >= 1, "training.gradient_accumulation_steps", "must be >= 1")
-        _check(0.0 <= self.warmup_ratio < 1.0, "training.warmup_ratio", "must be in [0, 1)")
+        check_bounds(self, "training.")
         if self.eval_strategy is EvalStrategy.STEPS:
-            _check(bool(self.eval_steps and self.eval_steps > 0), "training.eval_steps",
-                   "set a positive eval_steps when eval_strategy is 'steps'")
+            _check(self.eval_steps is not None, "training.eval_steps", "set eval_steps when eval_strategy is 'steps'")
 
 
 @dataclass
@@ -287,11 +279,11 @@ class DistillConfig:
     """Instead of a teacher model: JSON Lines of precomputed outputs for the training examples, one
     {"text": ..., "logits": [...]} (or "probabilities") per line; an optional first line {"labels": [...]}
     names the columns (default: the training labels in order)."""
-    alpha: float = 0.5
+    alpha: float = bounded(0.5, "weight of the hard-label loss", at_least=0, at_most=1)
     """Weight of the hard-label loss; (1 - alpha) * T^2 weights the soft-label KL term."""
-    temperature: float = 2.0
+    temperature: float = bounded(2.0, "softmax temperature", above=0)
     """Softmax temperature T for the soft labels of teacher and student."""
-    hidden_weight: float = 0.0
+    hidden_weight: float = bounded(0.0, "weight of the hidden-state loss", at_least=0)
     """Weight of a hidden-state cosine loss (as DistilBERT's); needs a teacher with the student's hidden size
     and tokenizer and runs the teacher on every batch."""
     layer_map: list[int] | None = None
@@ -303,9 +295,7 @@ class DistillConfig:
 
     def __post_init__(self):
         self.teacher_mode = TeacherMode.parse(self.teacher_mode, "distill.teacher_mode")
-        _check(0.0 <= self.alpha <= 1.0, "distill.alpha", "must be in [0, 1]")
-        _check(self.temperature > 0, "distill.temperature", "must be > 0")
-        _check(self.hidden_weight >= 0, "distill.hidden_weight", "must be >= 0")
+        check_bounds(self, "distill.")
         _check(not (self.teacher and self.teacher_logits), "distill", "give teacher or teacher_logits, not both")
         _check(not (self.teacher_logits and (self.hidden_weight or self.teacher_mode is TeacherMode.ONLINE)),
                "distill", "hidden_weight and teacher_mode=online need a teacher model, not a logits file")
@@ -331,14 +321,14 @@ class QAConfig:
     """Column holding the answers: {"text": [...], "answer_start": [...]} or a list of {"text", "answer_start"}."""
     id_column: str = "id"
     """Column holding a unique example id; rows without one are numbered."""
-    doc_stride: int = 128
+    doc_stride: int = bounded(128, "tokens shared by windows", at_least=1, at_most=8192)
     """Tokens shared by consecutive windows when a context is longer than model.max_length."""
-    max_answer_length: int = 30
+    max_answer_length: int = bounded(30, "tokens per answer", at_least=1, at_most=8192)
     """Longest answer considered, in tokens."""
-    n_best: int | None = None
+    n_best: int | None = bounded(None, "candidate spans per window", at_least=1)
     """Candidate spans each window offers when decoding answers (default: 2 * top_k + 10, as the
     transformers pipeline); candidates with the same text add up their probabilities."""
-    negative_windows: float = 1.0
+    negative_windows: float = bounded(1.0, "fraction of answerless windows kept", above=0, at_most=1)
     """Fraction of training windows without the answer that are kept (seeded). 1.0 keeps all, as usual;
     lower it for long documents, where most windows hold no answer and dominate training time."""
     bad_answers: AnswerRepair = AnswerRepair.ERROR
@@ -353,10 +343,7 @@ class QAConfig:
     def __post_init__(self):
         self.bad_answers = AnswerRepair.parse(self.bad_answers, "qa.bad_answers")
         self.span_alignment = SpanAlignment.parse(self.span_alignment, "qa.span_alignment")
-        _check(self.doc_stride > 0, "qa.doc_stride", "must be > 0")
-        _check(0.0 < self.negative_windows <= 1.0, "qa.negative_windows", "must be in (0, 1]")
-        _check(self.max_answer_length > 0 and (self.n_best is None or self.n_best > 0), "qa.max_answer_length",
-               "max_answer_length and n_best must be > 0")
+        check_bounds(self, "qa.")
         if isinstance(self.null_threshold, str) and self.null_threshold != "auto":
             try:
                 self.null_threshold = float(self.null_threshold)

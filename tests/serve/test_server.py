@@ -229,7 +229,7 @@ def test_sigterm_finishes_in_flight_requests_and_exits_0(toy_runs):
         time.sleep(0.5)  # the request now waits in the batcher (max_wait 1.5 s)
         process.send_signal(signal.SIGTERM)
         waiting.join(30)
-        assert result["answer"][0] == 200 and result["answer"][1][0]["label"] in {"pos", "neg"}
+        assert result["answer"][0] == 200 and result["answer"][1][0]["label"] == "pos"  # "happy": a toy pos word
         assert process.wait(30) == 0
         assert "serving toy" in process.stdout.read()
     finally:

@@ -2,18 +2,14 @@
 `--resume auto` lets a requeue script pass the same command every time."""
 from __future__ import annotations
 
-import json
-import socket
-import subprocess
-import sys
-
 import pytest
 import yaml
 
 from distilkit import train
 from distilkit.training.checkpoints import resume_point
-from distilkit.training.output import LOCK
+from distilkit.io import lock_path
 from tests.conftest import one_line_error, tiny_config
+from tests.faults import held_by_another_process
 
 
 def test_finished_model_is_refused_then_replaced_with_overwrite(tmp_path, tiny_bert, toy_data):
@@ -25,7 +21,7 @@ def test_finished_model_is_refused_then_replaced_with_overwrite(tmp_path, tiny_b
     assert f"{out} holds a finished model" in message and "--overwrite" in message
     assert (out / "training_summary.json").read_text() == first
     train(cfg, overwrite=True)
-    assert (out / "training_summary.json").read_text() != first and not (out / LOCK).exists()
+    assert (out / "training_summary.json").read_text() != first and not lock_path(out).exists()
 
 
 def test_foreign_files_are_refused(tmp_path, tiny_bert, toy_data):
@@ -37,21 +33,16 @@ def test_foreign_files_are_refused(tmp_path, tiny_bert, toy_data):
     assert one_line_error(train, tiny_config(tiny_bert, toy_data, out), resume="auto", overwrite=True)  # not both
 
 
-def test_a_live_run_holds_the_folder_and_a_dead_one_does_not(tmp_path, tiny_bert, toy_data, capsys):
+def test_a_live_run_holds_the_folder_and_a_dead_one_does_not(tmp_path, tiny_bert, toy_data):
     out = tmp_path / "run"
-    out.mkdir()
-    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    try:
-        (out / LOCK).write_text(json.dumps({"pid": other.pid, "host": socket.gethostname(), "started": "then"}))
+    with held_by_another_process(out):  # another run writing OUT
         message = one_line_error(train, tiny_config(tiny_bert, toy_data, out, epochs=1))
-        assert f"being written by another run (pid {other.pid}" in message
-    finally:
-        other.kill()
-        other.wait()
-    # the same lock, its process gone (a crashed run): taken over with a note, and the run goes ahead
+        assert f"{out} is being written by another run (pid " in message and "--output-dir" in message
+    assert not out.exists()  # the refused run created nothing, not even OUT
+    # a lock file left by a run that was killed (no process holds it any more): taken silently, the run goes ahead
+    lock_path(out).write_text('{"pid": 999999, "host": "elsewhere", "started": "then"}')
     train(tiny_config(tiny_bert, toy_data, out, epochs=1))
-    assert "stale lock" in capsys.readouterr().err
-    assert (out / "model.safetensors").is_file() and not (out / LOCK).exists()
+    assert (out / "model.safetensors").is_file() and not lock_path(out).exists()
 
 
 def test_resume_auto_starts_afresh_or_continues(tmp_path, tiny_bert, toy_data):

@@ -1,7 +1,9 @@
 """Preemption with real processes and real signals: SIGTERM / SIGUSR1 during training or evaluation ends a
 run with a checkpoint for the step reached and exit code 128 + signal; --resume then ends with the same
-weights as a run never interrupted. The signal is sent by the process itself at a chosen point
-(DISTILKIT_TEST_SIGNALS, see training/preemption.py), so the step it lands on is known."""
+weights as a run never interrupted. The signal is sent by the process itself at a chosen point (a test
+callback from tests/faults.py, added from outside the package), so the step it lands on is known. Runs are
+forked children (a real process with real signal handlers, without a fresh interpreter's start-up), or, under
+accelerate launch, `python -m tests.faults`."""
 from __future__ import annotations
 
 import json
@@ -15,6 +17,7 @@ import yaml
 
 from distilkit.training.checkpoints import check_checkpoint
 from tests.conftest import ROOT, tiny_config
+from tests.faults import Tracer, add_callbacks, first_signal_received, in_child, signal_callback
 
 
 def recipe(tmp_path, model, data, name, **training):
@@ -27,11 +30,35 @@ def recipe(tmp_path, model, data, name, **training):
     return path
 
 
-def run(argv, signals: str | None = None, launcher: list[str] | None = None):
+def run_forked(tmp_path, argv, step: tuple[int, str] | None = None, evaluation: str | None = None,
+               again_in_save: str | None = None):
+    """The CLI in a forked child that signals itself at ``step`` (N, 'TERM') or the first evaluation; with
+    ``again_in_save`` a second signal arrives while the first one's checkpoint is renamed into place.
+    Returns (exit code, stderr)."""
+    from distilkit.cli import main
+
+    err = tmp_path / "stderr.txt"
+    spec = {**({"step": step} if step else {}), **({"eval": evaluation} if evaluation else {})}
+
+    def child():
+        add_callbacks(None, signal_callback(spec))
+        if not again_in_save:
+            return main(argv)
+
+        def again(index, op, name, path):
+            if op == "rename" and "tmp-checkpoint" in name and first_signal_received():
+                os.kill(os.getpid(), getattr(signal, "SIG" + again_in_save))
+
+        with Tracer(tmp_path, again):
+            return main(argv)
+
+    code = in_child(child, stderr=err)
+    return code, err.read_text()
+
+
+def run_launched(argv, launcher: list[str], hooks: list[str]):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
-    if signals:
-        env["DISTILKIT_TEST_SIGNALS"] = signals
-    cmd = (launcher or [sys.executable]) + ["-m", "distilkit.cli", *argv]
+    cmd = launcher + ["-m", "tests.faults", *hooks, "--", *argv]
     return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
 
 
@@ -60,13 +87,13 @@ def assert_same_weights(a, b):
 def test_sigterm_mid_epoch_saves_that_step_and_resume_is_exact(tmp_path, tiny_bert, toy_data, uninterrupted):
     path = recipe(tmp_path, tiny_bert, toy_data, "run")
     # step 13 is in the middle of epoch 2 (10 steps per epoch); a second SIGTERM arrives while saving
-    stopped = run(["train", str(path)], "step=13:TERM,again_in_save=TERM")
-    assert stopped.returncode == 128 + signal.SIGTERM == 143, stopped.stderr[-2000:]
+    code, stderr = run_forked(tmp_path, ["train", str(path)], step=(13, "TERM"), again_in_save="TERM")
+    assert code == 128 + signal.SIGTERM == 143, stderr[-2000:]
     checkpoint = tmp_path / "run" / "checkpoints" / "checkpoint-13"
-    last_line = stopped.stderr.strip().splitlines()[-1]
+    last_line = stderr.strip().splitlines()[-1]
     assert last_line == (f"stopped by SIGTERM: checkpoint saved to {checkpoint}; continue with the same command "
                          "and --resume (or --resume auto)")
-    assert "SIGTERM received again: still saving" in stopped.stderr
+    assert "SIGTERM received again: still saving" in stderr
     assert check_checkpoint(checkpoint) is None  # complete: weights, optimizer, scheduler, RNG, trainer state
     assert not (tmp_path / "run" / "model.safetensors").exists()  # not mistaken for a finished model
     from distilkit import load_recipe, train
@@ -80,10 +107,11 @@ def test_sigusr1_during_evaluation_saves_the_step_being_evaluated(tmp_path, tiny
     cfg = tiny_config(tiny_bert, toy_data, tmp_path / "run", epochs=3, checkpoints="keep")
     path = tmp_path / "run.yaml"
     path.write_text(yaml.safe_dump(cfg.to_dict()))
-    stopped = run(["train", str(path)], "eval=USR1")  # the first evaluation: end of epoch 1, step 10
-    assert stopped.returncode == 128 + signal.SIGUSR1, stopped.stderr[-2000:]
+    # the first evaluation: end of epoch 1, step 10
+    code, stderr = run_forked(tmp_path, ["train", str(path)], evaluation="USR1")
+    assert code == 128 + signal.SIGUSR1, stderr[-2000:]
     checkpoint = tmp_path / "run" / "checkpoints" / "checkpoint-10"
-    assert f"stopped by SIGUSR1: checkpoint saved to {checkpoint}" in stopped.stderr
+    assert f"stopped by SIGUSR1: checkpoint saved to {checkpoint}" in stderr
     assert check_checkpoint(checkpoint) is None
     state = json.loads((checkpoint / "trainer_state.json").read_text())
     assert state["global_step"] == 10 and not any("eval_loss" in e for e in state["log_history"])
@@ -96,12 +124,7 @@ def test_two_processes_agree_on_the_step(tmp_path, tiny_bert, toy_data):
     path = recipe(tmp_path, tiny_bert, toy_data, "run", batch_size=8, num_threads=1)
     launcher = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
                 "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
-    env_rank = "DISTILKIT_TEST_SIGNAL_RANK"
-    os.environ[env_rank] = "1"
-    try:
-        stopped = run(["train", str(path)], "step=7:TERM", launcher)
-    finally:
-        del os.environ[env_rank]
+    stopped = run_launched(["train", str(path)], launcher, ["--step", "7:TERM", "--rank", "1"])
     assert stopped.returncode != 0
     checkpoints = sorted(p.name for p in (tmp_path / "run" / "checkpoints").glob("checkpoint-*"))
     assert checkpoints == ["checkpoint-7"], (checkpoints, stopped.stderr[-3000:])
@@ -136,9 +159,15 @@ def test_disk_full_during_a_checkpoint_keeps_the_previous_one(tmp_path, tiny_ber
     next save fails with one line naming the folder and the space, and the first checkpoint stays usable."""
     import resource
 
+    from transformers import TrainerCallback
+
     from distilkit import DistilkitError, train
 
-    monkeypatch.setenv("DISTILKIT_TEST_SIGNALS", "fsize_after_save=1000000")
+    class LimitAfterFirstSave(TrainerCallback):
+        def on_save(self, args, state, control, **kwargs):  # Python ignores SIGXFSZ: a bigger write is an OSError
+            resource.setrlimit(resource.RLIMIT_FSIZE, (1_000_000, limits[1]))
+
+    add_callbacks(monkeypatch, LimitAfterFirstSave())
     limits = resource.getrlimit(resource.RLIMIT_FSIZE)
     cfg = tiny_config(tiny_bert, {"train": toy_data["train"]}, tmp_path / "run", epochs=3)
     try:
@@ -152,35 +181,3 @@ def test_disk_full_during_a_checkpoint_keeps_the_previous_one(tmp_path, tiny_ber
     assert "MB free there" in message and "checkpoint-10 is intact" in message and "--resume" in message
     assert check_checkpoint(folder / "checkpoint-10") is None
     assert sorted(p.name for p in folder.iterdir()) == ["checkpoint-10"]  # no half-written folder
-
-
-def start_and_kill_at(argv, hook: str, marker: str):
-    """Start a run, wait for the test hook's pause line on stderr, then kill -9 it there."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "DISTILKIT_TEST_SIGNALS": hook}
-    proc = subprocess.Popen([sys.executable, "-m", "distilkit.cli", *argv], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    for line in proc.stderr:
-        if marker in line:
-            proc.kill()
-            break
-    proc.wait(timeout=60)
-    assert proc.returncode == -signal.SIGKILL, "the run ended before the hook paused it"
-
-
-@pytest.mark.parametrize("where", ["checkpoint", "final folder"])
-def test_kill_9_while_saving_leaves_a_usable_state(tmp_path, tiny_bert, toy_data, where):
-    path = recipe(tmp_path, tiny_bert, toy_data, "run", epochs=2)
-    out = tmp_path / "run"
-    if where == "checkpoint":  # inside the save of checkpoint-10: written, not yet renamed into place
-        start_and_kill_at(["train", str(path)], "pause_in_save=30", "pausing 30 s inside the save")
-        assert (out / "checkpoints" / "tmp-checkpoint-10").is_dir()
-        assert not (out / "checkpoints" / "checkpoint-10").exists()  # nothing that looks like a checkpoint
-    else:  # the final folder written beside OUT, not yet renamed into place
-        start_and_kill_at(["train", str(path)], "pause_in_final=30", "pausing 30 s before publishing")
-        assert (tmp_path / ".run.final-tmp" / "training_summary.json").is_file()
-        assert not (out / "model.safetensors").exists() and (out / "checkpoints" / "checkpoint-20").is_dir()
-    from distilkit import load_recipe, train
-
-    train(load_recipe(path), resume="auto")
-    assert (out / "model.safetensors").is_file() and (out / "README.md").is_file()
-    assert not list(tmp_path.glob(".run.*")) and not list((out / "checkpoints").glob("tmp-*"))

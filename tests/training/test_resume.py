@@ -5,51 +5,54 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 import yaml
 
 from distilkit import DistilkitError, train
-from distilkit.training.checkpoints import resume_point
-from tests.conftest import ROOT, tiny_config
+from distilkit.training.checkpoints import clean_torn, resume_point
+from tests.conftest import tiny_config
+from tests.faults import Tracer, in_child
 
 
-def _recipe(tmp_path, model, data, **training) -> Path:
-    cfg = tiny_config(model, data, tmp_path / "run", epochs=8, **training).to_dict()
+def _recipe(tmp_path, model, data, epochs: int = 8, **training) -> Path:
+    cfg = tiny_config(model, data, tmp_path / "run", epochs=epochs, **training).to_dict()
     path = tmp_path / "recipe.yaml"
     path.write_text(yaml.safe_dump(cfg))
     return path
 
 
-def test_killed_run_resumes_from_last_checkpoint(tmp_path, tiny_bert, toy_data):
-    recipe = _recipe(tmp_path, tiny_bert, toy_data)
-    cmd = [sys.executable, "-m", "distilkit.cli", "train", str(recipe)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    checkpoints = tmp_path / "run" / "checkpoints"
-    deadline = time.time() + 120
-    while time.time() < deadline and not list(checkpoints.glob("checkpoint-*/trainer_state.json")):
-        time.sleep(0.2)
-    time.sleep(1.0)  # let the checkpoint finish writing, then kill mid-run
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+def test_killed_run_resumes_from_last_checkpoint(tmp_path, small_bert, toy_data, capsys):
+    """SIGKILL right after the epoch-2 checkpoint is in place (a real kill of a forked run, at a known point)."""
+    from distilkit.cli import main
+
+    recipe = _recipe(tmp_path, small_bert, toy_data, epochs=4)
+    checkpoint_2 = str(tmp_path / "run" / "checkpoints" / "checkpoint-20")
+
+    def kill_after_the_second_checkpoint(op, name, path):
+        if op == "rename" and str(path).endswith("tmp-checkpoint-20"):
+            os.replace(path, checkpoint_2)  # let the rename happen, then die before anything else
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def run():
+        with Tracer(tmp_path, lambda i, op, name, path: kill_after_the_second_checkpoint(op, name, path)):
+            return main(["train", str(recipe)])
+
+    assert in_child(run) == -signal.SIGKILL, "the run ended before it could be killed"
     assert not (tmp_path / "run" / "README.md").exists()
+    capsys.readouterr()
 
-    # Without --resume the earlier run's checkpoints are protected.
-    again = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
-    assert again.returncode == 2 and "--resume" in again.stderr and len(again.stderr.strip().splitlines()) == 1
+    # Without --resume the earlier run's checkpoints are protected, in one line.
+    assert main(["train", str(recipe)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "checkpoint-20 from an earlier run" in err and "--resume" in err and "\n" not in err
 
-    done = subprocess.run(cmd + ["--resume"], cwd=ROOT, env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-2000:]
+    assert main(["train", str(recipe), "--resume"]) == 0
     summary = json.loads((tmp_path / "run" / "training_summary.json").read_text())
-    assert summary["resumed_from"] and "checkpoint-" in summary["resumed_from"]
-    assert summary["derived"]["steps_completed"] == summary["derived"]["total_steps"] == 80
-    assert len(summary["history"]) == 8  # the epochs before the kill are kept in the history
+    assert summary["resumed_from"] == checkpoint_2
+    assert summary["derived"]["steps_completed"] == summary["derived"]["total_steps"] == 40
+    assert len(summary["history"]) == 4  # the epochs before the kill are kept in the history
 
 
 def test_corrupt_checkpoint_is_refused_with_one_line(tmp_path, tiny_bert, toy_data):
@@ -77,5 +80,6 @@ def test_a_checkpoint_cut_short_by_a_kill_is_skipped(tmp_path, tiny_bert, toy_da
     folder = tmp_path / "checkpoints"
     first, last = sorted(folder.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))[-2:]
     (last / "trainer_state.json").unlink()  # what a kill during the save leaves
-    assert resume_point(folder, resume=True) == str(first)
+    assert resume_point(folder, resume=True) == str(first) and last.exists()  # deciding changes nothing
+    clean_torn(folder, str(first))  # what the run then does, under the folder's lock
     assert not last.exists() and "never finished" in capsys.readouterr().err

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
-from .record import RunRecord
+from . import sections
+from .record import RECORD, Benchmark, Deployment, RunRecord
 
 # Hub ids of the offline aliases, so a card's base_model points at the real upstream model.
 ALIAS_HUB_IDS = {"minilm-l6": "sentence-transformers/all-MiniLM-L6-v2",
@@ -41,13 +42,8 @@ def _versions() -> dict:
     return out
 
 
-def _extra_splits(summary: RunRecord) -> list[str]:
-    """The scored splits that are extra test sets (data.extra_tests), each its own data set, named by its source."""
-    return [s for s in summary.results if s not in ("train", "validation", "test") and s in summary.data]
-
-
 def _eval_results(summary: RunRecord, meta: dict) -> list[EvalResult]:
-    results, extra = [], _extra_splits(summary)
+    results, extra = [], sections.extra_splits(summary)
     for split, metrics in summary.results.items():
         for key, value in metrics.items():
             if key not in METRIC_TYPES:
@@ -83,131 +79,21 @@ def card_data(summary: RunRecord) -> ModelCardData:
         base_model=base_model_id(summary.config["model"]["name"]), library_name="transformers",
         pipeline_tag=summary.pipeline_tag, datasets=[meta["dataset_id"]] if meta["dataset_id"] else None,
         metrics=sorted({METRIC_TYPES[k][0] for r in summary.results.values() for k in r if k in METRIC_TYPES}),
-        tags=["distilkit", summary.pipeline_tag, "generated_from_trainer"],
+        tags=["distilkit", summary.pipeline_tag, "generated_from_trainer"] + (["onnx"] if summary.deployment else []),
         eval_results=_eval_results(summary, meta) or None)
-
-
-def _table(rows: list[dict]) -> str:
-    if not rows:
-        return "_No evaluations were run._\n"
-    keys = list(dict.fromkeys(k for r in rows for k in r))
-    fmt = lambda v: "No log" if v is None else (f"{v:.4f}" if isinstance(v, float) else str(v))  # noqa: E731
-    head = "| " + " | ".join(k.replace("_", " ").capitalize() for k in keys) + " |"
-    return "\n".join([head, "|" + "---|" * len(keys)] +
-                     ["| " + " | ".join(fmt(r.get(k)) for k in keys) + " |" for r in rows]) + "\n"
-
-
-def _kv_table(pairs: dict, header=("Name", "Value")) -> str:
-    lines = [f"| {header[0]} | {header[1]} |", "|---|---|"]
-    lines += [f"| {k} | {'—' if v is None else v} |" for k, v in pairs.items()]
-    return "\n".join(lines) + "\n"
 
 
 def _hyperparameters(summary: RunRecord) -> dict:
     cfg = summary.config
     flat = {}
-    sections = tuple(summary.config_sections)
-    sections += ("distill",) if summary.distillation else ()
-    for section in sections:
+    listed = tuple(summary.config_sections) + (("distill",) if summary.distillation else ())
+    for section in listed:
         for key, value in cfg[section].items():
             flat[f"{section}.{key}"] = value
     for key in ("max_train_samples", "max_eval_samples", "validation_fraction", "on_empty", "text_pair_column"):
         flat[f"data.{key}"] = cfg["data"].get(key)
     flat.update({f"derived.{k}": v for k, v in summary.derived.items()})
     return flat
-
-
-def _confusions(by_split: dict) -> str:
-    split = "test" if by_split.get("test") else "validation"
-    pairs = by_split.get(split) or []
-    if not pairs:
-        return ""
-    items = ", ".join(f"`{p['true']}` → `{p['predicted']}` ({p['count']})" for p in pairs)
-    return f"Most frequent mistakes on the {split} split (true → predicted, count): {items}.\n"
-
-
-def _distillation_section(report: dict | None) -> str:
-    if not report:
-        return ""
-    teachers = ", ".join(f"`{t}`" for t in report["teachers"])
-    accuracy = "; ".join(f"{split} accuracy {m['accuracy']:.4f}" for split, m in report["teacher_results"].items())
-    lines = [
-        "### Knowledge distillation\n",
-        f"Distilled from {teachers}" + (f" ({accuracy})" if accuracy else "") + f", teacher run {report['teacher_mode']}"
-        " (logits computed once and cached)." if report["teacher_mode"] == "cached" else " (teacher run on every batch).",
-        f"Loss: `{report['alpha']}` × hard loss (`loss.*` above) + `{1 - report['alpha']:.2f}` × T² × "
-        f"KL(teacher‖student) at temperature T = `{report['temperature']}`"
-        + (f" + `{report['hidden_weight']}` × hidden-state cosine loss" if report["hidden_weight"] else "") + ".",
-        f"Student layers kept from the initialising model / teacher layer map: `{report['layer_map']}`.\n",
-        "Teacher and student side by side (latency: median of 50 single-text calls on this machine, tokenization "
-        "included):\n",
-        _table(report["comparison"]),
-    ]
-    return "\n".join(lines)
-
-
-def _threshold_section(summary: RunRecord) -> str:
-    t = summary.thresholds
-    if not t or t.get("oos_threshold") is None:
-        return ""
-    rows = []
-    for split, metrics in summary.results.items():
-        plain = summary.results_without_threshold.get(split, {})
-        for key in ("accuracy", "in_scope_accuracy", "oos_recall"):
-            if key in metrics:
-                rows.append({"split": split, "metric": key, "with threshold": metrics[key],
-                             "without (argmax)": plain.get(key)})
-    return "\n".join([
-        "### Out-of-scope threshold\n",
-        f"When the highest class probability is below **{t['oos_threshold']:.4f}**, this model answers "
-        f"`{t['oos_label']}` (out of scope), as in Larson et al. (2019). The threshold was chosen on the validation "
-        f"split only (objective: {t.get('objective', 'balanced')}), is stored in `distilkit.json`, and is applied by "
-        "distilkit's predictors (`distilkit predict`, `eval`, batch files, every backend). **Plain "
-        "`transformers.pipeline(\"text-classification\")` does not apply it**: it returns the argmax label, with the "
-        "results in the right-hand column.\n",
-        _table(rows)])
-
-
-def _extra_tests(summary: RunRecord) -> str:
-    """Where each extra test set (data.extra_tests) comes from: a row named 'handwritten' means nothing alone."""
-    extra = _extra_splits(summary)
-    if not extra:
-        return ""
-    return ("Beside the recipe's own test split, extra test sets (`data.extra_tests`, never used to choose "
-            "anything): " + "; ".join(f"**{s}**: `{summary.data[s]['source']}` ({summary.data[s]['rows']} rows)"
-                                      for s in extra) + ".\n")
-
-
-def _behaviour_section(reports: list[dict]) -> str:
-    if not reports:
-        return ""
-    parts = ["### Behaviour tests\n", "Minimum-functionality (mft), invariance (inv) and directional (dir) tests run "
-             "with `distilkit check` (after CheckList); an example passes only when every question or text of it "
-             "does.\n"]
-    for report in reports:
-        parts += [f"`{report['tests_file']}` on the {report['backend']} backend: {report['passed']} of "
-                  f"{report['examples']} examples passed.\n",
-                  _table([{"test": r["name"], "type": r["type"] + (f" ({r['perturbation']})" if r["perturbation"] else ""),
-                           "examples": r["examples"], "pass rate": f"{r['pass_rate']:.2%}",
-                           "needed": f"{r['threshold']:.0%}", "result": "pass" if r["ok"] else "FAIL"}
-                          for r in report["tests"]])]
-    return "\n".join(parts)
-
-
-def add_behaviour(folder: Path, report: dict) -> Path | None:
-    """Record a behaviour-test report in a trained folder's run record and card (the same tests file again
-    replaces its earlier report). Folders distilkit did not train have no card to extend: None."""
-    import json
-
-    summary = RunRecord.read(folder)
-    if summary is None:
-        return None
-    keep = {k: report[k] for k in ("tests_file", "backend", "examples", "passed", "ok")}
-    keep["tests"] = [{k: r[k] for k in ("name", "type", "perturbation", "examples", "passed", "pass_rate",
-                                        "threshold", "ok")} for r in report["tests"]]
-    summary.behaviour = [b for b in summary.behaviour if b["tests_file"] != keep["tests_file"]] + [keep]
-    (Path(folder) / "training_summary.json").write_text(json.dumps(summary.to_dict(), indent=2), encoding="utf-8")
-    return write_card(folder, summary)
 
 
 def render_body(summary: RunRecord) -> str:
@@ -225,6 +111,7 @@ def render_body(summary: RunRecord) -> str:
         f"[distilkit](https://github.com/) for {text['what']}.",
         f"It achieves the following results on the {final_split} set:\n",
         "\n".join(f"- {k.replace('_', ' ').title()}: {v:.4f}" for k, v in final.items()) + "\n",
+        sections.deployment_section(summary.deployment),  # first: in an exported folder it is what matters
         "## Model description\n",
         f"{d['parameters']:,} parameters ({d['trainable_parameters']:,} trained)."
         + (" Labels: " + ", ".join(f"`{n}`" for n in labels[:40]) + (" ..." if len(labels) > 40 else "") + "."
@@ -234,27 +121,29 @@ def render_body(summary: RunRecord) -> str:
                           "on it. " + text.get("limits", "Texts longer than `model.max_length` tokens are truncated."))
         + "\n",
         "## Training and evaluation data\n",
-        _table([{"split": k, "source": f"`{v['source']}`", "examples": v["rows"]} for k, v in summary.data.items()]),
+        sections.table([{"split": k, "source": f"`{v['source']}`", "examples": v["rows"]}
+                        for k, v in summary.data.items()]),
         "".join(f"- {n}\n" for n in summary.notes),
         "## Training procedure\n",
         "### Training hyperparameters\n",
         "Every setting used by this run (the recipe is saved next to the weights as `distilkit_recipe.yaml`):\n",
-        _kv_table(_hyperparameters(summary)),
+        sections.kv_table(_hyperparameters(summary)),
         f"Training took {summary.train_runtime_s:.0f} s ({summary.train_samples_per_second:.1f} training "
         f"examples/s) on {d['device']} with {d['torch_threads']} threads and {d['num_processes']} process(es)."
         + (f" Resumed from `{summary.resumed_from}`." if summary.resumed_from else "") + "\n",
-        _distillation_section(summary.distillation),
+        sections.distillation_section(summary.distillation),
         "### Training results\n",
-        _table(summary.history),
+        sections.table(summary.history),
         "![Learning curve](learning_curve.png)\n",
         "### Evaluation\n",
-        _table([{"split": split, **metrics} for split, metrics in summary.results.items()]),
-        _extra_tests(summary),
+        sections.table([{"split": split, **metrics} for split, metrics in summary.results.items()]),
+        sections.extra_tests(summary),
         "".join(f"![{Path(img).stem.replace('_', ' ').capitalize()}]({img})\n" for img in summary.images),
-        _confusions(summary.top_confusions),
-        _threshold_section(summary),
-        _behaviour_section(summary.behaviour),
+        sections.confusions(summary.top_confusions),
+        sections.threshold_section(summary),
+        sections.behaviour_section(summary.behaviour),
         text["extra"] + "\n",
+        sections.benchmark_section(summary.benchmark),
         "## How to use\n",
         text["usage"] + "\n",
         "### Framework versions\n",
@@ -263,8 +152,72 @@ def render_body(summary: RunRecord) -> str:
     return "\n".join(parts)
 
 
-def write_card(folder: Path, summary: RunRecord) -> Path:
-    card = ModelCard(f"---\n{card_data(summary).to_yaml()}\n---\n\n{render_body(summary)}")
-    path = Path(folder) / "README.md"
-    card.save(path)
-    return path
+def render_card(record: RunRecord) -> str:
+    """The whole README.md (front matter and body) of a run record: a pure function, so that the record and its
+    card can be written as one change (io.update_together)."""
+    return str(ModelCard(f"---\n{card_data(record).to_yaml()}\n---\n\n{render_body(record)}"))
+
+
+def record_files(record: RunRecord) -> dict[str, str]:
+    """training_summary.json and README.md of ``record``, for io.update_together (the record last: its presence
+    marks a trained folder complete)."""
+    return {"README.md": render_card(record), RECORD: record.to_json()}
+
+
+def write_card(folder: Path, record: RunRecord) -> Path:
+    """README.md alone, into a staging folder the caller owns (training writes the record after it)."""
+    from ..io import write_atomic
+
+    return write_atomic(Path(folder) / "README.md", render_card(record))
+
+
+def update_record(folder: Path, record: RunRecord) -> Path:
+    """Replace a trained folder's run record and card as one change. Takes no lock: the caller holds the
+    folder's (a training run holds it already; `check` and `bench --card` take PathLock(folder, "MODEL"))."""
+    from .. import io
+
+    io.update_together(folder, record_files(record))
+    return Path(folder) / "README.md"
+
+
+def add_behaviour(folder: Path, report: dict) -> Path | None:
+    """Record a behaviour-test report in a trained folder's run record and card (the same tests file again
+    replaces its earlier report). Folders distilkit did not train have no record to extend: None."""
+    record = RunRecord.read(folder)
+    if record is None:
+        return None
+    record.behaviour = with_behaviour(record.behaviour, report)
+    return update_record(folder, record)
+
+
+def with_behaviour(kept: list[dict], report: dict) -> list[dict]:
+    """The record's behaviour entries with ``report`` (a `distilkit check` report) in place of any earlier one
+    of the same tests file: what the card shows of it, per test its type, pass rate and need."""
+    entry = {k: report[k] for k in ("tests_file", "backend", "examples", "passed", "ok")}
+    entry["tests"] = [{k: r[k] for k in ("name", "type", "perturbation", "examples", "passed", "pass_rate",
+                                         "threshold", "ok")} for r in report["tests"]]
+    return [b for b in kept if b["tests_file"] != entry["tests_file"]] + [entry]
+
+
+def add_benchmark(folder: Path, result: dict) -> Path | None:
+    """Record a `distilkit bench` result (benchmark.bench_models) in a trained folder's run record and card,
+    replacing the one before; None for folders distilkit did not train."""
+    record = RunRecord.read(folder)
+    if record is None:
+        return None
+    record.benchmark = Benchmark(data=result["data"], hardware=result["hardware"], date=result["date"],
+                                 rows=result["rows"], threads=result.get("threads"))
+    return update_record(folder, record)
+
+
+def render_deployment_card(name: str, pipeline_tag: str, deployment: Deployment, meta: dict) -> str:
+    """The card of a folder exported from a model distilkit did not train (no run record to render): what was
+    exported and verified, and where from. ``meta``: front matter to keep from the source (license, language)."""
+    base = base_model_id(deployment.source)
+    data = ModelCardData(base_model=base, library_name="transformers", pipeline_tag=pipeline_tag,
+                         tags=["distilkit", pipeline_tag, "onnx"], **meta)
+    origin = f"[{base}](https://huggingface.co/{base})" if base else f"the local model `{deployment.source}`"
+    body = "\n".join([f"# {name}\n", f"An ONNX Runtime export of {origin}, made with distilkit; the source model's "
+                       "own card describes how it was trained and what it is for.\n",
+                       sections.deployment_section(deployment)])
+    return str(ModelCard(f"---\n{data.to_yaml()}\n---\n\n{body}"))

@@ -1,13 +1,53 @@
 """The run record: everything a finished training run hands to the model card, typed.
 
-Training fills it in; the card renders it; ``training_summary.json`` is its JSON form (for people
-and benchmark scripts: no predictor reads it, they read distilkit.json)."""
+Training fills it in; `distilkit check` adds behaviour tests, `bench --card` a benchmark and `export`
+a deployment; the card renders all of it; ``training_summary.json`` is its JSON form (for people and
+benchmark scripts: no predictor reads it, they read distilkit.json)."""
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
 
 from ..config import Choice
+
+RECORD = "training_summary.json"  # the run record's JSON form, in every folder distilkit trained or exported
+
+
+@dataclass
+class Benchmark:
+    """What `distilkit bench` measured, as recorded on a model's card (the last run replaces the one before)."""
+    data: str
+    """The labelled data every row was scored on."""
+    hardware: str
+    """CPU, cores, memory, torch version and threads of the measurement."""
+    date: str
+    """When it was measured (YYYY-MM-DD)."""
+    rows: list[dict]
+    """One per model × backend: metric, score, size_mb, parameters, latency_p50/p95_ms, throughput_batchN..."""
+    threads: int | None = None
+    """Threads given with --threads (None: torch's default, named in ``hardware``)."""
+
+
+@dataclass
+class Deployment:
+    """What `distilkit export` wrote and verified, recorded in the exported folder's run record."""
+    backend: str
+    """The backend the folder is for (onnx, onnx-int8)."""
+    file: str
+    """The graph, relative to the folder."""
+    size_mb: float
+    quantization: str | None
+    """None for fp32, 'dynamic' or 'static' for int8."""
+    verification: dict
+    """Against the PyTorch model: examples, agreement, max_abs_logit_diff, metric, torch, exported, drop_points."""
+    source: str
+    """The folder it was exported from."""
+    date: str
+    max_drop: float = 1.0
+    """The largest metric drop (points) the export accepted; a larger one was kept only with --force."""
+    excluded_nodes: int = 0
+    """Nodes left in fp32 by int8 quantisation."""
+    excluded_reason: str | None = None
 
 
 class CardMode(Choice):
@@ -61,20 +101,36 @@ class RunRecord:
     """Teacher, settings and the teacher/student comparison, for distilled models."""
     behaviour: list[dict] = field(default_factory=list)
     """Behaviour-test reports (`distilkit check`), one per tests file: per test its type, pass rate and need."""
+    benchmark: Benchmark | None = None
+    """The last `distilkit bench --card` of this folder."""
+    deployment: Deployment | None = None
+    """Set in folders written by `distilkit export`: what was exported and how it was verified."""
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
+    def to_json(self) -> str:
+        """training_summary.json's text."""
+        import json
+
+        return json.dumps(self.to_dict(), indent=2)
+
     @classmethod
-    def read(cls, folder) -> "RunRecord | None":
+    def read(cls, folder) -> RunRecord | None:
         """The record of a finished run from its training_summary.json (None for folders distilkit did not
         train); used to render the card again with new sections, never to run the model."""
         import json
         from pathlib import Path
 
-        path = Path(folder) / "training_summary.json"
+        path = Path(folder) / RECORD
         if not path.is_file():
             return None
         data = json.loads(path.read_text(encoding="utf-8"))
         names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        record = cls(**{k: v for k, v in data.items() if k in names})
+        # Records written before a section existed simply lack it; nested sections come back typed.
+        if isinstance(record.benchmark, dict):
+            record.benchmark = Benchmark(**record.benchmark)
+        if isinstance(record.deployment, dict):
+            record.deployment = Deployment(**record.deployment)
+        return record

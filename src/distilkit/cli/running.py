@@ -4,13 +4,16 @@ from __future__ import annotations
 import json
 
 from ..errors import DistilkitError
+from ..options import BenchOptions, CheckOptions, EvalOptions, ExportOptions, PredictOptions, QaOptions, RunOptions
+from .ranges import feeds
 
 
+@feeds(EvalOptions)
 def eval(model: str, *, data: str, output: str | None = None, oos_label: str = "auto", text_column: str = "text",
          text_pair_column: str | None = None, label_column: str = "label", label_names: list[str] | None = None,
          batch_size: int = 64, max_eval_samples: int | None = None, backend: str | None = None,
          threads: int | None = None, tune_threshold: bool = False, zero_shot: bool = False,
-         labels: str | None = None, hypothesis_template: str | None = None):
+         labels: list[str] | None = None, hypothesis_template: str | None = None):
     """Evaluate a trained model on labelled data: a classifier (metrics JSON and confusion-matrix PNG), an
     extractive QA model (SQuAD exact match and F1, and a file of wrong answers), or an NLI model as a
     zero-shot classifier (--zero-shot --labels ...).
@@ -23,7 +26,7 @@ def eval(model: str, *, data: str, output: str | None = None, oos_label: str = "
         text_column: Column holding the text.
         text_pair_column: Column holding the second text of a pair.
         label_column: Column holding the gold label.
-        label_names: Names for integer labels 0..k-1 in the data.
+        label_names: Names for integer labels 0..k-1 in the data, e.g. negative,positive.
         batch_size: Examples per batch.
         max_eval_samples: Evaluate on a seeded random sample of N rows.
         backend: torch, torch-bf16, onnx or onnx-int8 (default: the folder's own; torch for trained folders).
@@ -31,7 +34,7 @@ def eval(model: str, *, data: str, output: str | None = None, oos_label: str = "
         tune_threshold: Pick the out-of-scope threshold on DATA (validation data, never test) and store it in the
             folder's distilkit.json.
         zero_shot: Run MODEL (an NLI model) as a zero-shot classifier over --labels.
-        labels: With --zero-shot: the data's label names, comma-separated, each optionally NAME=WORDS for the hypothesis.
+        labels: With --zero-shot: the data's label names, e.g. joy,sadness; NAME=WORDS puts WORDS in the hypothesis.
         hypothesis_template: With --zero-shot: the hypothesis, '{}' marks the label (default 'This example is {}.').
     """
     from ..evaluation import evaluate
@@ -39,12 +42,13 @@ def eval(model: str, *, data: str, output: str | None = None, oos_label: str = "
     report = evaluate(model, data, output, None if oos_label == "none" else oos_label, text_column,
                       text_pair_column, label_column, label_names, batch_size, max_eval_samples=max_eval_samples,
                       backend=backend, threads=threads, tune_threshold=tune_threshold, zero_shot=zero_shot,
-                      labels=_split_labels(labels), hypothesis_template=hypothesis_template)
+                      labels=labels, hypothesis_template=hypothesis_template)
     shown = {k: report[k] for k in ("oos_threshold", "metrics_without_threshold", "settings_written") if k in report}
     print(json.dumps({"data": data, "backend": report["backend"], "examples": report["examples"],
                       "metrics": report["metrics"], **shown}, indent=2))
 
 
+@feeds(PredictOptions)
 def predict(model: str, texts: list[str] | None = None, file: str | None = None, output: str | None = None,
             text_column: str = "text", text_pair_column: str | None = None, top_k: int = 1, batch_size: int = 64,
             on_empty: str = "error", backend: str | None = None, threads: int | None = None, engine: str = "local",
@@ -99,7 +103,8 @@ def predict(model: str, texts: list[str] | None = None, file: str | None = None,
         print(json.dumps({"output": output or "predictions.jsonl", **counts}))
 
 
-def zero_shot(model: str, texts: list[str] | None = None, labels: str | None = None, file: str | None = None,
+@feeds(RunOptions)
+def zero_shot(model: str, texts: list[str] | None = None, labels: list[str] | None = None, file: str | None = None,
               output: str | None = None, text_column: str = "text", labels_column: str | None = None,
               hypothesis_template: str = "This example is {}.", multi_label: bool = False, logits: bool = False,
               batch_size: int = 64, on_empty: str = "error", backend: str | None = None, threads: int | None = None):
@@ -108,7 +113,7 @@ def zero_shot(model: str, texts: list[str] | None = None, labels: str | None = N
     Args:
         model: An NLI model folder (ours, or any transformers one with entailment/contradiction labels).
         texts: Texts to classify.
-        labels: Candidate labels, comma-separated (a,b,c); NAME=WORDS puts WORDS in the hypothesis.
+        labels: Candidate labels, e.g. sports,politics,tech; NAME=WORDS puts WORDS in the hypothesis.
         file: Input file (jsonl, csv, tsv, txt, json, parquet) for batch mode.
         output: Output JSON Lines file for batch mode (default: zero_shot.jsonl).
         text_column: Column holding the text in batch mode.
@@ -131,10 +136,10 @@ def zero_shot(model: str, texts: list[str] | None = None, labels: str | None = N
         raise DistilkitError("zero-shot: no labels: pass --labels a,b,c (or, with --file, --labels-column)")
     check_template(hypothesis_template)
     if labels:
-        parse_labels(_split_labels(labels))
+        parse_labels(labels)
     from ..inference import load_predictor
 
-    zsc = load_predictor(model, backend, task="zero-shot-classification", labels=_split_labels(labels),
+    zsc = load_predictor(model, backend, task="zero-shot-classification", labels=labels,
                          hypothesis_template=hypothesis_template, multi_label=multi_label, batch_size=batch_size,
                          threads=threads)
     if texts:
@@ -146,11 +151,7 @@ def zero_shot(model: str, texts: list[str] | None = None, labels: str | None = N
         print(json.dumps({"output": output or "zero_shot.jsonl", **counts}))
 
 
-def _split_labels(labels: str | None) -> list[str] | None:
-    """'--labels a,b,c' -> [a, b, c]; empty entries stay, so that parse_labels names them."""
-    return None if labels is None else [part.strip() for part in labels.split(",")]
-
-
+@feeds(QaOptions)
 def qa(model: str, question: str | None = None, context: str | None = None, file: str | None = None,
        output: str | None = None, top_k: int = 1, batch_size: int = 32, max_length: int | None = None,
        doc_stride: int | None = None, max_answer_length: int | None = None, question_column: str = "question",
@@ -187,6 +188,7 @@ def qa(model: str, question: str | None = None, context: str | None = None, file
         print(json.dumps({"output": output or "answers.jsonl", **counts}))
 
 
+@feeds(CheckOptions)
 def check(model: str, tests: str, *, backend: str | None = None, batch_size: int = 32, threads: int | None = None,
           output: str | None = None, failures: int = 3, card: str = "update"):
     """Behaviour tests (after CheckList): minimum-functionality, invariance and directional tests from a YAML file,
@@ -195,7 +197,7 @@ def check(model: str, tests: str, *, backend: str | None = None, batch_size: int
 
     Args:
         model: Model folder (or hub id) of the kind the tests file names (task: question-answering, ...).
-        tests: The tests file (see tests/behaviour/*.yaml and the README's "Behaviour tests").
+        tests: The tests file (see tests/behaviour/*.yaml and docs/behaviour-tests.md).
         backend: torch, torch-bf16, onnx or onnx-int8 (default: the folder's own).
         batch_size: Inputs per batch.
         threads: CPU threads for the backend.
@@ -204,18 +206,28 @@ def check(model: str, tests: str, *, backend: str | None = None, batch_size: int
         card: 'update': add the results to the model card's "Behaviour tests" section (folders distilkit trained);
             'keep': leave the card as it is.
     """
-    from ..card import CardMode, add_behaviour
+    from contextlib import nullcontext
+    from pathlib import Path
+
+    from ..card import RECORD, CardMode, add_behaviour
     from ..evaluation.behaviour import check as run_check, render_table
+    from ..io import PathLock
 
     mode = CardMode.parse(card, "--card")
-    report = run_check(model, tests, backend=backend, batch_size=batch_size, threads=threads, output=output)
+    # A folder distilkit trained gets the report in its record and card, under its lock, taken before the
+    # report is written into it; any other folder's card is not ours to change.
+    update = mode is CardMode.UPDATE and (Path(model) / RECORD).is_file()
+    with PathLock(model, "MODEL") if update else nullcontext():
+        report = run_check(model, tests, backend=backend, batch_size=batch_size, threads=threads, output=output)
+        written = add_behaviour(report["folder"], report) if update else None
     print(render_table(report, failures))
-    written = add_behaviour(report["folder"], report) if mode is CardMode.UPDATE else None
-    print(f"\n{report['passed']} of {report['examples']} examples passed; report: {report['written']}"
-          + (f"; card: {written}" if written else ""))
+    note = f"; card: {written}" if written else (
+        f"; card unchanged (no {RECORD}: distilkit did not train this model)" if mode is CardMode.UPDATE else "")
+    print(f"\n{report['passed']} of {report['examples']} examples passed; report: {report['written']}{note}")
     return 0 if report["ok"] else 1
 
 
+@feeds(ExportOptions)
 def export(model: str, backend: str = "onnx-int8", output: str | None = None, data: str | None = None,
            calibration_data: str | None = None, max_drop: float = 1.0, force: bool = False, threads: int | None = None,
            samples: int = 1000):
@@ -232,12 +244,13 @@ def export(model: str, backend: str = "onnx-int8", output: str | None = None, da
         threads: CPU threads.
         samples: Verify on at most this many rows of the data.
     """
-    from ..inference.export import export_model
+    from ..deploy import export_model
 
     print(json.dumps(export_model(model, backend, output, data, calibration_data, max_drop, force, threads, samples),
                      indent=2))
 
 
+@feeds(BenchOptions)
 def bench(models: list[str], *, data: str, backends: list[str] | None = None, threads: int | None = None,
           output: str = "bench-results", card: bool = False, latency_runs: int = 100, batch_size: int = 32,
           max_eval_samples: int | None = None):
@@ -246,17 +259,20 @@ def bench(models: list[str], *, data: str, backends: list[str] | None = None, th
     Args:
         models: Model folders (trained or exported).
         data: Labelled data to score every model on (e.g. the test split).
-        backends: Backends to run each model with (default: torch onnx onnx-int8).
+        backends: Backends to run each model with (default: torch,onnx,onnx-int8).
         threads: CPU threads, the same for every backend.
         output: Folder for bench.json, bench.md and bench.png.
-        card: Append the table to each model's README.md card.
+        card: Record the result in each model's run record and card (its Benchmark section, replaced by a later
+            bench); every model must be a folder distilkit trained or exported.
         latency_runs: Single-input calls timed per row.
         batch_size: Batch size of the throughput measurement.
         max_eval_samples: Score on a seeded random sample of N rows.
     """
-    from ..benchmark import bench_models, markdown, write_outputs
+    from ..benchmark import bench_models, markdown, require_records, write_outputs
 
     backends = backends or ["torch", "onnx", "onnx-int8"]
+    if card:
+        require_records(models)  # before anything is measured
     result = bench_models(models, data, backends, threads, latency_runs, batch_size, max_eval_samples)
     files = write_outputs(result, output, card, models)
     print(markdown(result))

@@ -4,11 +4,14 @@ from __future__ import annotations
 import json
 
 from ..errors import DistilkitError
+from ..options import ClinicDataOptions, RecipeFlags, SearchOptions
+from .ranges import feeds
 
 
+@feeds(RecipeFlags)
 def train(recipe: str | None = None, train_data: str | None = None, validation_data: str | None = None,
           test_data: str | None = None, text_column: str | None = None, label_column: str | None = None,
-          label_names: str | None = None, model: str | None = None, overrides: list[str] | None = None,
+          label_names: list[str] | None = None, model: str | None = None, overrides: list[str] | None = None,
           output_dir: str | None = None, max_train_samples: int | None = None, max_eval_samples: int | None = None,
           epochs: float | None = None, resume: str | None = None, overwrite: bool = False):
     """Fine-tune a classifier from a YAML recipe, or from your own data with --train FILE and no recipe
@@ -21,7 +24,7 @@ def train(recipe: str | None = None, train_data: str | None = None, validation_d
         test_data: Test file, evaluated once at the end for the card.
         text_column: Column holding the text (default: text).
         label_column: Column holding the label (default: label).
-        label_names: Names of integer labels 0,1,... in id order, comma-separated (or 'keep' for the numbers).
+        label_names: Names of integer labels 0,1,... in id order, e.g. negative,positive (or 'keep' for the numbers).
         model: Base model: an alias (minilm-l6, mpnet-base), a local folder, or a hub id.
         overrides: KEY=VALUE settings that override the recipe, e.g. training.learning_rate=1e-4.
         output_dir: Where the model folder goes (training.output_dir).
@@ -69,7 +72,7 @@ def _suggested(train_data, validation_data, test_data, text_column, label_column
 
 
 def init(*, train_data: str, validation_data: str | None = None, test_data: str | None = None,
-         text_column: str = "text", label_column: str = "label", label_names: str | None = None,
+         text_column: str = "text", label_column: str = "label", label_names: list[str] | None = None,
          model: str | None = None, output_dir: str | None = None, output: str = "recipe.yaml"):
     """Write the commented recipe that `distilkit train --train FILE ...` would run, to edit before training.
 
@@ -79,7 +82,7 @@ def init(*, train_data: str, validation_data: str | None = None, test_data: str 
         test_data: Test file, evaluated once at the end for the card.
         text_column: Column holding the text.
         label_column: Column holding the label.
-        label_names: Names of integer labels 0,1,... in id order, comma-separated (or 'keep' for the numbers).
+        label_names: Names of integer labels 0,1,... in id order, e.g. negative,positive (or 'keep' for the numbers).
         model: Base model: an alias (minilm-l6, mpnet-base), a local folder, or a hub id.
         output_dir: Where `train` will write the model folder (training.output_dir).
         output: The recipe file to write (an existing file is never overwritten).
@@ -120,9 +123,10 @@ def _run(cfg, resume, overwrite) -> None:
                      indent=2))
 
 
+@feeds(RecipeFlags, SearchOptions)
 def distill(recipe: str, overrides: list[str] | None = None, output_dir: str | None = None,
             max_train_samples: int | None = None, max_eval_samples: int | None = None, epochs: float | None = None,
-            resume: str | None = None, overwrite: bool = False, search: str | None = None, trials: int = 10):
+            resume: str | None = None, overwrite: bool = False, search: list[str] | None = None, trials: int = 10):
     """Train a student from a teacher (a recipe with a distill section); optionally search its settings.
 
     Args:
@@ -134,7 +138,7 @@ def distill(recipe: str, overrides: list[str] | None = None, output_dir: str | N
         epochs: Number of epochs (training.epochs).
         resume: Continue the run in output_dir from its last checkpoint ('--resume auto': when one exists).
         overwrite: Replace a finished model in output_dir (refused otherwise).
-        search: Comma-separated settings to search with Optuna on validation data, e.g. alpha,temperature.
+        search: Settings to search with Optuna on validation data, e.g. alpha,temperature.
         trials: Number of search trials.
     """
     from ..recipe import load_recipe
@@ -146,7 +150,7 @@ def distill(recipe: str, overrides: list[str] | None = None, output_dir: str | N
     if search:
         from ..distill.search import search as run_search
 
-        result = run_search(cfg, [p.strip() for p in search.split(",") if p.strip()], trials)
+        result = run_search(cfg, [p for p in search if p], trials)
         print(json.dumps({k: result[k] for k in ("metric", "best_params", "best_value", "best_model")}, indent=2))
         return
     _run(cfg, resume, overwrite)
@@ -175,9 +179,10 @@ def check_qa(files: list[str], fix_offsets: bool = False, output: str | None = N
     print(json.dumps(reports, indent=2))
 
 
+@feeds(ClinicDataOptions)
 def make_clinic_data(output_dir: str, train: int = 3000, validation: int = 300, test: int = 400, seed: int = 42,
-                     holdout_families: str = "default", test_unseen: int = 400, augment: str = "eye_swap",
-                     validation_holdout: str = "default", validation_unseen: int = 300,
+                     holdout_families: list[str] | None = None, test_unseen: int = 400, augment: str = "eye_swap",
+                     validation_holdout: list[str] | None = None, validation_unseen: int = 300,
                      train_detail: str = "procedure-tables"):
     """Write seeded synthetic ophthalmology clinic notes with questions (train/validation/test JSON Lines, plus
     test_unseen.jsonl and validation_unseen.jsonl, each made only of its own held-out surface families).
@@ -188,13 +193,14 @@ def make_clinic_data(output_dir: str, train: int = 3000, validation: int = 300, 
         validation: Validation questions (seed SEED+1000).
         test: Test questions (seed SEED+2000; in-distribution; contexts never seen in train or validation).
         seed: Base seed.
-        holdout_families: Families kept out of train/validation/test: eyes.rt_lt,separator.pipe,... or default or none.
-            'default' holds out one family per dimension (listed in docs/clinic-notes.md).
+        holdout_families: Families kept out of train/validation/test: eyes.rt_lt,separator.pipe,... or default or none
+            (default: 'default', one family per dimension, listed in docs/clinic-notes.md).
         test_unseen: Questions in test_unseen.jsonl (seed SEED+3000), drawn only from the held-out families.
         augment: Train-only augmentation: eye_swap (each note that marks both eyes also written with the eye
             markers swapped and its answers following them; its examples come on top of TRAIN) or none.
         validation_holdout: A second set of families, disjoint from the first, kept out of every other split and
-            written as validation_unseen.jsonl (seed SEED+4000): the split to choose on. default, none or names.
+            written as validation_unseen.jsonl (seed SEED+4000): the split to choose on. default (the default), none
+            or names.
         validation_unseen: Questions in validation_unseen.jsonl.
         train_detail: What training notes carry beside the grammar's fields: plain, or procedure (doses after drugs,
             slips in drug spellings, per-eye IOP/OCT, consent/lot/post-injection lines), or procedure-no-traps (the same
@@ -206,8 +212,11 @@ def make_clinic_data(output_dir: str, train: int = 3000, validation: int = 300, 
     """
     from ..data.clinic import make_clinic_data as make
 
-    print(json.dumps(make(output_dir, train, validation, test, seed, holdout_families, test_unseen, augment,
-                          validation_holdout, validation_unseen, train_detail), indent=2))
+    def spec(names):  # 'default' and 'none' are words of the one-string form (None: the default)
+        return None if names is None else ",".join(names)
+
+    print(json.dumps(make(output_dir, train, validation, test, seed, spec(holdout_families), test_unseen, augment,
+                          spec(validation_holdout), validation_unseen, train_detail), indent=2))
 
 
 def fetch_model(name: str, keep_packages: bool = False):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..config import DataConfig
 from ..errors import DistilkitError
+from ..io import PathLock
 from ..inference import load_predictor
 from ..tasks import get_task
 
@@ -72,8 +73,8 @@ def evaluate(model_dir: str, data: str, output: str | None = None, oos_label: st
         raise DistilkitError(f"{data} has no labels or answers to score against: use `distilkit predict` / "
                              "`distilkit qa --file` for unlabelled data, or set --label-column")
     if tune_threshold:
-        settings = predictor.settings.update(**task.inference_settings())
-        settings.write(predictor.folder)
+        with PathLock(predictor.folder, "MODEL"):  # distilkit.json is read by every predictor of the folder
+            predictor.settings.update(**task.inference_settings()).write(predictor.folder)
         report["settings_written"] = str(Path(predictor.folder) / "distilkit.json")
     report["backend"] = predictor.backend_name
     if zero_shot:

@@ -10,6 +10,7 @@ from tqdm.auto import tqdm
 
 from ..data.formats import read_records
 from ..errors import DistilkitError
+from ..io import PathLock
 from .sinks import fingerprint, open_sink
 
 Chunk = list[tuple[int, dict]]
@@ -22,27 +23,28 @@ def predict_stream(source: str, output: str, accept: Callable[[int, dict], bool]
     results go to ``output`` (.jsonl or .parquet), chunk by chunk. A run killed part-way and started again
     with the same input and ``options`` resumes after its last finished chunk (``sinks``). Returns the
     number of rows written."""
-    sink = open_sink(output, fingerprint(source, {**(options or {}), "chunk_size": chunk_size}))
-    if sink.resumed:
-        print(f"resuming {output}: {sink.done} input rows were done", file=sys.stderr)
-    bar = tqdm(desc=desc, unit=unit, initial=sink.written)
-    chunk: Chunk = []
-    last = sink.done
-    for row, record in read_records(source):
-        if row <= sink.done:
-            continue
-        last = row
-        if accept(row, record):
-            chunk.append((row, record))
-        if len(chunk) >= chunk_size:
-            sink.add(row, predict_chunk(chunk))
+    with PathLock(output, "--output"):  # two runs appending to one output would interleave their rows
+        sink = open_sink(output, fingerprint(source, {**(options or {}), "chunk_size": chunk_size}))
+        if sink.resumed:
+            print(f"resuming {output}: {sink.done} input rows were done", file=sys.stderr)
+        bar = tqdm(desc=desc, unit=unit, initial=sink.written)
+        chunk: Chunk = []
+        last = sink.done
+        for row, record in read_records(source):
+            if row <= sink.done:
+                continue
+            last = row
+            if accept(row, record):
+                chunk.append((row, record))
+            if len(chunk) >= chunk_size:
+                sink.add(row, predict_chunk(chunk))
+                bar.update(len(chunk))
+                chunk = []
+        if chunk or last > sink.done:
+            sink.add(last, predict_chunk(chunk) if chunk else [])
             bar.update(len(chunk))
-            chunk = []
-    if chunk or last > sink.done:
-        sink.add(last, predict_chunk(chunk) if chunk else [])
-        bar.update(len(chunk))
-    sink.close()
-    bar.close()
+        sink.close()
+        bar.close()
     return sink.written
 
 

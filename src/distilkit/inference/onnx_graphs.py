@@ -22,6 +22,7 @@ import warnings
 from pathlib import Path
 
 from ..errors import DistilkitError
+from ..io import PathLock
 from .settings import BackendFile, file_sha256, weights_sha256
 
 FILES = {"onnx": "onnx/model.onnx", "onnx-int8": "onnx/model-int8.onnx"}
@@ -196,7 +197,8 @@ def ensure_graph(source, name: str) -> Path:
                              f"run `distilkit export MODEL --backend {name}` again from the trained model")
     if record:
         print(f"{problem}: exporting it again", file=sys.stderr)
-    source.settings.backends[name] = build_graph(source, name, weights)
-    source.settings.weights_sha256 = weights
-    source.settings.write(folder)
+    with PathLock(folder, "MODEL"):  # the graph and distilkit.json go into the model folder others read
+        source.settings.backends[name] = build_graph(source, name, weights)
+        source.settings.weights_sha256 = weights
+        source.settings.write(folder)
     return folder / source.settings.backends[name].file

@@ -12,10 +12,12 @@ any order): keep an id column to join on.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
 from ..errors import DistilkitError
+from ..io import PathLock
 
 
 class ClassifyActor:
@@ -79,8 +81,10 @@ def predict_with_ray(model: str, source: str, output: str, text_column: str = "t
                                                                      text_pair_column, batch_size),
                                  batch_size=chunk_size, batch_format="numpy",
                                  compute=ray.data.ActorPoolStrategy(size=actors), num_cpus=threads or 1)
-    if output.endswith(".jsonl"):
-        predicted.write_json(output)
-    else:
-        predicted.write_parquet(output)
+    # A local output folder is locked while Ray writes it (a URL such as s3:// is the store's to arbitrate).
+    with PathLock(output, "--output") if "://" not in output else contextlib.nullcontext():
+        if output.endswith(".jsonl"):
+            predicted.write_json(output)
+        else:
+            predicted.write_parquet(output)
     return {"output": output, "engine": "ray", "actors": actors}

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..config import DataConfig, ModelConfig, QAConfig, check_bounds, like
 from ..errors import DistilkitError
 from ..io import write_atomic
 
@@ -45,19 +46,19 @@ class ModelSettings:
 
     task: str
     """Task of the model ('text-classification', 'question-answering'): picks the predictor."""
-    max_length: int
+    max_length: int = like(ModelConfig, "max_length", dataclasses.MISSING)  # training's limits, declared once
     """Tokens per input (classification) or per window (question answering), as in training."""
-    doc_stride: int | None = None
+    doc_stride: int | None = like(QAConfig, "doc_stride", None)
     """QA: tokens shared by consecutive windows of a long context."""
-    max_answer_length: int | None = None
+    max_answer_length: int | None = like(QAConfig, "max_answer_length", None)
     """QA: longest answer in tokens."""
-    n_best: int | None = None
+    n_best: int | None = like(QAConfig, "n_best", None)
     """QA: candidate spans per window (None: the pipeline's 2 * top_k + 10)."""
     null_threshold: float | None = None
     """QA on SQuAD v2-style data: answer nothing when no-answer beats the best span by more than this."""
     oos_label: str | None = None
     """Classification: the out-of-scope label, if the label set has one."""
-    oos_threshold: float | None = None
+    oos_threshold: float | None = like(DataConfig, "oos_threshold", None)
     """Classification: below this maximum probability the prediction becomes ``oos_label`` (tuned on validation)."""
     weights_sha256: str | None = None
     """Hash of model.safetensors when these settings were written."""
@@ -71,8 +72,7 @@ class ModelSettings:
     """Version of this file's layout."""
 
     def __post_init__(self):
-        if self.max_length < 8:
-            raise DistilkitError(f"{SETTINGS_FILE}: max_length {self.max_length} is too small (>= 8)")
+        check_bounds(self, f"{SETTINGS_FILE}: ")
         self.backends = {k: v if isinstance(v, BackendFile) else BackendFile(**v) for k, v in self.backends.items()}
 
     # --- reading and writing ---------------------------------------------------------------------

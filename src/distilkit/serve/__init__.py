@@ -11,10 +11,25 @@ from __future__ import annotations
 
 import signal
 import socket
+from typing import TYPE_CHECKING
 
 from ..errors import DistilkitError
 from .settings import LongText, ServeSettings
-from .models import ModelSpec, ServedModel, load_models
+
+if TYPE_CHECKING:
+    from .models import ModelSpec
+
+LAZY = {"ModelSpec", "ServedModel", "load_models"}  # from .models
+
+
+def __getattr__(name: str):
+    """The models module pulls in the routes (pydantic, numpy): it loads on first use, so that the command line
+    reads ServeSettings for its flags without paying for them (PEP 562)."""
+    if name not in LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from . import models
+
+    return getattr(models, name)
 
 
 def create_app(models, settings):
@@ -38,6 +53,8 @@ def check_port(host: str, port: int) -> None:
 def run_server(specs: list[ModelSpec], settings: ServeSettings) -> None:
     """Load every model, then serve until SIGTERM / Ctrl-C (in-flight requests finish first)."""
     import uvicorn
+
+    from .models import load_models
 
     check_port(settings.host, settings.port)
     from ..inference.backends import onnx_backend

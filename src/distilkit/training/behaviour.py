@@ -1,4 +1,4 @@
-"""The recipe's behaviour tests (data.behaviour_tests), run on the finished model onto its card.
+"""The recipe's behaviour tests (data.behaviour_tests), run on the finished model before it is published.
 
 Here rather than in the CLI so that ``distilkit.train(cfg)`` from Python documents the same model as
 ``distilkit train``. The files are read before training: a bad one stops the run before any work is done."""
@@ -22,17 +22,18 @@ def load_suites(cfg: RunConfig) -> list:
     return suites
 
 
-def run_suites(out: Path, suites: list) -> dict[str, str]:
-    """Run each suite on the model in ``out``, add its section to the card; returns 'N of M passed' per file."""
+def run_suites(folder: Path, suites: list) -> tuple[list[dict], dict[str, str]]:
+    """Run each suite on the model in ``folder`` (the run's staging folder: the results are part of the
+    finished folder from the start, not added to it after it is published). Returns the reports and
+    'N of M passed' per file."""
     if not suites:
-        return {}
-    from ..card import add_behaviour
+        return [], {}
     from ..evaluation.behaviour import check
 
-    results = {}
+    reports, results = [], {}
     for suite in suites:
-        report = check(str(out), suite.source)
-        add_behaviour(out, report)
+        report = check(str(folder), suite.source)
+        reports.append(report)
         results[suite.source] = f"{report['passed']} of {report['examples']} passed" + (
             "" if report["ok"] else " (below threshold: see the card)")
-    return results
+    return reports, results

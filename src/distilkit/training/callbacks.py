@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from tqdm.auto import tqdm
-from transformers.trainer_callback import PrinterCallback, ProgressCallback, TrainerCallback
+from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
 SKIP = {"total_flos", "train_steps_per_second", "eval_steps_per_second"}
 
@@ -25,13 +25,3 @@ def use_stderr_progress(trainer) -> None:
     trainer.remove_callback(ProgressCallback)
     trainer.remove_callback(PrinterCallback)
     trainer.add_callback(StderrProgressCallback())
-
-
-class Heartbeat(TrainerCallback):
-    """Refreshes the run lock's heartbeat as training goes, so another host can tell the run is alive."""
-
-    def __init__(self, lock):
-        self.lock = lock
-
-    def on_step_end(self, args, state, control, **kwargs):
-        self.lock.beat()

@@ -40,15 +40,12 @@ def check_checkpoint(path: Path) -> str | None:
 
 
 def resume_point(folder: Path, resume: bool | str | None) -> str | None:
-    """The checkpoint to resume from, or None for a fresh start; refuses to clobber earlier work.
+    """The checkpoint to resume from, or None for a fresh start; refuses to clobber earlier work. Changes nothing
+    on disk (``clean_torn`` does, once the run is sure to go ahead).
     ``resume``: False (fresh), True or 'last' (a checkpoint must exist), 'auto' (resume if one exists, else
     start afresh: a requeue script can always pass the same command)."""
     if resume not in (None, False, True, "last", "auto"):
         raise DistilkitError(f"--resume {resume}: give --resume (the last checkpoint) or --resume auto")
-    for torn in folder.glob("tmp-checkpoint-*"):  # a save killed before its rename: it holds no work
-        import shutil
-
-        shutil.rmtree(torn, ignore_errors=True)
     checkpoints = list_checkpoints(folder)
     if resume == "auto" and not checkpoints:
         return None
@@ -64,15 +61,27 @@ def resume_point(folder: Path, resume: bool | str | None) -> str | None:
     if problem == INCOMPLETE and len(checkpoints) > 1 and check_checkpoint(checkpoints[-2]) is None:
         # Killed while saving: the newest folder never got its state, so it holds no work. Resume from the one
         # before it (the run redoes those steps) instead of asking the user to clean up after the kill.
-        import shutil
-        import sys
-
-        print(f"{last.name} was never finished (the run stopped while saving it): removing it and resuming from "
-              f"{checkpoints[-2].name}", file=sys.stderr)
-        shutil.rmtree(last)
         return str(checkpoints[-2])
     if problem:
         earlier = f"resume from {checkpoints[-2].name}" if len(checkpoints) > 1 else "start afresh"
         raise DistilkitError(f"checkpoint {last} is corrupt ({problem}): delete that folder and run again to "
                              f"{earlier}")
     return str(last)
+
+
+def clean_torn(folder: Path, resume_from: str | None) -> None:
+    """Remove what saves cut short left behind: ``tmp-checkpoint-*`` folders (a save killed before its rename)
+    and checkpoints newer than the one the run resumes from (never finished: ``resume_point`` skipped them)."""
+    import shutil
+    import sys
+
+    for torn in folder.glob("tmp-checkpoint-*"):
+        shutil.rmtree(torn, ignore_errors=True)
+    if resume_from is None:
+        return
+    step = int(Path(resume_from).name.split("-")[-1])
+    for later in list_checkpoints(folder):
+        if int(later.name.split("-")[-1]) > step:
+            print(f"{later.name} was never finished (the run stopped while saving it): removing it and resuming from "
+                  f"{Path(resume_from).name}", file=sys.stderr)
+            shutil.rmtree(later)

@@ -1,30 +1,25 @@
 """``train(config)``: data -> model -> Trainer -> best model folder -> evaluation -> model card."""
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
 
-import yaml
-
-from ..card.record import RunRecord
 from ..compat import sampling_kwargs, warmup_kwargs
 from ..config import Checkpoints, Freeze, Precision, RunConfig
 from ..errors import DistilkitError
-from ..inference.measure import parameters
 from ..distill import Distiller, check_layers, keep_layers
 from ..losses import build_loss
 from ..models import load_model, load_tokenizer
 from ..tasks import get_task
-from .behaviour import load_suites, run_suites
+from .behaviour import load_suites
 from .callbacks import use_stderr_progress
 from .checkpoints import resume_point
-from .output import RunLock, is_main_process, prepare_output, publish, staging_folder
-from .preemption import Preempted, Preemption, SignalHooks, StopEvaluation, stop_message
-from .history import epoch_table, training_losses
+from .output import (cannot_publish, is_main_process, prepare_output, publish, staging_folder,
+                     staging_path)
+from .finish import Trained, write_finished
+from .preemption import Preempted, Preemption, StopEvaluation, stop_message
 
 
 def training_arguments(cfg: RunConfig, checkpoint_dir: Path, has_validation: bool, metric: str):
@@ -72,14 +67,11 @@ def _has_accelerator() -> bool:
     return torch.cuda.is_available()
 
 
-def _callbacks(cfg: RunConfig, has_validation: bool, lock):
+def _callbacks(cfg: RunConfig, has_validation: bool) -> list:
     from transformers import EarlyStoppingCallback
 
-    from .callbacks import Heartbeat
-
     patience = cfg.training.early_stopping_patience
-    early = [EarlyStoppingCallback(early_stopping_patience=patience)] if patience and has_validation else []
-    return early + ([Heartbeat(lock)] if lock is not None else []) + SignalHooks.from_env()
+    return [EarlyStoppingCallback(early_stopping_patience=patience)] if patience and has_validation else []
 
 
 def _check_metric(cfg: RunConfig, task) -> str:
@@ -121,19 +113,20 @@ def train(cfg: RunConfig, resume: bool | str = False, overwrite: bool = False) -
     ``overwrite``: replace a finished model in ``training.output_dir`` (refused otherwise).
     The recipe's behaviour tests (data.behaviour_tests) then run on the model, onto its card: the summary's
     ``behaviour_tests`` says how many passed per file."""
+    from ..io import PathLock
+
     out = Path(cfg.training.output_dir)
     suites = load_suites(cfg)  # read first: a bad tests file stops the run before any training
     with Preemption() as preemption:  # SIGTERM / SIGUSR1: a checkpoint, then exit 128 + signal
         if not is_main_process():  # rank 0 checks and locks the folder; the others follow its checkpoints
-            return _train(cfg, resume_point(out / "checkpoints", resume), None, preemption)
-        resume_from = prepare_output(out, overwrite, resume)
-        with RunLock(out) as lock:
-            summary = _train(cfg, resume_from, lock, preemption)
-            behaviour = run_suites(out, suites)
-    return {**summary, **({"behaviour_tests": behaviour} if behaviour else {})}
+            return _train(cfg, resume_point(out / "checkpoints", resume), preemption)
+        # The lock comes first: a run refused because another one writes OUT must not have touched OUT
+        with PathLock(out, "--output-dir"):
+            resume_from = prepare_output(out, overwrite, resume)
+            return _train(cfg, resume_from, preemption, suites)
 
 
-def _train(cfg: RunConfig, resume_from: str | None, lock, preemption: Preemption) -> dict:
+def _train(cfg: RunConfig, resume_from: str | None, preemption: Preemption, suites: list | None = None) -> dict:
     import torch
     import transformers
 
@@ -166,7 +159,7 @@ def _train(cfg: RunConfig, resume_from: str | None, lock, preemption: Preemption
     trainer = DistilkitTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=val_ds,
                                processing_class=tokenizer, data_collator=task.collator(tokenizer),
                                compute_metrics=task.trainer_metrics(data.validation, val_ds) if val_ds else None,
-                               callbacks=_callbacks(cfg, val_ds is not None, lock) + [preemption],
+                               callbacks=_callbacks(cfg, val_ds is not None) + [preemption],
                                task=task, loss_fn=loss_fn)
     use_stderr_progress(trainer)
     started = time.time()
@@ -175,36 +168,19 @@ def _train(cfg: RunConfig, resume_from: str | None, lock, preemption: Preemption
     if not trainer.is_world_process_zero():
         return {}
     tokenizer.model_max_length = cfg.model.max_length  # saved: pipelines then truncate as training did
-    final = staging_folder(out)  # everything final is written beside OUT, then renamed into place
-    trainer.save_model(str(final))
-    (final / "training_args.bin").unlink(missing_ok=True)  # a pickle; the recipe YAML records the settings
+    final = staging_path(out)  # everything final is written beside OUT, then renamed into place
+    try:
+        staging_folder(out)
+        trained = Trained(trainer=trainer, args=args, model=model, tokenizer=tokenizer, task=task, data=data,
+                          extras=extras, notes=notes, distiller=distiller, n_train=len(train_ds), result=result,
+                          wall=wall, teacher_s=teacher_s, resume_from=resume_from, suites=suites or [])
+        summary = write_finished(final, cfg, trained)
+        publish(final, out, keep_checkpoints=cfg.training.checkpoints is not Checkpoints.DELETE)
+    except OSError as exc:  # a full disk, a quota: the checkpoints hold the run, OUT is as it was
+        import shutil
 
-    scored = {"validation": data.validation, "test": data.test, **extras}
-    evaluation = _evaluate(trainer.model, tokenizer, task, scored, final)
-    name = cfg.card.get("model_name") or out.name
-    record = RunRecord(
-        task=task.name, pipeline_tag=task.pipeline_tag, **task.summary_fields(), card_text=task.card_text(name),
-        config_sections=list(task.config_sections), images=[img for v in evaluation.values() for img in v["images"]],
-        config=cfg.to_dict(),
-        derived={**_derived(trainer, args, model, len(train_ds)), "teacher_logits_s": round(teacher_s, 2)},
-        data={name: {"source": s.source, "rows": len(s)} for name, s in {"train": data.train, **scored}.items()
-              if s is not None},
-        notes=notes,
-        history=epoch_table(trainer.state.log_history),
-        loss_curve=training_losses(trainer.state.log_history),
-        results={k: v["metrics"] for k, v in evaluation.items()},
-        results_without_threshold={k: v["metrics_without_threshold"] for k, v in evaluation.items()
-                                   if "metrics_without_threshold" in v},
-        top_confusions={k: v.get("top_confusions", [])[:5] for k, v in evaluation.items()},
-        train_runtime_s=round(result.metrics.get("train_runtime", wall), 2),
-        train_samples_per_second=round(result.metrics.get("train_samples_per_second", 0.0), 2),
-        wall_time_s=round(wall, 2),
-        resumed_from=resume_from,
-        distillation=distiller.report(task, data, final),
-    )
-    summary = record.to_dict()
-    _write_outputs(final, cfg, record)
-    publish(final, out, keep_checkpoints=cfg.training.checkpoints is not Checkpoints.DELETE)
+        shutil.rmtree(final, ignore_errors=True)
+        raise DistilkitError(cannot_publish(final, out, exc)) from None
     os.environ.get("DISTILKIT_QUIET") or print(f"model, card and evaluation written to {out}", file=sys.stderr)
     return summary
 
@@ -235,47 +211,3 @@ def _extra_tests(cfg: RunConfig, task) -> dict:
             raise DistilkitError(f"data.extra_tests.{name}: {source} has no answers or labels to score against: "
                                  "give labelled data, or remove it")
     return extras
-
-
-def _evaluate(model, tokenizer, task, splits: dict, out: Path) -> dict:
-    """Write distilkit.json, evaluate the saved model through its predictor on each split (validation first:
-    thresholds are tuned there), then store the tuned thresholds in distilkit.json."""
-    from ..evaluation.evaluate import evaluate_splits
-    from ..inference import PREDICTORS, ModelSettings
-    from ..inference.settings import weights_sha256
-
-    settings = ModelSettings(task=task.name, weights_sha256=weights_sha256(out), **task.inference_settings())
-    settings.write(out)
-    predictor = PREDICTORS[task.name](str(out), settings=settings, loaded=(model.eval(), tokenizer))
-    evaluation = evaluate_splits(predictor, task, splits, out)
-    settings.update(**task.inference_settings()).write(out)
-    return evaluation
-
-
-def _derived(trainer, args, model, n_train: int) -> dict:
-    """Values the config implies but does not state: the card reports what was actually used."""
-    state = trainer.state
-    return {
-        "num_processes": args.world_size,
-        "effective_batch_size": args.per_device_train_batch_size * args.gradient_accumulation_steps * args.world_size,
-        "total_steps": state.max_steps,
-        "steps_completed": state.global_step,
-        "epochs_completed": round(state.epoch or 0.0, 3),
-        "warmup_steps": args.get_warmup_steps(state.max_steps),
-        "best_checkpoint_metric": state.best_metric,
-        "train_examples": n_train,
-        "parameters": parameters(model),
-        "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
-        "device": str(args.device),
-        "torch_threads": __import__("torch").get_num_threads(),
-    }
-
-
-def _write_outputs(out: Path, cfg: RunConfig, summary: RunRecord) -> None:
-    from ..card import write_card
-    from ..plots import learning_curve
-
-    (out / "distilkit_recipe.yaml").write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False), encoding="utf-8")
-    learning_curve(summary.loss_curve, summary.history, out / "learning_curve.png")
-    (out / "training_summary.json").write_text(json.dumps(summary.to_dict(), indent=2), encoding="utf-8")
-    write_card(out, summary)

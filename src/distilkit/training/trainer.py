@@ -38,8 +38,6 @@ class DistilkitTrainer(Trainer):
         import transformers.trainer as hf_trainer
         from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, rotate_checkpoints
 
-        from .preemption import during_save
-
         run_dir = Path(self._get_output_dir(trial=trial))
         final = run_dir / f"{PREFIX_CHECKPOINT_DIR}-{self.state.global_step}"
         staging = run_dir / f"tmp-{final.name}"
@@ -60,7 +58,6 @@ class DistilkitTrainer(Trainer):
         self.accelerator.wait_for_everyone()  # every rank has written its RNG state into the staging folder
         if not self.args.should_save:
             return
-        during_save()
         shutil.rmtree(final, ignore_errors=True)  # the same step saved again (preempted during evaluation)
         os.replace(staging, final)
         # transformers recorded the best checkpoint under the staging name when it was this one

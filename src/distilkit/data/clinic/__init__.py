@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable, Iterable, NamedTuple
 
 from ...errors import DistilkitError
+from ...io import PathLock, update_together
 from .detail import Detail
 from .holdout import (DEFAULT_HOLDOUT, FAMILIES, FAMILY_NAMES, VALIDATION_HOLDOUT, allowed_families, check_disjoint,
                       parse_holdout)
@@ -142,7 +143,15 @@ def make_clinic_data(output_dir, train: int = 3000, validation: int = 300, test:
     val_holdout = parse_holdout(validation_holdout, VALIDATION_HOLDOUT, "--validation-holdout")
     check_disjoint(holdout, val_holdout)
     out = Path(output_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    with PathLock(out, "OUTPUT_DIR"):  # a second writer of the same folder is refused before anything is written
+        out.mkdir(parents=True, exist_ok=True)
+        return _write(out, train, validation, test, seed, holdout, test_unseen, augment, val_holdout,
+                      validation_unseen, detail)
+
+
+def _write(out: Path, train: int, validation: int, test: int, seed: int, holdout: tuple, test_unseen: int,
+           augment: tuple, val_holdout: tuple, validation_unseen: int, detail: Detail) -> dict[str, str]:
+    """Generate every split, then write them all as one change (a kill leaves the old set or the new one)."""
     seen_families = allowed_families(holdout + val_holdout)
     plan = [("train", train, seen_families), ("validation", validation, seen_families),
             ("test", test, seen_families)]
@@ -150,7 +159,7 @@ def make_clinic_data(output_dir, train: int = 3000, validation: int = 300, test:
     plan += [("validation_unseen", validation_unseen, allowed_families(val_holdout, True, holdout))] \
         if val_holdout and validation_unseen else []
     seen: set[str] = set()
-    paths, table, used = {}, [], {}
+    paths, table, used, files = {}, [], {}, {}
     for split, n, allowed in plan:
         split_seed = seed + SPLIT_OFFSETS[split]
         train_split = split == "train"
@@ -166,13 +175,12 @@ def make_clinic_data(output_dir, train: int = 3000, validation: int = 300, test:
         seen |= contexts | copies  # train's possible copies too, so later splits never depend on augment
         used[split] = _family_counts(rows, records)
         paths[split] = str(out / f"{split}.jsonl")
-        with open(paths[split], "w", encoding="utf-8") as fh:
-            fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-    (out / "families.json").write_text(json.dumps({"holdout": list(holdout), "validation_holdout": list(val_holdout),
-                                                   "notes_per_family": used}, indent=1) + "\n", encoding="utf-8")
+        files[f"{split}.jsonl"] = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    files["families.json"] = json.dumps({"holdout": list(holdout), "validation_holdout": list(val_holdout),
+                                         "notes_per_family": used}, indent=1) + "\n"
     extra = "".join(f" Train is augmented with `{a}`: {AUGMENTATIONS[a].description}." for a in augment)
     extra += f" Train notes have `{detail.value}` detail: {_DETAIL[detail]}." if detail is not Detail.PLAIN else ""
-    (out / "README.md").write_text(
+    files["README.md"] = (
         f"# Synthetic clinic notes (extractive QA)\n\nWritten by `distilkit.data.clinic.make_clinic_data("
         f"output_dir, train={train}, validation={validation}, test={test}, seed={seed}, holdout_families="
         f"{list(holdout)!r}, test_unseen={test_unseen}, augment={list(augment)!r}, validation_holdout="
@@ -187,7 +195,8 @@ def make_clinic_data(output_dir, train: int = 3000, validation: int = 300, test:
         + " families.json counts the notes of every family per split.\n\n| split | seed | examples | "
         "notes | notes replaced | notes also in an earlier split |\n|---|---|---|---|---|---|\n" + "\n".join(table)
         + "\n\nA note whose text occurs verbatim in an earlier split (in the order above) is replaced by the next "
-        "generated note, so no held-out context appears in train.\n", encoding="utf-8")
+        "generated note, so no held-out context appears in train.\n")
+    update_together(out, files)
     return paths
 
 

@@ -1,0 +1,163 @@
+"""The card's sections, each a pure function of the run record (or of one part of it) returning markdown.
+
+Split from card.py so that the page's assembly (front matter, order of sections) reads on one screen."""
+from __future__ import annotations
+
+from .record import Benchmark, Deployment, RunRecord
+
+BENCHMARK_HEADING = "## Benchmark (distilkit bench)"
+QUANTISATION = {None: "fp32", "dynamic": "int8, dynamic quantisation (weights int8, activations quantised per call)",
+                "static": "int8, static quantisation (activation ranges fixed on calibration data)"}
+
+
+def extra_splits(summary: RunRecord) -> list[str]:
+    """The scored splits that are extra test sets (data.extra_tests), each its own data set, named by its source."""
+    return [s for s in summary.results if s not in ("train", "validation", "test") and s in summary.data]
+
+
+def table(rows: list[dict]) -> str:
+    if not rows:
+        return "_No evaluations were run._\n"
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    fmt = lambda v: "No log" if v is None else (f"{v:.4f}" if isinstance(v, float) else str(v))  # noqa: E731
+    head = "| " + " | ".join(k.replace("_", " ").capitalize() for k in keys) + " |"
+    return "\n".join([head, "|" + "---|" * len(keys)] +
+                     ["| " + " | ".join(fmt(r.get(k)) for k in keys) + " |" for r in rows]) + "\n"
+
+
+def kv_table(pairs: dict, header=("Name", "Value")) -> str:
+    lines = [f"| {header[0]} | {header[1]} |", "|---|---|"]
+    lines += [f"| {k} | {'—' if v is None else v} |" for k, v in pairs.items()]
+    return "\n".join(lines) + "\n"
+
+
+def confusions(by_split: dict) -> str:
+    split = "test" if by_split.get("test") else "validation"
+    pairs = by_split.get(split) or []
+    if not pairs:
+        return ""
+    items = ", ".join(f"`{p['true']}` → `{p['predicted']}` ({p['count']})" for p in pairs)
+    return f"Most frequent mistakes on the {split} split (true → predicted, count): {items}.\n"
+
+
+def distillation_section(report: dict | None) -> str:
+    if not report:
+        return ""
+    teachers = ", ".join(f"`{t}`" for t in report["teachers"])
+    accuracy = "; ".join(f"{split} accuracy {m['accuracy']:.4f}" for split, m in report["teacher_results"].items())
+    lines = [
+        "### Knowledge distillation\n",
+        f"Distilled from {teachers}" + (f" ({accuracy})" if accuracy else "") + f", teacher run {report['teacher_mode']}"
+        " (logits computed once and cached)." if report["teacher_mode"] == "cached" else " (teacher run on every batch).",
+        f"Loss: `{report['alpha']}` × hard loss (`loss.*` above) + `{1 - report['alpha']:.2f}` × T² × "
+        f"KL(teacher‖student) at temperature T = `{report['temperature']}`"
+        + (f" + `{report['hidden_weight']}` × hidden-state cosine loss" if report["hidden_weight"] else "") + ".",
+        f"Student layers kept from the initialising model / teacher layer map: `{report['layer_map']}`.\n",
+        "Teacher and student side by side (latency: median of 50 single-text calls on this machine, tokenization "
+        "included):\n",
+        table(report["comparison"]),
+    ]
+    return "\n".join(lines)
+
+
+def threshold_section(summary: RunRecord) -> str:
+    t = summary.thresholds
+    if not t or t.get("oos_threshold") is None:
+        return ""
+    rows = []
+    for split, metrics in summary.results.items():
+        plain = summary.results_without_threshold.get(split, {})
+        for key in ("accuracy", "in_scope_accuracy", "oos_recall"):
+            if key in metrics:
+                rows.append({"split": split, "metric": key, "with threshold": metrics[key],
+                             "without (argmax)": plain.get(key)})
+    return "\n".join([
+        "### Out-of-scope threshold\n",
+        f"When the highest class probability is below **{t['oos_threshold']:.4f}**, this model answers "
+        f"`{t['oos_label']}` (out of scope), as in Larson et al. (2019). The threshold was chosen on the validation "
+        f"split only (objective: {t.get('objective', 'balanced')}), is stored in `distilkit.json`, and is applied by "
+        "distilkit's predictors (`distilkit predict`, `eval`, batch files, every backend). **Plain "
+        "`transformers.pipeline(\"text-classification\")` does not apply it**: it returns the argmax label, with the "
+        "results in the right-hand column.\n",
+        table(rows)])
+
+
+def extra_tests(summary: RunRecord) -> str:
+    """Where each extra test set (data.extra_tests) comes from: a row named 'handwritten' means nothing alone."""
+    extra = extra_splits(summary)
+    if not extra:
+        return ""
+    return ("Beside the recipe's own test split, extra test sets (`data.extra_tests`, never used to choose "
+            "anything): " + "; ".join(f"**{s}**: `{summary.data[s]['source']}` ({summary.data[s]['rows']} rows)"
+                                      for s in extra) + ".\n")
+
+
+def behaviour_section(reports: list[dict]) -> str:
+    if not reports:
+        return ""
+    parts = ["### Behaviour tests\n", "Minimum-functionality (mft), invariance (inv) and directional (dir) tests run "
+             "with `distilkit check` (after CheckList); an example passes only when every question or text of it "
+             "does.\n"]
+    for report in reports:
+        parts += [f"`{report['tests_file']}` on the {report['backend']} backend: {report['passed']} of "
+                  f"{report['examples']} examples passed.\n",
+                  table([{"test": r["name"], "type": r["type"] + (f" ({r['perturbation']})" if r["perturbation"] else ""),
+                           "examples": r["examples"], "pass rate": f"{r['pass_rate']:.2%}",
+                           "needed": f"{r['threshold']:.0%}", "result": "pass" if r["ok"] else "FAIL"}
+                          for r in report["tests"]])]
+    return "\n".join(parts)
+
+
+def benchmark_table(rows: list[dict]) -> str:
+    """The bench table (bench.md and the card's Benchmark section): one row per model × backend."""
+    cols = ["model", "backend", "score", "size_mb", "parameters", "latency_p50_ms", "latency_p95_ms"]
+    cols += [k for k in rows[0] if k.startswith("throughput")]
+    head = ["model", "backend", rows[0]["metric"], "size MB", "parameters", "p50 ms (batch 1)", "p95 ms (batch 1)"] + \
+        [c.replace("throughput_batch", "ex/s at batch ") for c in cols[7:]]
+
+    def fmt(column: str, v) -> str:
+        if isinstance(v, int):
+            return f"{v:,}"
+        if isinstance(v, float):
+            return f"{v:.4f}" if column == "score" else f"{v:.2f}" if column.endswith(("_ms", "_mb")) else f"{v:.1f}"
+        return str(v)
+
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(fmt(c, r.get(c)) for c in cols) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def benchmark_section(bench: Benchmark | None) -> str:
+    if bench is None or not bench.rows:
+        return ""
+    return "\n".join([
+        f"{BENCHMARK_HEADING}\n",
+        f"Measured on {bench.date} with `distilkit bench`, every model and backend in one process on the same "
+        f"data: `{bench.data}`. Hardware: {bench.hardware}. Latency is per single text at batch 1, tokenization "
+        "included.\n",
+        benchmark_table(bench.rows)])
+
+
+def deployment_section(dep: Deployment | None) -> str:
+    if dep is None:
+        return ""
+    v = dep.verification
+    kept = (f"`{dep.excluded_nodes}` nodes kept fp32: {dep.excluded_reason}." if dep.excluded_nodes
+            else "No nodes were excluded from quantisation.") if dep.quantization else ""
+    checked = (f"Verified against the PyTorch model on {v['examples']} examples: decisions agree on "
+               f"{100 * v['agreement']:.2f}%"
+               + (f", largest logit difference {v['max_abs_logit_diff']:.4f}" if "max_abs_logit_diff" in v else "")
+               + (f", {v['metric']} {v['torch']:.2f} (torch) → {v['exported']:.2f} ({dep.backend}), a drop of "
+                  f"{v['drop_points']:.2f} points" if "torch" in v else "") + ".")
+    if v.get("drop_points", 0) > dep.max_drop:  # the refusal was overridden: say so where people look
+        checked += f" **That is more than the accepted {dep.max_drop} points: kept with `--force`.**"
+    return "\n".join(line for line in [
+        "## Deployment\n",
+        f"This folder was written by `distilkit export` on {dep.date} from `{dep.source}` for the **{dep.backend}** "
+        f"backend (ONNX Runtime, {QUANTISATION[dep.quantization]}): `{dep.file}`, {dep.size_mb:.1f} MB.",
+        kept,
+        f"\n{checked}",
+        "\nRun it with `distilkit predict <this folder> \"text\"` (or `qa`, `eval`): the backend and every setting "
+        "come from `distilkit.json`. ONNX Runtime alone runs it too (inputs: `input_ids`, `attention_mask`, and "
+        "`token_type_ids` for BERT); thresholds stored in `distilkit.json` are then yours to apply.\n",
+    ] if line)

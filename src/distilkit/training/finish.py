@@ -1,0 +1,134 @@
+"""The finished folder of a run: everything written after the training loop, into the staging folder beside
+OUT (weights, tokenizer, distilkit.json, evaluations, behaviour tests, plots, card, run record), which
+``output.publish`` then renames into place. The run record goes last: its presence marks the folder complete."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from ..card import with_behaviour
+from ..card.record import RECORD, RunRecord
+from ..config import RunConfig
+from ..inference.measure import parameters
+from .behaviour import run_suites
+from .history import epoch_table, training_losses
+
+
+@dataclass
+class Trained:
+    """What the training loop hands to the finished folder."""
+
+    trainer: object
+    """The DistilkitTrainer, its best model loaded."""
+    args: object
+    """Its TrainingArguments."""
+    model: object
+    """The model as built before training (for the parameter counts)."""
+    tokenizer: object
+    task: object
+    data: object
+    """The task's loaded splits (train, validation, test, with their sources)."""
+    extras: dict
+    """data.extra_tests, loaded: scored beside the test split."""
+    notes: list
+    """Facts about the data for the card (skipped, sampled, truncated rows)."""
+    distiller: object
+    n_train: int
+    """Training examples after preprocessing."""
+    result: object
+    """Trainer.train()'s output (its metrics: runtime, examples per second)."""
+    wall: float
+    """Seconds the training loop took."""
+    teacher_s: float
+    """Seconds spent computing teacher logits."""
+    resume_from: str | None
+    suites: list
+    """The recipe's behaviour tests, parsed."""
+
+
+def write_finished(final: Path, cfg: RunConfig, run: Trained) -> dict:
+    """The finished folder, written into ``final`` (the staging folder): weights, tokenizer, distilkit.json,
+    evaluations, behaviour tests, plots, card, and the run record last. Returns the run summary: the record as a
+    dict, with 'behaviour_tests' (N of M passed per tests file) when the recipe has any."""
+    trainer, task, data = run.trainer, run.task, run.data
+    trainer.save_model(str(final))
+    (final / "training_args.bin").unlink(missing_ok=True)  # a pickle; the recipe YAML records the settings
+
+    scored = {"validation": data.validation, "test": data.test, **run.extras}
+    evaluation = _evaluate(trainer.model, run.tokenizer, task, scored, final)
+    name = cfg.card.get("model_name") or Path(cfg.training.output_dir).name
+    result, wall = run.result, run.wall
+    record = RunRecord(
+        task=task.name, pipeline_tag=task.pipeline_tag, **task.summary_fields(), card_text=task.card_text(name),
+        config_sections=list(task.config_sections), images=[img for v in evaluation.values() for img in v["images"]],
+        config=cfg.to_dict(),
+        derived={**_derived(trainer, run.args, run.model, run.n_train), "teacher_logits_s": round(run.teacher_s, 2)},
+        data={name: {"source": s.source, "rows": len(s)} for name, s in {"train": data.train, **scored}.items()
+              if s is not None},
+        notes=run.notes,
+        history=epoch_table(trainer.state.log_history),
+        loss_curve=training_losses(trainer.state.log_history),
+        results={k: v["metrics"] for k, v in evaluation.items()},
+        results_without_threshold={k: v["metrics_without_threshold"] for k, v in evaluation.items()
+                                   if "metrics_without_threshold" in v},
+        top_confusions={k: v.get("top_confusions", [])[:5] for k, v in evaluation.items()},
+        train_runtime_s=round(result.metrics.get("train_runtime", wall), 2),
+        train_samples_per_second=round(result.metrics.get("train_samples_per_second", 0.0), 2),
+        wall_time_s=round(wall, 2),
+        resumed_from=run.resume_from,
+        distillation=run.distiller.report(task, data, final),
+    )
+    reports, passed = run_suites(final, run.suites)
+    for report in reports:
+        record.behaviour = with_behaviour(record.behaviour, report)
+    _write_outputs(final, cfg, record)
+    return {**record.to_dict(), **({"behaviour_tests": passed} if passed else {})}
+
+
+def _evaluate(model, tokenizer, task, splits: dict, out: Path) -> dict:
+    """Write distilkit.json, evaluate the saved model through its predictor on each split (validation first:
+    thresholds are tuned there), then store the tuned thresholds in distilkit.json."""
+    from ..evaluation.evaluate import evaluate_splits
+    from ..inference import PREDICTORS, ModelSettings
+    from ..inference.settings import weights_sha256
+
+    settings = ModelSettings(task=task.name, weights_sha256=weights_sha256(out), **task.inference_settings())
+    settings.write(out)
+    predictor = PREDICTORS[task.name](str(out), settings=settings, loaded=(model.eval(), tokenizer))
+    evaluation = evaluate_splits(predictor, task, splits, out)
+    settings.update(**task.inference_settings()).write(out)
+    return evaluation
+
+
+def _derived(trainer, args, model, n_train: int) -> dict:
+    """Values the config implies but does not state: the card reports what was actually used."""
+    state = trainer.state
+    return {
+        "num_processes": args.world_size,
+        "effective_batch_size": args.per_device_train_batch_size * args.gradient_accumulation_steps * args.world_size,
+        "total_steps": state.max_steps,
+        "steps_completed": state.global_step,
+        "epochs_completed": round(state.epoch or 0.0, 3),
+        "warmup_steps": args.get_warmup_steps(state.max_steps),
+        "best_checkpoint_metric": state.best_metric,
+        "train_examples": n_train,
+        "parameters": parameters(model),
+        "trainable_parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
+        "device": str(args.device),
+        "torch_threads": __import__("torch").get_num_threads(),
+    }
+
+
+def _write_outputs(out: Path, cfg: RunConfig, summary: RunRecord) -> None:
+    """The files for people, into the staging folder; the run record last, because its presence is what
+    marks the folder complete (output.is_complete) and lets a kill's recovery publish it."""
+    from ..card import write_card
+    from ..io import write_atomic
+    from ..plots import learning_curve
+
+    (out / "distilkit_recipe.yaml").write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False), encoding="utf-8")
+    learning_curve(summary.loss_curve, summary.history, out / "learning_curve.png")
+    write_card(out, summary)
+    write_atomic(out / RECORD, summary.to_json())
