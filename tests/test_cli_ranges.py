@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import inspect
+import re
 import subprocess
 import sys
 import time
@@ -72,7 +73,16 @@ def problems(command: str) -> list[str]:
         elif flag.option and any(word in (flag.help or "").lower()
                                  for word in ("comma-separated", "repeatable", "space-separated")):
             found.append(f"{where}: takes a list in its own way; type it list[str] (the one convention)")
+        elif flag.option and not isinstance(flag.default, bool) and offers_a_list(flag.help or ""):
+            found.append(f"{where}: its help offers names joined by commas or 'none' in one string; type it "
+                         "list[str] (the one convention)")
     return found
+
+
+def offers_a_list(help: str) -> bool:
+    """A single-value flag whose help offers a list all the same: names joined by commas ('eyes.rt_lt,separator.pipe',
+    'a,b') or a set whose empty choice is 'none' ('eye_swap ... or none'), the shapes of a list flag's help."""
+    return bool(re.search(r"[A-Za-z_][\w.-]*,[A-Za-z_][\w.-]*", help) or re.search(r"\bor\s+'?none\b", help, re.I))
 
 
 def test_every_flag_matches_the_field_it_feeds():
@@ -181,7 +191,8 @@ def test_the_checks_catch_planted_mismatches(monkeypatch, capsys):
     """The walk above must be able to fail: a default that differs from its field, a number without bounds, a
     list flag of another convention, and a flag whose bounds are not enforced are all found."""
     @feeds(Planted)
-    def planted(n: int = 6, m: int = 1, labels: str | None = None, tags: list[str] | None = None):
+    def planted(n: int = 6, m: int = 1, labels: str | None = None, tags: list[str] | None = None,
+                augment: str = "eye_swap", families: str | None = None, detail: str = "plain"):
         """A planted command.
 
         Args:
@@ -189,6 +200,10 @@ def test_the_checks_catch_planted_mismatches(monkeypatch, capsys):
             m: A number without bounds.
             labels: Labels, comma-separated.
             tags: Tags.
+            augment: Train-only augmentation: eye_swap (each note that marks both eyes also written with the eye
+                markers swapped and its answers following them; its examples come on top of TRAIN) or none.
+            families: Families kept out: eyes.rt_lt,separator.pipe,... or default.
+            detail: What notes carry: plain, or procedure (doses after drugs, slips in spellings).
         """
 
     monkeypatch.setitem(cli.COMMANDS, "planted", planted)
@@ -197,5 +212,8 @@ def test_the_checks_catch_planted_mismatches(monkeypatch, capsys):
     assert "--m: a number that feeds no field" in found
     assert "--labels: takes a list in its own way" in found
     assert "--tags" not in found  # a list[str] flag follows the convention by construction
+    assert "--augment: its help offers names joined by commas or 'none'" in found  # make-clinic-data's old flag
+    assert "--families: its help offers names joined by commas" in found
+    assert "--detail" not in found  # one choice among several ('plain, or procedure') is no list
     monkeypatch.setattr(cli, "check_ranges", lambda args, numbers: None)
     assert refusal_problems("planted", "n", capsys)

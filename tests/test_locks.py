@@ -10,11 +10,8 @@ import pytest
 
 from distilkit.io import PathLock, lock_path, replay_journal, update_together
 from tests.conftest import make_rows, write_jsonl
-from tests.faults import Tracer, at, disk_full, held_by_another_process, snapshot_into
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+from tests.children import held_by_another_process
+from tests.faults import Tracer, at, disk_full, snapshot_into, tree
 
 
 def refused(main, argv: list[str], target: Path, capsys) -> str:
@@ -54,7 +51,7 @@ def test_make_clinic_data_is_locked_and_all_or_nothing(tmp_path, capsys):
     refused(main, ["make-clinic-data", str(out), *args, "--seed", "2"], out, capsys)
 
     old = tree(out)
-    root, snaps = tmp_path, tmp_path / "snaps"
+    snaps = tmp_path / "snaps"
     with Tracer(out, snapshot_into(snaps, out)) as tracer:  # every file operation of a second run, as a kill
         assert main(["make-clinic-data", str(out), *args, "--seed", "2"]) == 0
     new = tree(out)
@@ -72,7 +69,7 @@ def test_make_clinic_data_is_locked_and_all_or_nothing(tmp_path, capsys):
         assert main(["make-clinic-data", str(out), *args, "--seed", "3"]) == 2
     assert "No space left on device" in capsys.readouterr().err
     replay_journal(out)
-    assert tree(out) == new and root.exists()
+    assert tree(out) == new
 
 
 def test_update_together_replays_after_a_kill_between_renames(tmp_path):
@@ -83,11 +80,23 @@ def test_update_together_replays_after_a_kill_between_renames(tmp_path):
     def die(op, name, path):
         raise KeyboardInterrupt  # stands for the kill: nothing after this point runs
 
-    # the events: write .a and .b pending, the journal (temp file made, written, renamed), rename a, rename b, ...
-    with Tracer(folder, at(6, die)) as tracer, pytest.raises(KeyboardInterrupt):
+    with Tracer(folder) as dry:  # where the renames into place are, in a change like the one to cut short
+        update_together(folder, {"a": "old a", "b": "old b"})
+    renames = [i for i, (op, name) in enumerate(dry.events) if op == "rename" and name.endswith((" -> a", " -> b"))]
+    assert len(renames) == 2
+    with Tracer(folder, at(renames[1], die)), pytest.raises(KeyboardInterrupt):  # after a's rename, before b's
         update_together(folder, {"a": "new a", "b": "new b"})
-    assert tracer.events[6][0] == "rename" and (folder / "a").read_text() == "new a"
+    assert (folder / "a").read_text() == "new a"
     assert (folder / "b").read_text() == "old b"  # a mix, until the next writer replays the journal
     with PathLock(folder):
         pass
     assert (folder / "b").read_text() == "new b" and sorted(p.name for p in folder.iterdir()) == ["a", "b"]
+
+
+def test_create_new_never_replaces_a_file(tmp_path):
+    from distilkit.io import create_new
+
+    path = tmp_path / "recipe.yaml"
+    assert create_new(path, "first") and path.read_text() == "first"
+    assert not create_new(path, "second") and path.read_text() == "first"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["recipe.yaml"]  # no temporary file left behind

@@ -18,20 +18,28 @@ from .config import DataConfig
 from .errors import DistilkitError
 
 
+# The CPU flags that change which precision and backend is fastest (bf16 is ~20x slower than fp32 without
+# AVX512-BF16 or AMX and ~2.5x faster with it; VNNI speeds int8): a timing is read with them.
+SPEED_FLAGS = ("avx2", "avx512f", "avx512_bf16", "avx512_vnni", "avx_vnni", "amx_bf16", "amx_int8")
+
+
 def hardware(threads: int | None = None) -> str:
-    """CPU model, cores, memory, torch version and the thread count a measurement ran with."""
-    cpu = platform.processor() or "cpu"
+    """CPU model and its speed-relevant flags, cores, memory, torch version and the thread count a
+    measurement ran with."""
+    cpu, flags = platform.processor() or "cpu", set()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
+            if line.startswith("model name") and cpu == (platform.processor() or "cpu"):
                 cpu = line.split(":", 1)[1].strip()
-                break
+            elif line.startswith("flags") and not flags:
+                flags = set(line.split(":", 1)[1].split())
     except OSError:
         pass
     import torch
 
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, torch {torch.__version__}, "
+    shown = " ".join(f for f in SPEED_FLAGS if f in flags) or "none of " + "/".join(SPEED_FLAGS)
+    return (f"{cpu} (flags: {shown}), {os.cpu_count()} cores, {mem:.0f} GiB RAM, torch {torch.__version__}, "
             f"{threads or torch.get_num_threads()} threads")
 
 
@@ -72,7 +80,7 @@ def markdown(result: dict) -> str:
 
 
 def plot(result: dict, path: Path) -> Path:
-    from .plots import plt
+    from .plots import plt, save
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     markers = dict(zip(sorted({r["backend"] for r in result["rows"]}), "osD^v<>"))
@@ -87,20 +95,21 @@ def plot(result: dict, path: Path) -> Path:
     ax.set_title("metric against latency (marker area ~ size on disk)")
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save(fig, path, dpi=120)  # atomic: a reader never sees half an image
 
 
 def require_records(models: list[str]) -> None:
     """--card puts the result in each model's run record: refuse, before anything is measured, a folder that has
-    none (distilkit did not train it), rather than append text to a card card/ cannot render again."""
-    from .card import RECORD
+    none (distilkit did not train it), rather than append text to a card card/ cannot render again, and a record
+    that does not read."""
+    from .card import RECORD, RunRecord
 
     missing = [m for m in models if not (Path(m) / RECORD).is_file()]
     if missing:
         raise DistilkitError(f"--card: {missing[0]} has no {RECORD} (distilkit did not train or export it), so "
                              "its card has no run record to hold a benchmark: run without --card")
+    for model in models:
+        RunRecord.read(model)  # a corrupt one is a one-line error now, not after the measurements
 
 
 def record_on_cards(result: dict, models: list[str]) -> list[str]:
@@ -118,13 +127,16 @@ def record_on_cards(result: dict, models: list[str]) -> list[str]:
 
 
 def write_outputs(result: dict, output: str, card: bool, models: list[str]) -> dict:
-    from .io import write_atomic
+    """bench.json, bench.md and bench.png in ``output``, under its lock (then, with ``card``, each model's card
+    under that model's lock)."""
+    from .io import PathLock, write_atomic
 
     out = Path(output)
-    out.mkdir(parents=True, exist_ok=True)
-    write_atomic(out / "bench.json", json.dumps(result, indent=2) + "\n")
-    write_atomic(out / "bench.md", markdown(result))
-    plot(result, out / "bench.png")
+    with PathLock(out, "--output"):
+        out.mkdir(parents=True, exist_ok=True)
+        write_atomic(out / "bench.json", json.dumps(result, indent=2) + "\n")
+        write_atomic(out / "bench.md", markdown(result))
+        plot(result, out / "bench.png")
     cards = record_on_cards(result, models) if card else []
     return {"json": str(out / "bench.json"), "markdown": str(out / "bench.md"), "plot": str(out / "bench.png"),
             **({"cards": cards} if card else {})}

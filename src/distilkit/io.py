@@ -17,44 +17,84 @@ Why these three:
 from __future__ import annotations
 
 import contextlib
-import glob
 import json
 import os
 import socket
 import sys
-import tempfile
+import secrets
+import threading
 import time
 from pathlib import Path
 
 from .errors import DistilkitError
 
 JOURNAL = ".distilkit-journal.json"
-_UMASK = os.umask(0o022)  # read once, at import (reading it means setting it), and put back at once
-os.umask(_UMASK)
-PENDING = ".distilkit-pending"  # suffix of a new file update_together has not renamed into place yet
-TMP = ".distilkit-tmp"  # suffix of write_atomic's file before its rename
+PENDING = ".distilkit-pending"  # marks a new file update_together has not renamed into place yet
+TMP = ".distilkit-tmp"  # marks write_atomic's file before its rename
+
+
+def _temp_beside(path: Path, kind: str) -> tuple[int, Path]:
+    """A new file beside ``path``, open for writing: ``.NAME.PID-RANDOM<kind><suffix>``. The pid lets the next
+    lock holder tell a dead writer's leftover from a live one's; the final suffix lets writers that infer a
+    format from it (savefig, np.save) work; the mode follows the umask, as open() would."""
+    while True:
+        tmp = path.parent / f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}{kind}{path.suffix}"
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:
+            continue
+
+
+def _left_by_the_dead(folder: Path, kind: str) -> list[Path]:
+    """Temporary files of ``kind`` in ``folder`` whose writer is gone (or is this process, which holds the
+    folder's lock and so is not writing one now)."""
+    found = []
+    for tmp in folder.glob(f".*{kind}*"):
+        pid = tmp.name.rsplit(kind, 1)[0].rsplit(".", 1)[-1].split("-")[0]
+        if pid.isdigit() and (int(pid) == os.getpid() or not _alive(int(pid))):
+            found.append(tmp)
+    return found
 
 
 def write_atomic(path: str | Path, data: str | bytes) -> Path:
     """Write ``data`` to ``path`` through a temporary file beside it (flushed to disk before the rename)."""
     path = Path(path)
     with atomic_path(path) as tmp:
-        with open(tmp, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
-            f.flush()
-            os.fsync(f.fileno())
+        _write_synced(tmp, data)
     return path
+
+
+def _write_synced(path: Path, data: str | bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def create_new(path: str | Path, data: str | bytes) -> bool:
+    """Write a file that must not replace another: it appears complete under its name, or not at all; False
+    (nothing written) when ``path`` already exists, even if another process made it a moment ago."""
+    path = Path(path)
+    fd, tmp = _temp_beside(path, TMP)
+    os.close(fd)
+    try:
+        _write_synced(tmp, data)
+        os.link(tmp, path)  # fails when the name is taken: never replaces
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
 def atomic_path(path: str | Path):
-    """``with atomic_path(final) as tmp: <write tmp>``: ``tmp`` is renamed to ``final`` when the block ends
-    without an error, and removed when it fails; for writers that want a path (savefig, np.save, pyarrow)."""
+    """``with atomic_path(final) as tmp: <write tmp>``: ``tmp`` (same suffix as ``final``) is renamed to
+    ``final`` when the block ends without an error, and removed when it fails; for writers that want a path
+    (savefig, np.save, pyarrow)."""
     path = Path(path)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TMP)
-    os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes it owner-only; the file is for readers, as open() would make it
+    fd, tmp = _temp_beside(path, TMP)
     os.close(fd)
-    tmp = Path(name)
     try:
         yield tmp
         os.replace(tmp, path)
@@ -65,14 +105,14 @@ def atomic_path(path: str | Path):
 
 def update_together(folder: str | Path, files: dict[str, str | bytes]) -> None:
     """Replace several files of ``folder`` as one change (see the module docstring): each new file is written
-    beside its final name, then a journal naming them all, then each is renamed into place, then the journal
-    goes. The caller holds the folder's lock, or owns the folder alone (a staging folder)."""
+    beside its final name (and synced), then a journal naming them all, then each is renamed into place, then
+    the journal goes. The caller holds the folder's lock, or owns the folder alone (a staging folder)."""
     folder = Path(folder)
     pending = {}
     for name, data in files.items():
-        tmp = folder / f".{Path(name).name}{PENDING}"
-        with open(tmp, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        fd, tmp = _temp_beside(folder / name, PENDING)
+        os.close(fd)
+        _write_synced(tmp, data)
         pending[tmp.name] = name
     write_atomic(folder / JOURNAL, json.dumps(pending))
     _apply(folder, pending)
@@ -80,16 +120,16 @@ def update_together(folder: str | Path, files: dict[str, str | bytes]) -> None:
 
 def replay_journal(folder: str | Path) -> bool:
     """Finish a change ``update_together`` began and a kill cut short (True when there was one); without a
-    journal, new files written before the kill are removed (the change never began), and so are the temporary
-    files of ``write_atomic`` calls a kill cut short. Call it holding the folder's lock (PathLock does)."""
+    journal, the new files a dead writer left before it wrote one are removed (its change never began), and
+    so are the temporary files of ``write_atomic`` calls a kill cut short. Called by the folder's lock."""
     folder = Path(folder)
-    for tmp in folder.glob(f".*{TMP}"):
-        tmp.unlink()
+    for tmp in _left_by_the_dead(folder, TMP):
+        tmp.unlink(missing_ok=True)
     try:
         pending = json.loads((folder / JOURNAL).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        for tmp in folder.glob(f".*{PENDING}"):
-            tmp.unlink()
+        for tmp in _left_by_the_dead(folder, PENDING):
+            tmp.unlink(missing_ok=True)
         return False
     _apply(folder, pending)
     print(f"{folder}: finished an update of {', '.join(sorted(pending.values()))} that a stopped run began",
@@ -110,7 +150,9 @@ def lock_path(target: str | Path) -> Path:
     return target.parent / f".{target.name}.lock"
 
 
-_HELD: dict[str, int] = {}  # lock files this process holds -> how many ``with`` blocks hold each
+_HELD: dict[str, list] = {}  # lock files this process holds -> [how many ``with`` blocks hold it, its fd]
+_HELD_GUARD = threading.Lock()
+os.register_at_fork(after_in_child=_HELD.clear)  # a forked child holds no lock of its own (its parent does)
 
 
 class PathLock:
@@ -125,18 +167,18 @@ class PathLock:
         self.target = Path(target)
         self.path = lock_path(self.target)
         self.flag = flag
-        self.fd: int | None = None
         self.key = os.path.abspath(self.path)
 
     def __enter__(self) -> "PathLock":
-        if _HELD.get(self.key):
-            _HELD[self.key] += 1
-            return self
-        try:
-            return self._take()
-        except OSError as exc:  # a full disk or a read-only folder: say so in one line
-            raise DistilkitError(f"{self.target}: could not take its lock {self.path} ({exc.strerror or exc}): "
-                                 f"make room or choose another {self.flag}") from None
+        with _HELD_GUARD:
+            if self.key in _HELD:
+                _HELD[self.key][0] += 1
+                return self
+            try:
+                return self._take()
+            except OSError as exc:  # a full disk or a read-only folder: say so in one line
+                raise DistilkitError(f"{self.target}: could not take its lock {self.path} ({exc.strerror or exc}):"
+                                     f" make room or choose another {self.flag}") from None
 
     def _take(self) -> "PathLock":
         import fcntl
@@ -157,68 +199,68 @@ class PathLock:
             if not _same_file(fd, self.path):  # its holder removed it between our open and our flock
                 os.close(fd)
                 continue
-            self.fd, _HELD[self.key] = fd, 1
+            _HELD[self.key] = [1, fd]
             try:
-                self._write_holder()
+                _write_holder(fd)
                 self._remove_litter()
                 if self.target.is_dir():
                     replay_journal(self.target)
             except BaseException:
-                self.__exit__()
+                self._release()
                 raise
             return self
         raise DistilkitError(f"{self.path}: could not take this lock (it keeps changing): retry, or remove it if "
                              "no run is writing to that folder")
 
     def _open_or_create(self) -> int | None:
-        """An fd on the current lock file, creating it (with its holder written) if there is none."""
+        """An fd on the current lock file, creating it (with its holder written) if there is none; None when
+        another run made one first (the caller retries and opens that one)."""
         try:
             return os.open(self.path, os.O_RDWR)
         except FileNotFoundError:
             pass
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f"{self.path.name}.{os.getpid()}.", suffix=".tmp")
+        fd, tmp = _temp_beside(self.path, TMP)
         try:
             os.write(fd, _holder().encode())
+            os.close(fd)
             try:
                 os.link(tmp, self.path)  # appears complete, or not at all (fails if another run made one first)
             except FileExistsError:
-                os.close(fd)
                 return None
-            except OSError:  # a filesystem without hard links: take the name if it is still free
-                try:
-                    os.rename(tmp, self.path) if not self.path.exists() else None
-                except OSError:
-                    pass
-                os.close(fd)
-                return None
-            return fd
+            except OSError:  # a filesystem without hard links: create it exclusively (empty for a moment: the
+                try:       # flock and the same-file check decide who holds it, the content only names them)
+                    return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+                except FileExistsError:
+                    return None
+            return os.open(self.path, os.O_RDWR)
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
 
     def _remove_litter(self) -> None:
-        """The temporary files of lock takers killed before they cleaned up (named after their pid; ours too:
-        this process is not creating one now)."""
-        for tmp in self.path.parent.glob(f"{glob.escape(self.path.name)}.*.tmp"):
-            pid = tmp.name[len(self.path.name) + 1:].split(".")[0]
-            if pid.isdigit() and (int(pid) == os.getpid() or not _alive(int(pid))):
+        """The temporary files of lock takers killed before they cleaned up."""
+        for tmp in _left_by_the_dead(self.path.parent, TMP):
+            if tmp.name.startswith(f".{self.path.name}."):
                 tmp.unlink(missing_ok=True)
 
-    def _write_holder(self) -> None:
-        """Record this run as the holder (a lock taken over from a finished run still names that run)."""
-        text = _holder().encode()
-        os.pwrite(self.fd, text, 0)  # then cut what is left of a longer old record: never empty in between
-        os.ftruncate(self.fd, len(text))
-
     def __exit__(self, *exc) -> None:
-        _HELD[self.key] = _HELD.get(self.key, 1) - 1
-        if self.fd is None or _HELD[self.key]:
-            return
-        del _HELD[self.key]
-        if _same_file(self.fd, self.path):
+        with _HELD_GUARD:
+            _HELD[self.key][0] -= 1
+            if not _HELD[self.key][0]:
+                self._release()
+
+    def _release(self) -> None:
+        fd = _HELD.pop(self.key)[1]
+        if _same_file(fd, self.path):
             self.path.unlink(missing_ok=True)  # before the unlock: the next run creates a fresh file
-        os.close(self.fd)  # releases the flock
-        self.fd = None
+        os.close(fd)  # releases the flock
+
+
+def _write_holder(fd: int) -> None:
+    """Record this run as the holder (a lock file taken over from a finished run still names that run)."""
+    text = _holder().encode()
+    os.pwrite(fd, text, 0)  # then cut what is left of a longer old record: never empty in between
+    os.ftruncate(fd, len(text))
 
 
 def _holder() -> str:

@@ -5,8 +5,22 @@ from pathlib import Path
 
 import matplotlib
 
+from .io import atomic_path
+
 matplotlib.use("Agg")  # headless: no display on servers and CI
 import matplotlib.pyplot as plt  # noqa: E402
+
+
+def save(fig, path: Path, **kwargs) -> Path:
+    """Write ``fig`` to ``path`` atomically (a reader never sees half an image), then close it; savefig takes
+    the format from the temporary file's suffix, the final name's."""
+    path = Path(path)
+    try:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, **kwargs)
+    finally:
+        plt.close(fig)
+    return path
 
 
 def learning_curve(loss_curve: list, history: list[dict], path: Path, metric: str = "accuracy") -> Path:
@@ -31,9 +45,7 @@ def learning_curve(loss_curve: list, history: list[dict], path: Path, metric: st
     fig.legend(handles, labels, loc="lower center", ncol=3, frameon=False)
     ax.set_title("Learning curve")
     fig.subplots_adjust(bottom=0.22)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    return save(fig, path, dpi=110, bbox_inches="tight")
 
 
 def confusion_matrix_plot(matrix: list[list[int]], names: list[str], path: Path, title: str) -> Path:
@@ -62,6 +74,4 @@ def confusion_matrix_plot(matrix: list[list[int]], names: list[str], path: Path,
     ax.set_ylabel("true")
     ax.set_title(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save(fig, path, dpi=110)

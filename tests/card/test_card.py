@@ -50,3 +50,32 @@ def test_alias_base_model_is_cited_by_hub_id():
     assert base_model_id("minilm-l6") == "sentence-transformers/all-MiniLM-L6-v2"
     assert base_model_id("distilbert-base-uncased") == "distilbert-base-uncased"
     assert base_model_id("./some/folder") is None
+
+
+@pytest.mark.parametrize("corrupt,reason", [
+    (lambda text, data: text[: len(text) // 2], "column"),  # torn: half a file (the JSON error says where)
+    (lambda text, data: "[]", "a JSON object was expected"),
+    (lambda text, data: {**data, "labels": 5}, "labels holds a number where a list belongs"),
+    (lambda text, data: {**data, "wall_time_s": "fast"}, "wall_time_s holds a string where a number belongs"),
+    (lambda text, data: {**data, "benchmark": {"data": "d", "hardware": "h", "date": "2025-01-01", "rows": [],
+                                               "gpu": "none"}}, "unknown field benchmark.gpu"),
+    (lambda text, data: {**data, "deployment": {"backend": "onnx"}}, "missing field deployment.file"),
+])
+def test_a_corrupt_run_record_is_one_line_naming_the_file_and_the_fix(toy_runs, tmp_path, capsys, corrupt, reason):
+    import json
+
+    from distilkit.card import RECORD, RunRecord
+    from distilkit.cli import main
+    from tests.conftest import one_line_error
+
+    text = (toy_runs["bert"][0] / RECORD).read_text()
+    bad = corrupt(text, json.loads(text))
+    (tmp_path / RECORD).write_text(bad if isinstance(bad, str) else json.dumps(bad))
+    message = one_line_error(RunRecord.read, tmp_path)
+    assert message.startswith(f"{tmp_path / RECORD} is not a valid run record") and reason in message
+    assert "retrain the model, or restore the file" in message
+    # A command that extends the record refuses it before it measures anything (the folder holds no model:
+    # loading one would fail with another message).
+    assert main(["bench", str(tmp_path), "--data", "no-such-data", "--card", "--output", str(tmp_path / "b")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "not a valid run record" in err and not (tmp_path / "b").exists()

@@ -100,7 +100,7 @@ def test_folders_without_a_record_keep_their_card(model, toy_data, tmp_path, cap
 
 
 def test_a_locked_folder_is_refused(model, toy_data, tmp_path, capsys):
-    from tests.faults import held_by_another_process
+    from tests.children import held_by_another_process
 
     tests_file = tmp_path / "t.yaml"
     tests_file.write_text(yaml.safe_dump(TESTS), encoding="utf-8")

@@ -170,6 +170,17 @@ def test_validation_and_test_avoid_every_possible_twin_whatever_train_keeps(tmp_
         assert rows == read_jsonl(built["eye_swap"][split]) and not twins & {r["context"] for r in rows}
 
 
+def test_augment_is_a_list_flag_whose_default_is_eye_swap(tmp_path, monkeypatch, capsys):
+    from distilkit.cli import main
+
+    given = []
+    monkeypatch.setattr(clinic, "make_clinic_data", lambda *args: given.append(args[7]) or {})
+    for flags in ([], ["--augment", "none"], ["--augment", "eye_swap"], ["--augment", "eye_swap", "--augment", "x"]):
+        assert main(["make-clinic-data", str(tmp_path / "c"), *flags]) == 0
+    assert given == [("eye_swap",), "none", "eye_swap", "eye_swap,x"]  # the generator's own spellings
+    capsys.readouterr()
+
+
 def test_unknown_augmentation_is_a_one_line_error(tmp_path, capsys):
     from distilkit.cli import main
 

@@ -100,7 +100,20 @@ def test_the_site_builds_strict_and_holds_every_page(site):
                  "question-answering", "clinic-notes", "zero-shot", "behaviour-tests", "export", "batch-inference",
                  "serving", "benchmarks", "benchmarks/results", "cli", "api", "layout"):
         assert (site / page / "index.html").is_file(), page
-    assert (site / "playground.png").is_file() and not (site / "hooks.py").exists()
+    assert (site / "playground.png").is_file()
+    assert not (site / "hooks").exists() and not list(site.rglob("*.py")), "the hook's code must not be published"
+
+
+def test_every_generated_part_is_asked_for_by_a_page():
+    """The markers of the pages and the generators of docs/hooks/ match both ways (a marker without a generator
+    fails the build; this catches a generator no page uses any more)."""
+    sys.path.insert(0, str(ROOT / "docs" / "hooks"))
+    try:
+        from distilkit_docs import GENERATORS, MARKER
+    finally:
+        sys.path.remove(str(ROOT / "docs" / "hooks"))
+    used = {m for page in (ROOT / "docs").glob("*.md") for m in MARKER.findall(page.read_text(encoding="utf-8"))}
+    assert used == set(GENERATORS)
 
 
 def test_every_recipe_field_is_documented(site):

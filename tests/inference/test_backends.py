@@ -102,6 +102,24 @@ def test_a_corrupt_graph_is_re_exported_or_refused(toy_runs, tmp_path):
     assert "corrupt" in message and "distilkit export" in message
 
 
+def test_a_graph_export_keeps_what_another_run_recorded_meanwhile(toy_runs, tmp_path):
+    # distilkit.json is re-read under the folder's lock before the new graph's record goes in: a graph and a
+    # threshold recorded after this predictor read the file are kept, and that graph is not exported again.
+    from distilkit import Classifier, ModelSettings
+
+    folder = tmp_path / "model"
+    shutil.copytree(toy_runs["bert"][0], folder)
+    stale = ModelSettings.read(folder)  # what this process read when it opened the folder
+    Classifier(str(folder), backend="onnx")  # meanwhile another run exports the fp32 graph...
+    ModelSettings.read(folder).update(oos_label="neg", oos_threshold=0.3).write(folder)  # ...and stores a threshold
+    graph = folder / "onnx" / "model.onnx"
+    stamp = graph.stat().st_mtime_ns
+    Classifier(str(folder), backend="onnx-int8", settings=stale)
+    disk = ModelSettings.read(folder)
+    assert set(disk.backends) == {"onnx", "onnx-int8"} and (disk.oos_label, disk.oos_threshold) == ("neg", 0.3)
+    assert graph.stat().st_mtime_ns == stamp  # int8 started from the other run's graph
+
+
 def test_unknown_backend_lists_the_valid_ones(toy_runs):
     from distilkit import Classifier
 

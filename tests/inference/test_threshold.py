@@ -102,6 +102,36 @@ def test_eval_can_tune_on_validation_and_refuses_without_an_oos_label(oos_run, t
     assert "no out-of-scope label" in err and err.count("\n") == 1
 
 
+def test_eval_tune_threshold_keeps_what_another_run_recorded_meanwhile(oos_run, tmp_path, monkeypatch, capsys):
+    # The tuned threshold goes into distilkit.json as it is when the lock is taken, re-read then: a graph
+    # another run recorded while this one evaluated is kept.
+    import importlib
+    import shutil
+
+    from distilkit import ModelSettings
+    from distilkit.inference import BackendFile
+
+    module = importlib.import_module("distilkit.evaluation.evaluate")
+    folder = tmp_path / "model"
+    shutil.copytree(oos_run[0], folder)
+    (folder / "distilkit.json").unlink()  # as a folder trained elsewhere: this run starts from defaults
+    evaluate_split = module.evaluate_split
+
+    def meanwhile(predictor, task, split, tune=False):
+        report = evaluate_split(predictor, task, split, tune)
+        graph = BackendFile("onnx/model.onnx", "0" * 64)
+        predictor.settings.update(backends={"onnx": graph}).write(folder)  # another run's export, recorded now
+        return report
+
+    monkeypatch.setattr(module, "evaluate_split", meanwhile)
+    assert main(["eval", str(folder), "--data", oos_run[2]["validation"], "--tune-threshold"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    disk = ModelSettings.read(folder)
+    assert disk.oos_threshold == printed["oos_threshold"] and disk.oos_label == "oos"
+    assert disk.backends["onnx"].file == "onnx/model.onnx"  # not lost
+    assert json.loads((folder / "eval_validation.json").read_text())["oos_threshold"] == printed["oos_threshold"]
+
+
 def test_a_threshold_needs_an_oos_label_in_the_recipe(tiny_bert, toy_data, tmp_path):
     from distilkit import config_from_dict
 

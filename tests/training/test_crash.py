@@ -10,6 +10,7 @@ Every fault point is listed in FAULT_POINTS; tests/faults.py injects the faults 
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 import shutil
@@ -22,7 +23,8 @@ from distilkit.io import PathLock
 from distilkit.training.checkpoints import check_checkpoint, list_checkpoints, resume_point
 from distilkit.training.output import is_complete, recover
 from tests.conftest import make_rows, tiny_config, write_jsonl
-from tests.faults import Tracer, at, disk_full, in_child, pause_until, sigkill, snapshot_into, start_child, wait_child
+from tests.children import in_child, start_child, wait_child, wait_for
+from tests.faults import Tracer, at, disk_full, pause_until, sigkill, snapshot_into, tree
 
 # Every file operation of run B under runs/, by what it writes; each event must match exactly one.
 FAULT_POINTS = {
@@ -45,9 +47,9 @@ FAULT_POINTS = {
     "final: tokenizer": r"final-tmp/tokenizer",
     "final: training_args.bin written by Trainer, then removed": r"final-tmp/training_args\.bin$",
     "final: distilkit.json": r"final-tmp/\.?distilkit\.json",
-    "final: evaluation reports and confusion matrices": r"final-tmp/(eval_|confusion_matrix_|behaviour_)",
-    "final: recipe": r"final-tmp/distilkit_recipe\.yaml$",
-    "final: learning curve": r"final-tmp/learning_curve\.png$",
+    "final: evaluation reports and confusion matrices": r"final-tmp/\.?(eval_|confusion_matrix_|behaviour_)",
+    "final: recipe": r"final-tmp/\.?distilkit_recipe\.yaml",
+    "final: learning curve": r"final-tmp/\.?learning_curve\.png",
     "final: card": r"final-tmp/\.?README\.md",
     "final: run record (written last)": r"final-tmp/\.?training_summary\.json",
     "publish: checkpoints moved into the new folder": r"^rename run/checkpoints -> \.run\.final-tmp/checkpoints$",
@@ -90,8 +92,7 @@ def config(small: dict, out: Path, epochs: int):
 
 def files(folder: Path) -> dict[str, bytes]:
     """Every file of a model folder but its checkpoints (checked on their own: each complete or skipped)."""
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and "checkpoints" not in p.relative_to(folder).parts}
+    return {name: data for name, data in tree(folder).items() if not name.startswith("checkpoints/")}
 
 
 @pytest.fixture(scope="module")
@@ -157,20 +158,32 @@ def test_a_kill_at_any_file_operation_leaves_the_old_or_the_new_folder(runs, sma
     assert left["publish: old folder removed"] == {"new"}
 
 
-def complete_rerun(small, out: Path) -> None:
-    """The same command again, as a requeue script runs it: --resume auto (or --overwrite when nothing to resume)."""
+def rerun(small, out: Path, state: str) -> None:
+    """The same command again, as a requeue script runs it (--resume auto), on the folder as the kill left it:
+    it finishes run B. Only where B had saved nothing is A's finished model refused, as without any kill;
+    --overwrite then replaces it."""
     cfg = config(small, out, 3)
-    if list_checkpoints(out / "checkpoints"):
+    try:
         train(cfg, resume="auto")
-    else:
+    except DistilkitError as exc:
+        assert state == "old" and "holds a finished model" in str(exc), (state, str(exc))
         train(cfg, overwrite=True)
     assert is_complete(out)
+    assert json.loads((out / "training_summary.json").read_text())["derived"]["epochs_completed"] == 3
     assert all(check_checkpoint(c) is None for c in list_checkpoints(out / "checkpoints"))
+
+
+def state_after(out: Path, old: dict) -> str:
+    """What the kill left, judged on a copy (settling it is the next run's first step, tested by the rerun)."""
+    copy = out.parent.parent / "judged" / "run"
+    shutil.copytree(out.parent, copy.parent, symlinks=True)
+    return outcome(copy, old, None)
 
 
 # A kill before the new folder is complete leaves the old one; after it (its record written), recovery publishes it.
 KILLED_AT = {"checkpoint: weights": "old", "checkpoint: renamed into place": "old", "final: weights": "old",
-             "final: card": "old", "final: run record (written last)": "old", "publish: old folder set aside": "new",
+             "final: card": "old", "final: run record (written last)": "old",
+             "publish: checkpoints moved into the new folder": "new", "publish: old folder set aside": "new",
              "publish: new folder renamed into place": "new", "lock: taken or given back": "new"}
 
 
@@ -187,13 +200,15 @@ def test_sigkill_at_a_fault_point_then_the_same_command_finishes(runs, small, tm
             train(config(small, root / "run", 3), overwrite=True)
 
     assert in_child(run_b) == -9, "the run ended before the fault point"
-    assert outcome(root / "run", runs["old"], None) == KILLED_AT[point]
-    complete_rerun(small, root / "run")
+    state = state_after(root / "run", runs["old"])
+    assert state == KILLED_AT[point]
+    rerun(small, root / "run", state)
 
 
 # The fault points that create a file or folder (a rename or a delete does not fill a disk).
 DISK_FULL_AT = ["lock: taken or given back", "checkpoint: folders made", "checkpoint: weights", "checkpoint: config",
-                "checkpoint: tokenizer", "checkpoint: optimizer, scheduler, RNG, arguments", "checkpoint: trainer state",
+                "checkpoint: tokenizer", "checkpoint: optimizer, scheduler, RNG, arguments",
+                "checkpoint: trainer state",
                 "checkpoint: best-model state rewritten", "final: staging folder made", "final: weights",
                 "final: config", "final: tokenizer", "final: training_args.bin written by Trainer, then removed",
                 "final: distilkit.json", "final: evaluation reports and confusion matrices", "final: recipe",
@@ -227,21 +242,15 @@ def test_a_rerun_after_a_full_disk_finishes(runs, small, tmp_path):
     with Tracer(root, at(index, disk_full)), pytest.raises(DistilkitError) as info:
         train(config(small, root / "run", 3), overwrite=True)
     assert os.strerror(errno.ENOSPC) in str(info.value) and "--resume" in str(info.value)
-    complete_rerun(small, root / "run")
+    rerun(small, root / "run", "old")
 
 
 # --- two runs meet ----------------------------------------------------------------------------------------
-def tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
 @pytest.mark.parametrize("where", ["checkpoint: renamed into place", "publish: new folder renamed into place"])
 def test_a_run_refused_by_a_live_one_changes_nothing(runs, small, tmp_path, where):
     """Run B is paused mid-training (its first checkpoint just renamed into place) or mid-publish (its folder
     renamed aside, the new one not yet in place); runs into the same folder, with --overwrite, --resume auto or
     neither, are refused with one line and leave every byte under runs/ as it was; B then finishes."""
-    import time
-
     import yaml
 
     from distilkit.cli import main
@@ -257,10 +266,7 @@ def test_a_run_refused_by_a_live_one_changes_nothing(runs, small, tmp_path, wher
 
     pid = start_child(run_b)
     try:
-        deadline = time.time() + 60
-        while not paused.exists() and time.time() < deadline:
-            time.sleep(0.05)
-        assert paused.exists(), "run B never reached the fault point"
+        assert wait_for(paused, 60), "run B never reached the fault point"
         before = tree(root)
         recipe = tmp_path / "other.yaml"
         recipe.write_text(yaml.safe_dump(config(small, root / "run", 2).to_dict()))

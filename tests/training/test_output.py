@@ -9,7 +9,7 @@ from distilkit import train
 from distilkit.training.checkpoints import resume_point
 from distilkit.io import lock_path
 from tests.conftest import one_line_error, tiny_config
-from tests.faults import held_by_another_process
+from tests.children import held_by_another_process
 
 
 def test_finished_model_is_refused_then_replaced_with_overwrite(tmp_path, tiny_bert, toy_data):

@@ -3,7 +3,7 @@ run with a checkpoint for the step reached and exit code 128 + signal; --resume 
 weights as a run never interrupted. The signal is sent by the process itself at a chosen point (a test
 callback from tests/faults.py, added from outside the package), so the step it lands on is known. Runs are
 forked children (a real process with real signal handlers, without a fresh interpreter's start-up), or, under
-accelerate launch, `python -m tests.faults`."""
+accelerate launch, `python -m tests.signals`."""
 from __future__ import annotations
 
 import json
@@ -17,7 +17,9 @@ import yaml
 
 from distilkit.training.checkpoints import check_checkpoint
 from tests.conftest import ROOT, tiny_config
-from tests.faults import Tracer, add_callbacks, first_signal_received, in_child, signal_callback
+from tests.children import in_child
+from tests.faults import Tracer
+from tests.signals import add_callbacks, first_signal_received, signal_callback
 
 
 def recipe(tmp_path, model, data, name, **training):
@@ -58,7 +60,7 @@ def run_forked(tmp_path, argv, step: tuple[int, str] | None = None, evaluation: 
 
 def run_launched(argv, launcher: list[str], hooks: list[str]):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
-    cmd = launcher + ["-m", "tests.faults", *hooks, "--", *argv]
+    cmd = launcher + ["-m", "tests.signals", *hooks, "--", *argv]
     return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
 
 

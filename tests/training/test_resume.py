@@ -13,7 +13,8 @@ import yaml
 from distilkit import DistilkitError, train
 from distilkit.training.checkpoints import clean_torn, resume_point
 from tests.conftest import tiny_config
-from tests.faults import Tracer, in_child
+from tests.children import in_child
+from tests.faults import Tracer
 
 
 def _recipe(tmp_path, model, data, epochs: int = 8, **training) -> Path:

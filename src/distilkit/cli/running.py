@@ -117,7 +117,8 @@ def zero_shot(model: str, texts: list[str] | None = None, labels: list[str] | No
         file: Input file (jsonl, csv, tsv, txt, json, parquet) for batch mode.
         output: Output JSON Lines file for batch mode (default: zero_shot.jsonl).
         text_column: Column holding the text in batch mode.
-        labels_column: Column holding each row's own label set (a list or 'a,b,c') in batch mode.
+        labels_column: Column holding each row's own label set (a list, or one string of labels joined by commas)
+            in batch mode.
         hypothesis_template: The hypothesis; '{}' marks where the label goes.
         multi_label: Score each label on its own (entailment against contradiction) instead of one softmax over all.
         logits: Batch mode: also write each row's entailment logits in label order (a distill.teacher_logits file).
@@ -209,16 +210,20 @@ def check(model: str, tests: str, *, backend: str | None = None, batch_size: int
     from contextlib import nullcontext
     from pathlib import Path
 
-    from ..card import RECORD, CardMode, add_behaviour
+    from ..card import RECORD, CardMode, RunRecord, add_behaviour
     from ..evaluation.behaviour import check as run_check, render_table
     from ..io import PathLock
 
     mode = CardMode.parse(card, "--card")
     # A folder distilkit trained gets the report in its record and card, under its lock, taken before the
-    # report is written into it; any other folder's card is not ours to change.
+    # report is written into it; any other folder's card is not ours to change. The report itself is written
+    # under the lock of where it goes (the model folder by default, else --output): run_check takes that one.
     update = mode is CardMode.UPDATE and (Path(model) / RECORD).is_file()
+    if update:
+        RunRecord.read(model)  # a corrupt record is refused before the model runs and the report is written
     with PathLock(model, "MODEL") if update else nullcontext():
-        report = run_check(model, tests, backend=backend, batch_size=batch_size, threads=threads, output=output)
+        report = run_check(model, tests, backend=backend, batch_size=batch_size, threads=threads, output=output,
+                           lock=True)
         written = add_behaviour(report["folder"], report) if update else None
     print(render_table(report, failures))
     note = f"; card: {written}" if written else (
@@ -269,11 +274,13 @@ def bench(models: list[str], *, data: str, backends: list[str] | None = None, th
         max_eval_samples: Score on a seeded random sample of N rows.
     """
     from ..benchmark import bench_models, markdown, require_records, write_outputs
+    from ..io import PathLock
 
     backends = backends or ["torch", "onnx", "onnx-int8"]
     if card:
         require_records(models)  # before anything is measured
-    result = bench_models(models, data, backends, threads, latency_runs, batch_size, max_eval_samples)
-    files = write_outputs(result, output, card, models)
+    with PathLock(output, "--output"):  # before anything is measured: a refused run has not spent minutes first
+        result = bench_models(models, data, backends, threads, latency_runs, batch_size, max_eval_samples)
+        files = write_outputs(result, output, card, models)
     print(markdown(result))
     print(json.dumps(files, indent=2))

@@ -91,12 +91,16 @@ def init(*, train_data: str, validation_data: str | None = None, test_data: str 
 
     from ..suggest import render_yaml, suggest
 
+    from ..io import create_new
+
     path = Path(output)
+    exists = f"init: {path} exists; choose another --output or remove it (never overwritten)"
     if path.exists():
-        raise DistilkitError(f"init: {path} exists; choose another --output or remove it (never overwritten)")
+        raise DistilkitError(exists)
     recipe, why = suggest(train_data, validation_data, test_data, text_column, label_column, label_names, model,
                           output_dir)
-    path.write_text(render_yaml(recipe, why, str(path)), encoding="utf-8")
+    if not create_new(path, render_yaml(recipe, why, str(path))):  # made meanwhile: still never overwritten
+        raise DistilkitError(exists)
     print(f"wrote {path}: edit it, then run `distilkit train {path}`")
 
 
@@ -181,9 +185,9 @@ def check_qa(files: list[str], fix_offsets: bool = False, output: str | None = N
 
 @feeds(ClinicDataOptions)
 def make_clinic_data(output_dir: str, train: int = 3000, validation: int = 300, test: int = 400, seed: int = 42,
-                     holdout_families: list[str] | None = None, test_unseen: int = 400, augment: str = "eye_swap",
-                     validation_holdout: list[str] | None = None, validation_unseen: int = 300,
-                     train_detail: str = "procedure-tables"):
+                     holdout_families: list[str] | None = None, test_unseen: int = 400,
+                     augment: list[str] | None = None, validation_holdout: list[str] | None = None,
+                     validation_unseen: int = 300, train_detail: str = "procedure-tables"):
     """Write seeded synthetic ophthalmology clinic notes with questions (train/validation/test JSON Lines, plus
     test_unseen.jsonl and validation_unseen.jsonl, each made only of its own held-out surface families).
 
@@ -196,8 +200,9 @@ def make_clinic_data(output_dir: str, train: int = 3000, validation: int = 300, 
         holdout_families: Families kept out of train/validation/test: eyes.rt_lt,separator.pipe,... or default or none
             (default: 'default', one family per dimension, listed in docs/clinic-notes.md).
         test_unseen: Questions in test_unseen.jsonl (seed SEED+3000), drawn only from the held-out families.
-        augment: Train-only augmentation: eye_swap (each note that marks both eyes also written with the eye
-            markers swapped and its answers following them; its examples come on top of TRAIN) or none.
+        augment: Train-only augmentations, by name: eye_swap (each note that marks both eyes also written with the
+            eye markers swapped and its answers following them; its examples come on top of TRAIN; the default), or
+            none for no augmentation.
         validation_holdout: A second set of families, disjoint from the first, kept out of every other split and
             written as validation_unseen.jsonl (seed SEED+4000): the split to choose on. default (the default), none
             or names.
@@ -210,13 +215,14 @@ def make_clinic_data(output_dir: str, train: int = 3000, validation: int = 300, 
             (that, and some of those blocks as a table, a column per eye: `VISIT  OD  OS`; the default, chosen on
             validation). Other splits stay plain.
     """
-    from ..data.clinic import make_clinic_data as make
+    from ..data.clinic import DEFAULT_AUGMENT, make_clinic_data as make
 
     def spec(names):  # 'default' and 'none' are words of the one-string form (None: the default)
         return None if names is None else ",".join(names)
 
-    print(json.dumps(make(output_dir, train, validation, test, seed, spec(holdout_families), test_unseen, augment,
-                          spec(validation_holdout), validation_unseen, train_detail), indent=2))
+    print(json.dumps(make(output_dir, train, validation, test, seed, spec(holdout_families), test_unseen,
+                          DEFAULT_AUGMENT if augment is None else spec(augment), spec(validation_holdout),
+                          validation_unseen, train_detail), indent=2))
 
 
 def fetch_model(name: str, keep_packages: bool = False):

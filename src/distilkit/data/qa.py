@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ..config import AnswerRepair, DataConfig, OnEmpty, QAConfig
 from ..errors import DistilkitError
+from ..io import PathLock, write_atomic
 from .formats import read_records
 
 
@@ -245,11 +246,11 @@ def check_files(sources: list[str], fix_offsets: bool, output: str | None, quest
     if output:
         joined = QASplit.concat(usable)
         path = Path(output)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8") as out:
-            for i in range(len(joined)):
-                out.write(json.dumps({"id": joined.ids[i], "question": joined.questions[i],
-                                      "context": joined.contexts[i], "answers": joined.answers[i]},
-                                     ensure_ascii=False) + "\n")
+        text = "".join(json.dumps({"id": joined.ids[i], "question": joined.questions[i], "context": joined.contexts[i],
+                                   "answers": joined.answers[i]}, ensure_ascii=False) + "\n"
+                       for i in range(len(joined)))
+        with PathLock(path, "--output"):  # others may be reading it (a training run) or writing it
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, text)
         reports["written"] = {"file": str(path), "examples": len(joined)}
     return reports

@@ -6,12 +6,12 @@ run, every epoch and every search trial reuse them without loading the teacher a
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
+from ..io import atomic_path
 from .teachers import json_fingerprint
 
 CACHE_FORMAT = 1  # bump when the cached content changes meaning
@@ -32,7 +32,6 @@ def cached_logits(cache_dir: str, fingerprint: str, compute: Callable[[], np.nda
             path.unlink(missing_ok=True)
     logits = np.asarray(compute(), dtype=np.float32)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
-    np.save(tmp, logits, allow_pickle=False)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:  # runs sharing the cache each write their own file, renamed over the name
+        np.save(tmp, logits, allow_pickle=False)
     return logits, False

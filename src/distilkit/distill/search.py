@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..config import RunConfig
 from ..errors import DistilkitError
+from ..io import PathLock, write_atomic
 
 # Search space per parameter: (config section, field, low, high, log scale).
 SPACE = {
@@ -66,14 +67,17 @@ def search(cfg: RunConfig, params: list[str], trials: int) -> dict:
         return row[f"validation_{metric}"]
 
     direction = "minimize" if metric.endswith("loss") else "maximize"
-    study = optuna.create_study(direction=direction, sampler=optuna.samplers.TPESampler(seed=cfg.training.seed))
-    study.optimize(objective, n_trials=trials)
-    result = {"metric": f"validation_{metric}", "best_trial": study.best_trial.number, "best_params": study.best_params,
-              "best_value": study.best_value, "trials": rows,
-              "best_model": str(out / "trials" / f"trial-{study.best_trial.number}")}
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "search.json").write_text(json.dumps(result, indent=2))
-    (out / "search.md").write_text(search_table(result))
+    # The search's own folder is locked before any trial runs (a second search into it is refused at once);
+    # each trial's train() locks its own folder, out/trials/trial-N: another lock, beside that folder.
+    with PathLock(out, "--output-dir"):
+        study = optuna.create_study(direction=direction, sampler=optuna.samplers.TPESampler(seed=cfg.training.seed))
+        study.optimize(objective, n_trials=trials)
+        result = {"metric": f"validation_{metric}", "best_trial": study.best_trial.number,
+                  "best_params": study.best_params, "best_value": study.best_value, "trials": rows,
+                  "best_model": str(out / "trials" / f"trial-{study.best_trial.number}")}
+        out.mkdir(parents=True, exist_ok=True)
+        write_atomic(out / "search.json", json.dumps(result, indent=2))
+        write_atomic(out / "search.md", search_table(result))
     return result
 
 

@@ -6,13 +6,22 @@ task it evaluates: the task registry and the predictor registry do.
 """
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from ..config import DataConfig
 from ..errors import DistilkitError
 from ..io import PathLock
-from ..inference import load_predictor
+from ..inference import ModelSettings, load_predictor
 from ..tasks import get_task
+
+
+def report_lock(path: str | Path, folder: str | Path) -> PathLock:
+    """The lock to hold while writing a report (and the files beside it) to ``path``: the model folder's when
+    the report goes into it (others read and write that folder), else the report file's own."""
+    if Path(path).resolve().parent == Path(folder).resolve():
+        return PathLock(folder, "MODEL")
+    return PathLock(path, "--output")
 
 
 def evaluate_split(predictor, task, split, tune: bool = False) -> dict | None:
@@ -73,12 +82,26 @@ def evaluate(model_dir: str, data: str, output: str | None = None, oos_label: st
         raise DistilkitError(f"{data} has no labels or answers to score against: use `distilkit predict` / "
                              "`distilkit qa --file` for unlabelled data, or set --label-column")
     if tune_threshold:
-        with PathLock(predictor.folder, "MODEL"):  # distilkit.json is read by every predictor of the folder
-            predictor.settings.update(**task.inference_settings()).write(predictor.folder)
         report["settings_written"] = str(Path(predictor.folder) / "distilkit.json")
     report["backend"] = predictor.backend_name
     if zero_shot:
         report["zero_shot"] = {"labels": predictor.candidates, "hypothesis_template": predictor.template}
     json_path = Path(output) if output else Path(model_dir) / f"eval_{Path(data.split('::')[0]).stem}.json"
-    task.write_report(report, json_path)
+    # Both locks before anything is written (taken now, not for the whole evaluation, so that evaluations of one
+    # model on other data run side by side); re-entrant, so the report going into the model folder is one lock.
+    with contextlib.ExitStack() as locks:
+        if tune_threshold:  # distilkit.json is read by every predictor of the folder
+            locks.enter_context(PathLock(predictor.folder, "MODEL"))
+        locks.enter_context(report_lock(json_path, model_dir))
+        if tune_threshold:
+            write_tuned_settings(predictor, task.inference_settings())
+        task.write_report(report, json_path)
     return report
+
+
+def write_tuned_settings(predictor, tuned: dict) -> None:
+    """Write the fields the task decides (its tuned threshold) into the folder's distilkit.json as it is now,
+    re-read under the folder's lock (held by the caller): a graph another run recorded since ``predictor`` read
+    the file is kept."""
+    current = ModelSettings.read(predictor.folder) or predictor.settings
+    current.update(**tuned).write(predictor.folder)

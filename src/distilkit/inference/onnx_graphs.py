@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..errors import DistilkitError
 from ..io import PathLock
-from .settings import BackendFile, file_sha256, weights_sha256
+from .settings import BackendFile, ModelSettings, file_sha256, weights_sha256
 
 FILES = {"onnx": "onnx/model.onnx", "onnx-int8": "onnx/model-int8.onnx"}
 # MatMul/Gemm: the encoder's linear layers. Gather: the embedding tables, stored int8 (half of MiniLM's weights).
@@ -156,14 +156,16 @@ def int8_graph(folder: Path, fp32: Path, weights: str | None, calibration=None) 
                        exclude, EXCLUSION_REASON)
 
 
-def build_graph(source, name: str, weights: str | None) -> BackendFile:
-    """Export (and for onnx-int8 quantise) the folder's weights; returns the record for distilkit.json."""
+def build_graph(source, name: str, weights: str | None, backends: dict[str, BackendFile]) -> BackendFile:
+    """Export (and for onnx-int8 quantise) the folder's weights; returns the record for distilkit.json. The fp32
+    graph int8 starts from is reused when ``backends`` (the folder's records) holds a valid one, else exported
+    and recorded there."""
     folder = source.folder
-    if name == "onnx" or _valid(folder, source.settings.backends.get("onnx"), weights) is not None:
+    if name == "onnx" or _valid(folder, backends.get("onnx"), weights) is not None:
         fp32 = export_onnx(source.torch_model(), source.input_names, source.output_names, folder / FILES["onnx"])
-        source.settings.backends["onnx"] = BackendFile(FILES["onnx"], file_sha256(fp32), weights)
+        backends["onnx"] = BackendFile(FILES["onnx"], file_sha256(fp32), weights)
     if name == "onnx":
-        return source.settings.backends["onnx"]
+        return backends["onnx"]
     return int8_graph(folder, folder / FILES["onnx"], weights)
 
 
@@ -198,7 +200,13 @@ def ensure_graph(source, name: str) -> Path:
     if record:
         print(f"{problem}: exporting it again", file=sys.stderr)
     with PathLock(folder, "MODEL"):  # the graph and distilkit.json go into the model folder others read
-        source.settings.backends[name] = build_graph(source, name, weights)
-        source.settings.weights_sha256 = weights
-        source.settings.write(folder)
-    return folder / source.settings.backends[name].file
+        # distilkit.json as it is now, not as this process read it: a graph or threshold another run recorded
+        # since is kept, and only this graph's record (and the fp32 one int8 starts from) changes.
+        current = ModelSettings.read(folder) or source.settings
+        backends = dict(current.backends)
+        if _valid(folder, backends.get(name), weights) is not None:  # not exported by another run meanwhile
+            backends[name] = build_graph(source, name, weights, backends)
+            current.update(backends=backends, weights_sha256=weights).write(folder)
+    source.settings.backends.update(backends)
+    source.settings.weights_sha256 = weights
+    return folder / backends[name].file

@@ -206,11 +206,12 @@ class ClassificationTask:
         import json
         from pathlib import Path
 
+        from ..io import write_atomic
         from ..plots import confusion_matrix_plot
 
         json_path = Path(json_path)
         json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(report, indent=2), encoding="utf-8")
+        write_atomic(json_path, json.dumps(report, indent=2))
         image = Path(image_path) if image_path else json_path.with_suffix(".png")
         confusion_matrix_plot(report["confusion_matrix"], report["labels"], image,
                               f"Confusion matrix: {Path(report['source']).name}")

@@ -15,6 +15,7 @@ import numpy as np
 from ..config import DataConfig, QAConfig, SpanAlignment
 from ..data.qa import QASplit, load_qa_split
 from ..errors import DistilkitError
+from ..io import write_atomic
 from ..metrics.squad import apply_null_threshold, best_null_threshold, per_example, squad_metrics
 from .base import TaskData
 from .qa_features import answer_positions, make_windows
@@ -194,10 +195,9 @@ class QuestionAnsweringTask:
         rows = report["errors"]
         wrong = sorted((r for r in rows if r["exact_match"] < 1), key=lambda r: r["f1"])
         summary = {k: v for k, v in report.items() if k != "errors"}
-        json_path.write_text(json.dumps({**summary, "wrong": len(wrong)}, indent=2), encoding="utf-8")
-        with json_path.with_name(f"{json_path.stem}_errors.jsonl").open("w", encoding="utf-8") as out:
-            for row in wrong:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        write_atomic(json_path, json.dumps({**summary, "wrong": len(wrong)}, indent=2))
+        write_atomic(json_path.with_name(f"{json_path.stem}_errors.jsonl"),
+                     "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in wrong))
         return []
 
     # --- cards and users -----------------------------------------------------------------------

@@ -63,13 +63,19 @@ def publish(staging: Path, out: Path, keep_checkpoints: bool) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def cannot_publish(staging: Path, out: Path, exc: OSError) -> str:
+def cannot_write_final(staging: Path, out: Path, exc: BaseException) -> str:
     """One line for a finished folder that could not be written (disk full, quota): what is intact, the fix."""
     free = shutil.disk_usage(out.parent).free / 1e6
-    reason = exc.strerror or str(exc).strip().splitlines()[0][:200]
+    reason = getattr(exc, "strerror", None) or str(exc).strip().splitlines()[0][:200]
     return (f"could not write the finished model ({reason}, at {getattr(exc, 'filename', None) or staging}): "
             f"{free:,.0f} MB free there; {out} is as it was and its checkpoints hold the trained weights: free some "
             "space, then run the same command with --resume")
+
+
+def cannot_publish(staging: Path, out: Path, exc: OSError) -> str:
+    """One line for a complete finished folder that could not be renamed into place."""
+    return (f"could not put the finished model in place of {out} ({exc.strerror or exc}): it is complete in "
+            f"{staging}; fix that, then run the same command with --resume auto (it publishes it first)")
 
 
 def recover(out: Path) -> None:
@@ -91,23 +97,22 @@ def prepare_output(out: Path, overwrite: bool, resume: bool | str | None) -> str
     """Check the output folder before any work and return the checkpoint to resume from (None: a fresh
     start). A folder holding a finished model or files distilkit did not write is refused unless
     ``overwrite``; ``resume`` is False, True/'last' (a checkpoint must exist) or 'auto' (resume if one does).
-    A refused run changes nothing: every check runs before the first change (recovery, cleaning)."""
+    Runs under OUT's lock: it first finishes what a killed run left (a publish cut short: any run holding the
+    lock would), then checks; a refused run changes nothing else. With ``overwrite`` the earlier run's
+    checkpoints stay until ``clear_checkpoints``, once this run's data and model have loaded."""
     from .checkpoints import clean_torn, resume_point
 
     if overwrite and resume:
         raise DistilkitError("--overwrite starts afresh and --resume continues: pass one of them")
     if out.exists() and not out.is_dir():
         raise DistilkitError(f"--output-dir {out} is a file: choose a folder")
+    recover(out)
     listing = sorted(p.name for p in out.iterdir()) if out.exists() else []
     finished = [name for name in FINISHED if name in listing]
-    if not finished and is_complete(staging_path(out)):  # a run killed while publishing: recovery publishes it
-        finished = [staging_path(out).name]
     foreign = [name for name in listing if name not in (*OURS, *FINISHED)]
     if overwrite:
-        recover(out)
         if finished or foreign:
             print(f"--overwrite: replacing what {out} holds", file=sys.stderr)
-        shutil.rmtree(out / CHECKPOINTS, ignore_errors=True)  # an earlier run's checkpoints are not this run's
         return None
     resume_from = resume_point(out / CHECKPOINTS, resume)
     if resume_from is None and finished:
@@ -116,10 +121,27 @@ def prepare_output(out: Path, overwrite: bool, resume: bool | str | None) -> str
     if resume_from is None and foreign:
         shown = ", ".join(foreign[:3]) + (" ..." if len(foreign) > 3 else "")
         raise DistilkitError(f"{out} holds files distilkit did not write ({shown}): choose another --output-dir, or "
-                             "pass --overwrite to train there anyway")
-    recover(out)
+                             "pass --overwrite to train there anyway (they are removed when the new model is "
+                             "published)")
     clean_torn(out / CHECKPOINTS, resume_from)
     return resume_from
+
+
+def clear_checkpoints(out: Path) -> None:
+    """--overwrite: an earlier run's checkpoints are not this run's (removed just before training starts)."""
+    shutil.rmtree(out / CHECKPOINTS, ignore_errors=True)
+
+
+# How native writers word a failed write: safetensors and tokenizers (Rust: 'No space left on device (os error
+# 28)', 'File too large (os error 27)'), torch.save ('PytorchStreamWriter failed writing file ...').
+WRITE_FAILURES = ("no space left", "quota exceeded", "file too large", "failed writing", "os error 28", "os error 27")
+
+
+def is_write_failure(exc: BaseException) -> bool:
+    """A full disk, a quota or a file-size limit, as each writer reports it: OSError from Python's own writes,
+    SafetensorError, RuntimeError or a plain Exception from the native writers (safetensors, torch.save, the
+    Rust tokenizer), recognised by their wording."""
+    return isinstance(exc, OSError) or any(words in str(exc).lower() for words in WRITE_FAILURES)
 
 
 def is_main_process() -> bool:

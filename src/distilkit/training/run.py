@@ -16,8 +16,8 @@ from ..tasks import get_task
 from .behaviour import load_suites
 from .callbacks import use_stderr_progress
 from .checkpoints import resume_point
-from .output import (cannot_publish, is_main_process, prepare_output, publish, staging_folder,
-                     staging_path)
+from .output import (cannot_publish, cannot_write_final, clear_checkpoints, is_main_process, is_write_failure,
+                     prepare_output, publish, staging_folder, staging_path)
 from .finish import Trained, write_finished
 from .preemption import Preempted, Preemption, StopEvaluation, stop_message
 
@@ -119,14 +119,17 @@ def train(cfg: RunConfig, resume: bool | str = False, overwrite: bool = False) -
     suites = load_suites(cfg)  # read first: a bad tests file stops the run before any training
     with Preemption() as preemption:  # SIGTERM / SIGUSR1: a checkpoint, then exit 128 + signal
         if not is_main_process():  # rank 0 checks and locks the folder; the others follow its checkpoints
-            return _train(cfg, resume_point(out / "checkpoints", resume), preemption)
+            return _train(cfg, None if overwrite else resume_point(out / "checkpoints", resume), preemption)
         # The lock comes first: a run refused because another one writes OUT must not have touched OUT
         with PathLock(out, "--output-dir"):
             resume_from = prepare_output(out, overwrite, resume)
-            return _train(cfg, resume_from, preemption, suites)
+            return _train(cfg, resume_from, preemption, suites, fresh=overwrite)
 
 
-def _train(cfg: RunConfig, resume_from: str | None, preemption: Preemption, suites: list | None = None) -> dict:
+def _train(cfg: RunConfig, resume_from: str | None, preemption: Preemption, suites: list | None = None,
+           fresh: bool = False) -> dict:
+    """The run itself, under OUT's lock (rank 0). ``fresh``: --overwrite, whose earlier checkpoints are removed
+    only once everything that could refuse the run (data, model, settings) has loaded."""
     import torch
     import transformers
 
@@ -162,6 +165,8 @@ def _train(cfg: RunConfig, resume_from: str | None, preemption: Preemption, suit
                                callbacks=_callbacks(cfg, val_ds is not None) + [preemption],
                                task=task, loss_fn=loss_fn)
     use_stderr_progress(trainer)
+    if fresh and trainer.is_world_process_zero():
+        clear_checkpoints(out)
     started = time.time()
     result = _train_until_done_or_signalled(trainer, resume_from, preemption)
     wall = time.time() - started
@@ -175,11 +180,16 @@ def _train(cfg: RunConfig, resume_from: str | None, preemption: Preemption, suit
                           extras=extras, notes=notes, distiller=distiller, n_train=len(train_ds), result=result,
                           wall=wall, teacher_s=teacher_s, resume_from=resume_from, suites=suites or [])
         summary = write_finished(final, cfg, trained)
-        publish(final, out, keep_checkpoints=cfg.training.checkpoints is not Checkpoints.DELETE)
-    except OSError as exc:  # a full disk, a quota: the checkpoints hold the run, OUT is as it was
-        import shutil
+    except Exception as exc:
+        if not is_write_failure(exc):
+            raise
+        import shutil  # a full disk, a quota: the checkpoints hold the run, OUT is as it was
 
         shutil.rmtree(final, ignore_errors=True)
+        raise DistilkitError(cannot_write_final(final, out, exc)) from None
+    try:  # the folder is complete: a failure now leaves it for the next run's recovery to publish
+        publish(final, out, keep_checkpoints=cfg.training.checkpoints is not Checkpoints.DELETE)
+    except OSError as exc:
         raise DistilkitError(cannot_publish(final, out, exc)) from None
     os.environ.get("DISTILKIT_QUIET") or print(f"model, card and evaluation written to {out}", file=sys.stderr)
     return summary

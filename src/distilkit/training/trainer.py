@@ -44,14 +44,14 @@ class DistilkitTrainer(Trainer):
         if self.args.should_save:
             shutil.rmtree(staging, ignore_errors=True)
         hf_trainer.PREFIX_CHECKPOINT_DIR = f"tmp-{PREFIX_CHECKPOINT_DIR}"
-        from safetensors import SafetensorError
+        from .output import is_write_failure
 
         try:
             super()._save_checkpoint(model, trial)
-        except (OSError, RuntimeError, SafetensorError) as exc:  # disk full, quota, file-size limit (torch.save
-            shutil.rmtree(staging, ignore_errors=True)            # reports those as RuntimeError)
-            if isinstance(exc, RuntimeError) and "writ" not in str(exc).lower():
+        except Exception as exc:  # disk full, quota, file-size limit, however the writer reports it
+            if not is_write_failure(exc):
                 raise
+            shutil.rmtree(staging, ignore_errors=True)
             raise DistilkitError(_no_room(final, exc)) from None
         finally:
             hf_trainer.PREFIX_CHECKPOINT_DIR = PREFIX_CHECKPOINT_DIR

@@ -48,6 +48,7 @@ AUGMENTATIONS = {
                              "answers following them (counterfactual pairs: the drug's position no longer tells "
                              "its eye)", swap_eyes, "x"),
 }
+DEFAULT_AUGMENT = ("eye_swap",)  # chosen on validation (bench/clinic_generalisation.py)
 
 
 def parse_augment(spec: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -116,7 +117,7 @@ def _family_counts(rows: list[dict], records: list[dict]) -> dict[str, dict[str,
 
 def make_clinic_data(output_dir, train: int = 3000, validation: int = 300, test: int = 400, seed: int = 42,
                      holdout_families: Iterable[str] | str | None = DEFAULT_HOLDOUT,
-                     test_unseen: int = 400, augment: Iterable[str] | str = ("eye_swap",),
+                     test_unseen: int = 400, augment: Iterable[str] | str = DEFAULT_AUGMENT,
                      validation_holdout: Iterable[str] | str | None = VALIDATION_HOLDOUT,
                      validation_unseen: int = 300,
                      train_detail: Detail | str = Detail.PROCEDURE_TABLES) -> dict[str, str]:

@@ -9,19 +9,24 @@ predictor. ``check(model, tests)`` is what ``distilkit check`` runs.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
 from ...errors import DistilkitError
+from ...io import write_atomic
+from ..evaluate import report_lock
 from .run import render_table, run_suite
 from .spec import BehaviourSuite, BehaviourTest, TestType, load_suite
 
 
 def check(model: str, tests: str, backend: str | None = None, batch_size: int = 32, threads: int | None = None,
-          output: str | None = None) -> dict:
+          output: str | None = None, lock: bool = True) -> dict:
     """Run the tests file on a model folder; writes the report as JSON (default MODEL/behaviour_<tests>.json)
     and returns it (``distilkit.card.add_behaviour(report["folder"], report)`` puts it on the card). The file is
-    read and checked first, then the model's kind, then the weights are loaded."""
+    read and checked first, then the model's kind, then the weights are loaded. The report is written atomically,
+    under the model folder's lock when it goes into it, else under its own; ``lock=False`` when the caller owns
+    the folder alone (training, its staging folder)."""
     from ...inference import load_predictor
     from ...inference.predictors import COMMANDS, task_of
 
@@ -34,8 +39,9 @@ def check(model: str, tests: str, backend: str | None = None, batch_size: int = 
     predictor = load_predictor(model, backend, task=suite.task, batch_size=batch_size, threads=threads)
     report = {**run_suite(suite, predictor), "model": str(model), "backend": predictor.backend_name}
     path = Path(output) if output else Path(predictor.folder) / f"behaviour_{Path(tests).stem}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    with report_lock(path, predictor.folder) if lock else contextlib.nullcontext():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     report["written"], report["folder"] = str(path), str(predictor.folder)
     return report
 
