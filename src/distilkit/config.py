@@ -114,7 +114,9 @@ class ModelConfig:
 class DataConfig:
     train: str | list[str] | None = None
     """Training data (a list of sources is joined): a file (csv, tsv, jsonl, json, parquet, txt 'text;label'), 'FILE::split' for
-    multi-split files such as CLINC150 JSON, or 'hub:NAME[:CONFIG]::split' for a hub dataset."""
+    multi-split files such as CLINC150 JSON, 'FOLDER::split' for a folder in a known layout (TweetEval, SNIPS,
+    HWU64), or 'hub:NAME[:CONFIG]::split' for a hub dataset; any of them may add '::columns=NEW:OLD,...' and
+    '::shard=K/N' (docs/data.md)."""
     validation: str | None = None
     """Validation data (same forms). Used for per-epoch evaluation, early stopping and model selection."""
     test: str | None = None
@@ -132,6 +134,11 @@ class DataConfig:
     label_map: dict[str, str | None] | None = None
     """Rename labels as they are read, e.g. {not_entailment: null, 0: negative}; a label mapped to null drops
     its rows (counted in the run's notes). Applies to every split."""
+    exclude_overlap: list[str] | None = None
+    """Sources whose texts must not be trained on (leakage), e.g. [../shared/data/mnli/dev_matched.jsonl] when
+    that is the test set: every train and validation row whose text (data.text_column: the premise, for NLI)
+    occurs in one of them is dropped, counted in the run's notes. Texts compare stripped, with whitespace
+    collapsed and lower-cased. Each source's data.text_column is read (rename with ::columns=NEW:OLD)."""
     max_train_samples: int | None = bounded(None, "training rows", at_least=1)
     """Keep only the first N training rows (after shuffling with the seed)."""
     max_eval_samples: int | None = bounded(None, "evaluation rows", at_least=1)
@@ -168,6 +175,11 @@ class DataConfig:
                        f"'{name}' is not a usable name: use letters, digits, '_', '-' or '.'")
             taken = sorted(set(self.extra_tests) & {"train", "validation", "test"})
             _check(not taken, "data.extra_tests", f"'{', '.join(taken)}' is a split of its own: name it otherwise")
+        if isinstance(self.exclude_overlap, str):
+            self.exclude_overlap = [self.exclude_overlap]
+        _check(self.exclude_overlap is None or (isinstance(self.exclude_overlap, list) and all(
+            isinstance(s, str) and s for s in self.exclude_overlap)), "data.exclude_overlap",
+            "give a list of data sources, e.g. [../shared/data/mnli/dev_matched.jsonl]")
         if isinstance(self.behaviour_tests, str):
             self.behaviour_tests = [self.behaviour_tests]
         _check(self.behaviour_tests is None or (isinstance(self.behaviour_tests, list) and all(

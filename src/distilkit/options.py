@@ -127,6 +127,21 @@ class ClinicDataOptions(Checked):
 
 
 @dataclass
+class NliDataOptions(Checked):
+    """``distilkit make-nli-data``: how many NLI pairs each labelled data set gives. The defaults are Laurer et al.'s
+    (500 rows per class, 5,000 per data set, one false hypothesis per row); a data set of a spec file may set its own."""
+
+    negatives: int = bounded(1, "false hypotheses per row", at_least=1)
+    """Not-entailment pairs per kept row, each the hypothesis of another class drawn at random (at most all of them)."""
+    max_per_class: int = bounded(500, "rows per class", at_least=1)
+    """Rows kept per class of a data set (a seeded sample), so that big classes do not dominate."""
+    max_per_dataset: int = bounded(5000, "rows per data set", at_least=1)
+    """Rows kept per data set after the class cap (a seeded sample), so that big data sets do not dominate."""
+    seed: int = like(TrainingConfig, "seed")
+    """Seed of every sample: the same data, settings and seed give the same file."""
+
+
+@dataclass
 class RecipeFlags(Checked):
     """The numbers ``distilkit train`` and ``distill`` take as flags; each overrides the recipe's field
     (``--epochs`` is ``--set training.epochs=``), so unset they keep the recipe's value."""

@@ -27,12 +27,13 @@ from .lists import HINT, ListFlag
 from .ranges import bounds_of, check_ranges, field_of
 from .running import bench, check, eval, export, predict, qa, zero_shot
 from .serving import serve
-from .training import check_qa, distill, fetch_model, init, make_clinic_data, train
+from .training import check_qa, distill, fetch_model, init, make_clinic_data, make_nli_data, train
 
 FLAG_NAMES = {"overrides": "--set",  # a parameter may not be called `set`, the flag may
               "train_data": "--train", "validation_data": "--validation", "test_data": "--test"}
 COMMANDS = {"train": train, "init": init, "distill": distill, "eval": eval, "predict": predict, "zero-shot": zero_shot, "qa": qa,
-            "check": check, "check-qa": check_qa, "make-clinic-data": make_clinic_data, "export": export, "bench": bench,
+            "check": check, "check-qa": check_qa, "make-clinic-data": make_clinic_data,
+            "make-nli-data": make_nli_data, "export": export, "bench": bench,
             "serve": serve, "fetch-model": fetch_model}
 POSITIONAL_LISTS = {"texts", "folders"}  # free positional values: `predict MODEL "a" "b"`, `serve runs/a runs/b`
 OPTIONAL_POSITIONALS = {"recipe"}  # `train RECIPE` or `train --train FILE`

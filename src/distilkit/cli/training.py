@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from ..errors import DistilkitError
-from ..options import ClinicDataOptions, RecipeFlags, SearchOptions
+from ..options import ClinicDataOptions, NliDataOptions, RecipeFlags, SearchOptions
 from .ranges import feeds
 
 
@@ -223,6 +223,63 @@ def make_clinic_data(output_dir: str, train: int = 3000, validation: int = 300, 
     print(json.dumps(make(output_dir, train, validation, test, seed, spec(holdout_families), test_unseen,
                           DEFAULT_AUGMENT if augment is None else spec(augment), spec(validation_holdout),
                           validation_unseen, train_detail), indent=2))
+
+
+@feeds(NliDataOptions)
+def make_nli_data(output: str, source: list[str] | None = None, spec: str | None = None,
+                  hypothesis_template: str = "This example is {}.", labels: list[str] | None = None,
+                  text_column: str = "text", label_column: str = "label", label_names: list[str] | None = None,
+                  drop_labels: list[str] | None = None, negatives: int = 1, max_per_class: int = 500,
+                  max_per_dataset: int = 5000, seed: int = 42):
+    """Turn labelled classification data into NLI pairs for a universal (zero-shot) classifier: per kept row, its
+    class's hypothesis as entailment and other classes' as not_entailment; writes OUTPUT (JSON Lines: premise,
+    hypothesis, label, dataset) and OUTPUT's .manifest.json, which the card of a model trained on it quotes.
+
+    Args:
+        output: The pairs file to write (FILE.jsonl; FILE.manifest.json goes beside it).
+        source: Data sets as NAME=SOURCE, e.g. emotion=../shared/data/emotion/train.txt (a name given again adds a
+            source to that data set); the flags below apply to each. For settings per data set, use --spec.
+        spec: YAML file of data sets instead of --source: datasets: {NAME: {source, hypothesis_template, labels,
+            hypotheses, text_column, label_column, label_names, drop_labels, negatives, max_per_class,
+            max_per_dataset}} (docs/data.md).
+        hypothesis_template: The hypothesis; '{}' marks where a class's description goes, e.g. 'This example tweet
+            expresses the emotion: {}.'
+        labels: Class descriptions NAME=WORDS put in the template (a class without one: its own name).
+        text_column: Column holding the text (the premise).
+        label_column: Column holding the class.
+        label_names: Names of integer labels 0,1,... in id order, e.g. anger,joy,optimism,sadness.
+        drop_labels: Classes left out altogether, e.g. oos.
+        negatives: Not-entailment pairs per kept row, each another class's hypothesis drawn at random.
+        max_per_class: Rows kept per class of each data set (a seeded sample).
+        max_per_dataset: Rows kept per data set after the class cap (a seeded sample).
+        seed: Seed of every sample and of the final shuffle.
+    """
+    from ..data.to_nli import NliSource, load_spec, parse_sources, write_nli_data
+
+    per_set = {"hypothesis_template": hypothesis_template, "labels": labels, "text_column": text_column,
+               "label_column": label_column, "label_names": label_names, "drop_labels": drop_labels}
+    if spec and source:
+        raise DistilkitError("make-nli-data: give data sets either with --source or in --spec, not both")
+    if spec:
+        given = [k for k, v in per_set.items() if v != NliSource.__dataclass_fields__[k].default]
+        if given:
+            raise DistilkitError(f"make-nli-data: --{given[0].replace('_', '-')} is a setting per data set: with "
+                                 f"--spec, write it under each data set of {spec}")
+        datasets = load_spec(spec)
+    elif source:
+        datasets = [NliSource(name=name, source=sources, **per_set) for name, sources in parse_sources(source).items()]
+    else:
+        raise DistilkitError("make-nli-data: no data sets: give --source NAME=FILE (e.g. emotion=../shared/data/emotion"
+                             "/train.txt) or --spec FILE.yaml")
+    options = NliDataOptions(negatives=negatives, max_per_class=max_per_class, max_per_dataset=max_per_dataset,
+                             seed=seed)
+    manifest = write_nli_data(output, datasets, options)
+    from ..data.nli_manifest import manifest_path
+
+    print(json.dumps({"output": output, "manifest": str(manifest_path(output)), "pairs": manifest["pairs"],
+                      "pairs_per_label": manifest["pairs_per_label"],
+                      "datasets": {d["name"]: {"rows_read": d["rows_read"], "rows_kept": d["rows_kept"],
+                                               "pairs": d["pairs_written"]} for d in manifest["datasets"]}}, indent=2))
 
 
 def fetch_model(name: str, keep_packages: bool = False):

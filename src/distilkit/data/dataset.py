@@ -1,7 +1,8 @@
 """Load one split into memory, validate it, and map labels to ids.
 
 A ``TextSplit`` keeps each row's number in its source so later checks (an unknown label, an
-empty text) can still name the row. Nothing is dropped silently: skipped rows are counted.
+empty text) can still name the row. Nothing is dropped silently: skipped rows are counted, and so are
+the training rows data.exclude_overlap drops (texts also in a test set: leakage).
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from ..config import DataConfig, OnEmpty
 from ..errors import DistilkitError
 from .formats import read_records
+from .nli_manifest import notes_for
 
 
 @dataclass
@@ -60,11 +62,62 @@ def _is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def load_split(source: str | list[str], cfg: DataConfig, require_label: bool = True) -> TextSplit:
+def load_split(source: str | list[str], cfg: DataConfig, require_label: bool = True,
+               exclude_overlap: bool | None = None) -> TextSplit:
     """Read ``source`` (or several sources, joined in order) into a TextSplit using the column mapping,
-    label map and empty-text policy of ``cfg``."""
+    label map and empty-text policy of ``cfg``.
+
+    ``exclude_overlap`` drops the rows whose text occurs in ``cfg.exclude_overlap`` (see ``drop_overlap``).
+    By default it applies exactly when ``source`` is the config's own train or validation source read with
+    labels (never test, never an extra test): every task that loads its training data through here is
+    guarded, once, without each having to ask for it."""
+    split = _load(source, cfg, require_label)
+    if exclude_overlap is None:
+        exclude_overlap = require_label and any(source == s for s in (cfg.train, cfg.validation) if s)
+    if exclude_overlap and cfg.exclude_overlap:
+        split = drop_overlap(split, cfg, "training" if source == cfg.train else "validation")
+    return split
+
+
+def normalise(text: str) -> str:
+    """How texts compare for overlap: stripped, whitespace collapsed, lower-cased."""
+    return " ".join(text.split()).lower()
+
+
+def overlap_texts(cfg: DataConfig) -> set[str]:
+    """The normalised texts (data.text_column) of every source in data.exclude_overlap."""
+    seen: set[str] = set()
+    for source in cfg.exclude_overlap or []:
+        for row, record in read_records(source):
+            if cfg.text_column not in record:
+                raise DistilkitError(f"data.exclude_overlap: {source}: row {row} has no column '{cfg.text_column}' "
+                                     f"(columns: {', '.join(map(str, record))}): rename one to it, e.g. "
+                                     f"{source}::columns={cfg.text_column}:{next(iter(record), 'OLD')}")
+            if isinstance(record[cfg.text_column], str) and record[cfg.text_column].strip():
+                seen.add(normalise(record[cfg.text_column]))
+    return seen
+
+
+def drop_overlap(split: TextSplit, cfg: DataConfig, role: str) -> TextSplit:
+    """``split`` without the rows whose text occurs in data.exclude_overlap, the count in its notes. Why: a
+    corpus built on another's texts leaks (LingNLI's premises are MultiNLI premises; 608 of them are in
+    MultiNLI dev-matched, our test set), so a model trained on it would be scored on what it has seen."""
+    seen = overlap_texts(cfg)
+    keep = [i for i, text in enumerate(split.texts) if normalise(text) not in seen]
+    where = ", ".join(cfg.exclude_overlap)
+    if not keep:
+        raise DistilkitError(f"{split.source}: every {role} row's '{cfg.text_column}' occurs in data.exclude_overlap "
+                             f"({where}), so none is left: check data.exclude_overlap and data.text_column")
+    pick = lambda xs: None if xs is None else [xs[i] for i in keep]  # noqa: E731
+    note = (f"dropped {len(split) - len(keep)} {role} rows whose {cfg.text_column} occurs in {where} "
+            "(data.exclude_overlap)")
+    return TextSplit(split.source, pick(split.texts), pick(split.pairs), pick(split.labels), pick(split.rows),
+                     split.skipped_empty, split.notes + [note])
+
+
+def _load(source: str | list[str], cfg: DataConfig, require_label: bool) -> TextSplit:
     if not isinstance(source, str):
-        parts = [load_split(s, cfg, require_label) for s in source]
+        parts = [_load(s, cfg, require_label) for s in source]
         if not parts:
             raise DistilkitError("data: an empty list of sources: give at least one file")
         if len({p.labels is None for p in parts}) > 1:
@@ -112,6 +165,7 @@ def load_split(source: str | list[str], cfg: DataConfig, require_label: bool = T
         raise DistilkitError(f"{source}: no usable rows (skipped {skipped} empty): check the file and its columns")
     notes = [f"skipped {skipped} row(s) with empty text (data.on_empty=skip)"] if skipped else []
     notes += [f"dropped {dropped} row(s) whose label data.label_map maps to null"] if dropped else []
+    notes += notes_for(source)  # pairs from `make-nli-data`: the data sets and hypotheses they were made from
     return TextSplit(source, texts, pairs if want_pair else None, labels if require_label else None,
                      rows, skipped, notes)
 

@@ -1,9 +1,19 @@
-"""Readers for the data formats distilkit accepts.
+"""Readers for the data formats distilkit accepts, and the syntax of a data source.
 
-Every reader yields ``(row_number, record)`` so errors can name the row: the line number
-for line-based files (csv/tsv count the header as line 1), the 1-based position otherwise.
-Readers are chosen by file extension from ``READERS``; add a format by registering one. Any source
-may end in '::shard=K/N' to read a fixed, seeded part of it (a held-out half, say).
+A source is ``LOCATION[::split][::columns=NEW:OLD,...][::shard=K/N]``:
+
+- LOCATION is a file (its reader chosen by extension from ``READERS``; add a format by registering one),
+  a folder in a known layout (TweetEval task, SNIPS, HWU64 fold: chosen by the folder's content, see
+  layouts.py), or 'hub:NAME[:CONFIG]' (a hub dataset);
+- '::split' (a bare word, right after the location) picks a split of a multi-split file or folder;
+- '::columns=NEW:OLD,...' renames columns as rows are read ('::columns=premise:sentence1,label:gold_label'),
+  so a file whose columns are named otherwise needs no copy and no recipe of its own;
+- '::shard=K/N' keeps a fixed, seeded part K of N of the rows (a held-out half, say).
+
+The options are applied in that order (renaming first; it does not change which rows a shard holds).
+Every reader yields ``(row_number, record)`` so errors can name the row: the line number for line-based
+files (csv/tsv count the header as line 1), the 1-based position otherwise; a layout's rows also name
+their file (``textio.Row``).
 """
 from __future__ import annotations
 
@@ -15,6 +25,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..errors import DistilkitError
+from .layouts import LAYOUTS, read_folder
+from .textio import read_lines, read_text
 
 Records = Iterator[tuple[int, dict]]
 READERS: dict[str, Callable[[Path, str | None], Records]] = {}
@@ -26,28 +38,6 @@ def reader(*extensions: str):
             READERS[ext] = fn
         return fn
     return register
-
-
-def read_text(path: Path) -> str:
-    """Read a whole file as UTF-8, naming the first bad line if it is not."""
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DistilkitError(f"{path}: line {line} is not valid UTF-8 (byte 0x{raw[exc.start]:02x}): re-save the "
-                             f"file as UTF-8, e.g. iconv -f latin1 -t utf-8 {path.name} > fixed_{path.name}") from None
-
-
-def read_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """Stream a file's lines as UTF-8 (big files never sit in memory), naming the first bad line."""
-    with path.open("rb") as f:
-        for number, raw in enumerate(f, 1):
-            try:
-                yield number, raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n")
-            except UnicodeDecodeError as exc:
-                raise DistilkitError(f"{path}: line {number} is not valid UTF-8 (byte 0x{raw[exc.start]:02x}): re-save "
-                                     f"the file as UTF-8, e.g. iconv -f latin1 -t utf-8 {path.name} > fixed_{path.name}") from None
 
 
 def _no_split(path: Path, split: str | None):
@@ -63,12 +53,23 @@ def read_delimited(path: Path, split: str | None) -> Records:
     quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
     lines = (line + "\n" for _, line in read_lines(path))
     rows = csv.DictReader(lines, delimiter=delimiter, quoting=quoting)
+    if quoting == csv.QUOTE_NONE:
+        rows.fieldnames = [_unquote(name) for name in rows.fieldnames or []]
     for record in rows:
         if None in record:  # more fields than the header names
             raise DistilkitError(f"{path}: line {rows.line_num} has more fields than the header "
                                  f"({', '.join(rows.fieldnames or [])}): quote or remove the extra "
                                  f"'{delimiter}' in that line")
-        yield rows.line_num, record
+        yield rows.line_num, {k: _unquote(v) for k, v in record.items()} if quoting == csv.QUOTE_NONE else record
+
+
+def _unquote(field: str | None) -> str | None:
+    """A TSV field wholly quoted CSV-style, with only doubled quotes inside ('"company ""Camden""."', as in
+    the CAD NLI files), loses its quoting; any other field is kept as it is (GLUE's stray quotes)."""
+    if field is None or len(field) < 2 or field[0] != '"' or field[-1] != '"':
+        return field
+    inner = field[1:-1]
+    return inner.replace('""', '"') if '"' not in inner.replace('""', "") else field
 
 
 @reader(".jsonl", ".ndjson")
@@ -180,17 +181,67 @@ def read_hub(name: str, split: str | None) -> Records:
         yield number, record
 
 
-SHARD = re.compile(r"^(?P<inner>.*)::shard=(?P<k>\d+)/(?P<n>\d+)$")
+SHARD = re.compile(r"^(?P<k>\d+)/(?P<n>\d+)$")
 SHARD_SEED = 42
+OPTIONS = ("columns", "shard")  # '::KEY=VALUE' options, applied in this order
+SYNTAX = "LOCATION[::split][::columns=NEW:OLD,...][::shard=K/N]"
 
 
-def read_shard(inner: str, k: int, n: int, source: str) -> Records:
+def parse_source(source: str) -> tuple[str, str | None, dict[str, str]]:
+    """'LOCATION[::split][::columns=NEW:OLD,...][::shard=K/N]' -> (location, split, {option: value}).
+    The split (a bare word) comes right after the location; the options after it, each at most once."""
+    location, *parts = source.split("::")
+    split = parts.pop(0) if parts and "=" not in parts[0] else None
+    options: dict[str, str] = {}
+    for part in parts:
+        key, eq, value = part.partition("=")
+        if not eq:
+            raise DistilkitError(f"{source}: '::{part}' is not an option (a split comes right after the file): "
+                                 f"write {SYNTAX}")
+        if key not in OPTIONS:
+            raise DistilkitError(f"{source}: unknown option '::{key}=': the options are ::columns=NEW:OLD,... and "
+                                 f"::shard=K/N, as in {SYNTAX}")
+        if key in options:
+            raise DistilkitError(f"{source}: '::{key}=' is given twice: give it once")
+        options[key] = value
+    return location, split or None, options
+
+
+def parse_columns(value: str, source: str) -> list[tuple[str, str]]:
+    """'premise:sentence1,label:gold_label' -> [(new, old), ...]."""
+    pairs = []
+    for item in value.split(","):
+        new, colon, old = (x.strip() for x in item.partition(":"))
+        if not (colon and new and old):
+            raise DistilkitError(f"{source}: '{item}' in ::columns= is not NEW:OLD: write e.g. "
+                                 "::columns=premise:sentence1,hypothesis:sentence2")
+        pairs.append((new, old))
+    twice = sorted({new for new, _ in pairs if [n for n, _ in pairs].count(new) > 1})
+    if twice:
+        raise DistilkitError(f"{source}: ::columns= names the column '{twice[0]}' twice: name each new column once")
+    return pairs
+
+
+def rename_columns(rows: Records, pairs: list[tuple[str, str]], source: str) -> Records:
+    """Each record with column OLD renamed to NEW (other columns kept; a swap such as a:b,b:a works)."""
+    olds = {old for _, old in pairs}
+    for row, record in rows:
+        missing = [old for _, old in pairs if old not in record]
+        if missing:
+            raise DistilkitError(f"{source}: row {row} has no column '{missing[0]}' to rename (columns: "
+                                 f"{', '.join(map(str, record))}): fix ::columns= to name one of those")
+        renamed = {k: v for k, v in record.items() if k not in olds}
+        renamed.update((new, record[old]) for new, old in pairs)
+        yield row, renamed
+
+
+def read_shard(rows: Records, k: int, n: int, source: str) -> Records:
     """Part k of n of a source: its rows shuffled with a fixed seed (42), cut into n near-equal parts,
     part k (1-based) yielded in file order. The same file always gives the same parts, and the parts
     never overlap, so one half can train while the other half, never seen, evaluates."""
     if not 1 <= k <= n:
         raise DistilkitError(f"{source}: shard={k}/{n} does not exist: use shard=K/N with 1 <= K <= N")
-    rows = list(read_records(inner))
+    rows = list(rows)
     order = list(range(len(rows)))
     random.Random(SHARD_SEED).shuffle(order)
     size, extra = divmod(len(rows), n)
@@ -200,23 +251,35 @@ def read_shard(inner: str, k: int, n: int, source: str) -> Records:
         yield rows[i]
 
 
-def read_records(source: str) -> Records:
-    """Records of a data source: 'FILE', 'FILE::split' or 'hub:NAME[:CONFIG]::split', each optionally
-    followed by '::shard=K/N' (a fixed, seeded part K of N of its rows; see ``read_shard``)."""
-    shard = SHARD.match(source)
-    if shard:
-        yield from read_shard(shard["inner"], int(shard["k"]), int(shard["n"]), source)
-        return
-    location, _, split = source.partition("::")
+def read_location(location: str, split: str | None) -> Records:
+    """Records of a file (reader by extension), a folder (layout by content) or 'hub:NAME[:CONFIG]'."""
     if location.startswith("hub:"):
-        yield from read_hub(location[4:], split or None)
+        yield from read_hub(location[4:], split)
         return
     path = Path(location).expanduser()
+    if path.is_dir():
+        yield from read_folder(path, split)
+        return
     if not path.is_file():
         hint = " (run from the repository root so ../shared/data resolves)" if "shared/data" in location else ""
         raise DistilkitError(f"data file {path} not found{hint}: check the path, or use hub:NAME::split")
     read = READERS.get(path.suffix.lower())
     if read is None:
-        raise DistilkitError(f"{path}: unknown format '{path.suffix}': use one of {', '.join(sorted(READERS))} "
-                             "or hub:NAME::split")
-    yield from read(path, split or None)
+        raise DistilkitError(f"{path}: unknown format '{path.suffix}': use one of {', '.join(sorted(READERS))}, "
+                             f"a folder in a known layout ({', '.join(LAYOUTS)}), or hub:NAME::split")
+    yield from read(path, split)
+
+
+def read_records(source: str) -> Records:
+    """Records of a data source, written as the module docstring says: the location's rows, their
+    columns renamed (::columns=), then a fixed, seeded part of them taken (::shard=; see ``read_shard``)."""
+    location, split, options = parse_source(source)
+    rows = read_location(location, split)
+    if "columns" in options:
+        rows = rename_columns(rows, parse_columns(options["columns"], source), source)
+    if "shard" in options:
+        shard = SHARD.match(options["shard"])
+        if not shard:
+            raise DistilkitError(f"{source}: '::shard={options['shard']}' is not K/N: write e.g. ::shard=1/2")
+        rows = read_shard(rows, int(shard["k"]), int(shard["n"]), source)
+    yield from rows

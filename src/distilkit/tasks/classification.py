@@ -226,8 +226,11 @@ class ClassificationTask:
         n = len(self.labels.names)
         if is_nli(self.labels.names):  # an NLI model: what people use it for is zero-shot classification
             labels = ", ".join(self.labels.names)
+            other = [x for x in self.labels.names if not x.lower().startswith("entail")][0]
+            two_way = (" (a two-way head, as Laurer et al.'s universal classifiers: zero-shot scores entailment "
+                       f"against {other})") if n == 2 else ""
             return {"what": f"natural language inference (premise, hypothesis -> {labels}), and zero-shot "
-                            "classification through entailment",
+                            f"classification through entailment{two_way}",
                     "usage": ("```python\nfrom distilkit import ZeroShotClassifier\nzsc = ZeroShotClassifier("
                               f"\"{model_name}\", labels=[\"sports\", \"politics\", \"tech\"])\n"
                               "zsc.predict([\"the match went to extra time\"])\n```\n\nor `distilkit zero-shot "

@@ -17,12 +17,14 @@ def _norm(name) -> str:
 
 
 def nli_ids(id2label: dict, model: str) -> tuple[int, int]:
-    """(entailment id, contradiction id); 'not_entailment' (RTE-style two-label models) stands in for
-    contradiction."""
+    """(entailment id, the id scored against it): contradiction on a three-way head; on a two-way head
+    (entailment / not_entailment: RTE-style models, and universal classifiers trained on `make-nli-data` pairs
+    as Laurer et al.'s are) 'not_entailment' (or HANS' 'non-entailment') stands in for contradiction, so that
+    multi-label zero-shot is the softmax over (not_entailment, entailment) of each label's pair, P(entailment)."""
     names = {int(i): _norm(n) for i, n in id2label.items()}
     entail = [i for i, n in names.items() if n.startswith("entail")]
     contra = [i for i, n in names.items() if n.startswith("contradict")] or \
-             [i for i, n in names.items() if n.startswith("not_entail")]
+             [i for i, n in names.items() if n.startswith(("not_entail", "non_entail"))]
     if len(entail) != 1 or len(contra) != 1:
         shown = ", ".join(f"{i}={id2label[i]}" for i in sorted(id2label, key=int))
         raise DistilkitError(f"{model}: its labels ({shown}) do not name exactly one 'entailment' and one "
