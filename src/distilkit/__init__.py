@@ -3,6 +3,7 @@
 The public API, re-exported here so users never import from submodules:
 
 >>> from distilkit import RunConfig, train, evaluate, Classifier, QuestionAnswerer, ZeroShotClassifier
+>>> from distilkit import EmbeddingZeroShot, Embedder
 >>> from distilkit import load_predictor, load_recipe
 
 Names are imported on first use (PEP 562), so ``import distilkit`` and ``distilkit --help`` stay
@@ -19,7 +20,7 @@ _EXPORTS = {
     "TrainingConfig": "config", "config_from_dict": "recipe", "load_recipe": "recipe", "DistilkitError": "errors",
     "evaluate": "evaluation", "LOSSES": "losses", "build_loss": "losses", "register_loss": "losses",
     "TASKS": "tasks", "train": "training", "Classifier": "inference", "QuestionAnswerer": "inference",
-    "ZeroShotClassifier": "inference",
+    "ZeroShotClassifier": "inference", "EmbeddingZeroShot": "inference", "Embedder": "inference",
     "load_predictor": "inference", "ModelSettings": "inference", "BACKENDS": "inference",
     "export_model": "deploy", "check": "evaluation.behaviour", "load_suite": "evaluation.behaviour",
 }

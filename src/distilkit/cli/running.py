@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 from ..errors import DistilkitError
 from ..options import BenchOptions, CheckOptions, EvalOptions, ExportOptions, PredictOptions, QaOptions, RunOptions
@@ -13,7 +14,7 @@ def eval(model: str, *, data: str, output: str | None = None, oos_label: str = "
          text_pair_column: str | None = None, label_column: str = "label", label_names: list[str] | None = None,
          batch_size: int = 64, max_eval_samples: int | None = None, backend: str | None = None,
          threads: int | None = None, tune_threshold: bool = False, zero_shot: bool = False,
-         labels: list[str] | None = None, hypothesis_template: str | None = None):
+         labels: list[str] | None = None, hypothesis_template: str | None = None, method: str = "auto"):
     """Evaluate a trained model on labelled data: a classifier (metrics JSON and confusion-matrix PNG), an
     extractive QA model (SQuAD exact match and F1, and a file of wrong answers), or an NLI model as a
     zero-shot classifier (--zero-shot --labels ...).
@@ -33,16 +34,18 @@ def eval(model: str, *, data: str, output: str | None = None, oos_label: str = "
         threads: CPU threads for the backend.
         tune_threshold: Pick the out-of-scope threshold on DATA (validation data, never test) and store it in the
             folder's distilkit.json.
-        zero_shot: Run MODEL (an NLI model) as a zero-shot classifier over --labels.
+        zero_shot: Run MODEL (an NLI or a sentence-embedding model) as a zero-shot classifier over --labels.
         labels: With --zero-shot: the data's label names, e.g. joy,sadness; NAME=WORDS puts WORDS in the hypothesis.
         hypothesis_template: With --zero-shot: the hypothesis, '{}' marks the label (default 'This example is {}.').
+        method: With --zero-shot: 'nli', 'embedding' or 'auto' (nli for a model with entailment/contradiction labels,
+            else embedding for a folder with pooling information); as `distilkit zero-shot --method`.
     """
     from ..evaluation import evaluate
 
     report = evaluate(model, data, output, None if oos_label == "none" else oos_label, text_column,
                       text_pair_column, label_column, label_names, batch_size, max_eval_samples=max_eval_samples,
                       backend=backend, threads=threads, tune_threshold=tune_threshold, zero_shot=zero_shot,
-                      labels=labels, hypothesis_template=hypothesis_template)
+                      labels=labels, hypothesis_template=hypothesis_template, method=method)
     shown = {k: report[k] for k in ("oos_threshold", "metrics_without_threshold", "settings_written") if k in report}
     print(json.dumps({"data": data, "backend": report["backend"], "examples": report["examples"],
                       "metrics": report["metrics"], **shown}, indent=2))
@@ -107,25 +110,43 @@ def predict(model: str, texts: list[str] | None = None, file: str | None = None,
 def zero_shot(model: str, texts: list[str] | None = None, labels: list[str] | None = None, file: str | None = None,
               output: str | None = None, text_column: str = "text", labels_column: str | None = None,
               hypothesis_template: str = "This example is {}.", multi_label: bool = False, logits: bool = False,
-              batch_size: int = 64, on_empty: str = "error", backend: str | None = None, threads: int | None = None):
-    """Classify texts into any labels with an NLI model (zero-shot, through entailment); or every row of a file.
+              batch_size: int = 64, on_empty: str = "error", backend: str | None = None, threads: int | None = None,
+              method: str = "auto", pooling: str | None = None, calibrate: str | None = None,
+              label_column: str = "label"):
+    """Classify texts into any labels without training (zero-shot), by entailment with an NLI model or by sentence
+    embeddings; or every row of a file.
 
     Args:
-        model: An NLI model folder (ours, or any transformers one with entailment/contradiction labels).
+        model: An NLI model folder (ours, or any transformers one with entailment/contradiction labels), or a
+            sentence-embedding folder (minilm-l6, mpnet-base, any sentence-transformers folder).
         texts: Texts to classify.
-        labels: Candidate labels, e.g. sports,politics,tech; NAME=WORDS puts WORDS in the hypothesis.
+        labels: Candidate labels, e.g. sports,politics,tech; NAME=WORDS puts WORDS in the hypothesis; with
+            --method embedding, NAME=WORDS|WORDS|... gives several descriptions, averaged.
         file: Input file (jsonl, csv, tsv, txt, json, parquet) for batch mode.
-        output: Output JSON Lines file for batch mode (default: zero_shot.jsonl).
-        text_column: Column holding the text in batch mode.
+        output: Output file for batch mode, .jsonl or .parquet (default: zero_shot.jsonl); how it was made goes
+            beside it in OUTPUT.meta.json.
+        text_column: Column holding the text in batch mode (and in the --calibrate file).
         labels_column: Column holding each row's own label set (a list, or one string of labels joined by commas)
             in batch mode.
         hypothesis_template: The hypothesis; '{}' marks where the label goes.
-        multi_label: Score each label on its own (entailment against contradiction) instead of one softmax over all.
-        logits: Batch mode: also write each row's entailment logits in label order (a distill.teacher_logits file).
-        batch_size: (text, label) pairs per batch.
+        multi_label: Score each label on its own (NLI: entailment against contradiction; embedding: against the
+            label's threshold, applies at 0.5) instead of one softmax over all.
+        logits: Batch mode: also write each row's logits in label order (their softmax is the single-label score;
+            a distill.teacher_logits file).
+        batch_size: Texts (NLI: text-label pairs) per batch.
         on_empty: What an empty text in a file does: 'error' or 'skip' (counted).
         backend: torch, torch-bf16, onnx or onnx-int8 (default: the folder's own).
         threads: CPU threads for the backend.
+        method: How labels are scored: 'nli' (entailment), 'embedding' (cosine of sentence embeddings, one pass
+            per text), or 'auto': nli for a model with entailment/contradiction labels, else embedding for a
+            folder with pooling information.
+        pooling: With --method embedding: how token outputs become one vector (mean, cls, max,
+            mean_sqrt_len_tokens, weightedmean, lasttoken), for a folder without sentence-transformers pooling
+            files, or to override them.
+        calibrate: With --method embedding: a labelled file whose rows fit the temperature (single-label) or each
+            label's threshold (multi-label) before predicting; its labels must be among --labels.
+        label_column: With --calibrate: column holding each row's label (multi-label: a list, or labels joined by
+            commas).
     """
     from ..tasks.entailment import check_template, parse_labels
 
@@ -135,14 +156,22 @@ def zero_shot(model: str, texts: list[str] | None = None, labels: list[str] | No
         raise DistilkitError(f"--on-empty: '{on_empty}' is not one of: error, skip")
     if not labels and not (file and labels_column):
         raise DistilkitError("zero-shot: no labels: pass --labels a,b,c (or, with --file, --labels-column)")
+    if calibrate and not labels:
+        raise DistilkitError("--calibrate fits the scores of --labels: give --labels a,b,c with it")
     check_template(hypothesis_template)
     if labels:
         parse_labels(labels)
     from ..inference import load_predictor
+    from ..inference.files import labelled_rows
 
-    zsc = load_predictor(model, backend, task="zero-shot-classification", labels=labels,
+    rows = labelled_rows(calibrate, text_column, label_column) if calibrate else None  # a bad file fails first
+    options = {"pooling": pooling} if pooling else {}
+    zsc = load_predictor(model, backend, task="zero-shot-classification", method=method, labels=labels,
                          hypothesis_template=hypothesis_template, multi_label=multi_label, batch_size=batch_size,
-                         threads=threads)
+                         threads=threads, **options)
+    if rows is not None:
+        fitted = zsc.calibrate(rows, source=calibrate)
+        print(json.dumps({"calibration": fitted.as_dict()}), file=sys.stderr)
     if texts:
         for result in zsc.predict(texts):
             print(json.dumps(result, ensure_ascii=False))

@@ -50,22 +50,24 @@ def evaluate(model_dir: str, data: str, output: str | None = None, oos_label: st
              label_names: list[str] | None = None, batch_size: int = 64, max_eval_samples: int | None = None,
              backend: str | None = None, threads: int | None = None, tune_threshold: bool = False,
              zero_shot: bool = False, labels: list[str] | dict | None = None,
-             hypothesis_template: str | None = None) -> dict:
+             hypothesis_template: str | None = None, method: str = "auto") -> dict:
     """Evaluate a model folder (ours or any other transformers folder) on a labelled data source.
 
     ``tune_threshold`` picks the out-of-scope threshold on ``data`` (give validation data, never test)
     and stores it in the folder's distilkit.json, where every predictor and backend applies it.
-    ``zero_shot`` runs an NLI model as a zero-shot classifier over ``labels`` (the data's label names,
-    each optionally 'name=words put in the hypothesis'), scored like a classifier."""
+    ``zero_shot`` runs an NLI or a sentence-embedding model as a zero-shot classifier over ``labels`` (the data's
+    label names, each optionally 'name=words put in the hypothesis'), scored like a classifier; ``method`` picks
+    how ('nli', 'embedding', or 'auto': the first that fits the model)."""
     if zero_shot:
         if not labels:
             raise DistilkitError("--zero-shot needs --labels: the data's label names, e.g. --labels joy,sadness=sad")
         extra = {"labels": labels, **({"hypothesis_template": hypothesis_template} if hypothesis_template else {})}
-        predictor = load_predictor(model_dir, backend, task="zero-shot-classification", batch_size=batch_size,
-                                   threads=threads, **extra)
+        predictor = load_predictor(model_dir, backend, task="zero-shot-classification", method=method,
+                                   batch_size=batch_size, threads=threads, **extra)
     else:
-        if labels or hypothesis_template:
-            raise DistilkitError("--labels and --hypothesis-template are for --zero-shot: add --zero-shot, or drop them")
+        if labels or hypothesis_template or method != "auto":
+            raise DistilkitError("--labels, --hypothesis-template and --method are for --zero-shot: add --zero-shot, or "
+                                 "drop them")
         predictor = load_predictor(model_dir, backend, batch_size=batch_size, threads=threads)
     labels = getattr(predictor, "labels", [])
     oos = ("oos" if "oos" in labels else None) if oos_label == "auto" else oos_label
@@ -85,7 +87,7 @@ def evaluate(model_dir: str, data: str, output: str | None = None, oos_label: st
         report["settings_written"] = str(Path(predictor.folder) / "distilkit.json")
     report["backend"] = predictor.backend_name
     if zero_shot:
-        report["zero_shot"] = {"labels": predictor.candidates, "hypothesis_template": predictor.template}
+        report["zero_shot"] = predictor.metadata()  # method, labels, template (and calibration) it was scored with
     json_path = Path(output) if output else Path(model_dir) / f"eval_{Path(data.split('::')[0]).stem}.json"
     # Both locks before anything is written (taken now, not for the whole evaluation, so that evaluations of one
     # model on other data run side by side); re-entrant, so the report going into the model folder is one lock.

@@ -3,14 +3,16 @@ write one JSON object per input row. Big files never sit in memory. This is the 
 convenience (a face): the core (data, tasks, training, evaluation) never imports it."""
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 from typing import Callable
 
 from tqdm.auto import tqdm
 
 from ..data.formats import read_records
 from ..errors import DistilkitError
-from ..io import PathLock
+from ..io import PathLock, write_atomic
 from .sinks import fingerprint, open_sink
 
 Chunk = list[tuple[int, dict]]
@@ -108,7 +110,9 @@ def answer_file(qa, source: str, output: str, question_column: str, context_colu
 def zero_shot_file(zsc, source: str, output: str, text_column: str, labels_column: str | None, chunk_size: int,
                    on_empty: str, logits: bool) -> dict:
     """Rows out: the input row, 'prediction', 'score', 'ranking' ([{label, score}] best first), and with
-    ``logits`` the entailment logits in label order (a teacher file for distill.teacher_logits)."""
+    ``logits`` the values whose softmax is the single-label score, in label order (NLI: the entailment logits; a
+    teacher file for distill.teacher_logits). How they were made (method, labels, template, calibration) goes
+    beside the output, in OUTPUT.meta.json."""
     counts = {"predicted": 0, "skipped_empty": 0}
 
     def row_labels(row: int, record: dict):
@@ -140,20 +144,39 @@ def zero_shot_file(zsc, source: str, output: str, text_column: str, labels_colum
     def predict_chunk(chunk: Chunk) -> list[dict]:
         texts = [r[text_column] for _, r in chunk]
         sets = [zsc.label_set(row_labels(row, r) or zsc.candidates, f"{source}: row {row}") for row, r in chunk]
-        raw = zsc.entailment_logits(texts, sets)
         results = []
-        for (row, record), names, values in zip(chunk, sets, raw):
-            scores = zsc.scores(values, zsc.multi_label)
+        for (row, record), names, (scores, raw) in zip(chunk, sets, zsc.label_scores(texts, sets)):
             ranking = sorted(zip(names, scores.tolist()), key=lambda x: -x[1])
             result = {"row": row, **record, "prediction": ranking[0][0], "score": round(ranking[0][1], 6),
                       "ranking": [{"label": n, "score": round(s, 6)} for n, s in ranking]}
             if logits:
-                result["logits"] = [round(float(v), 5) for v in values[:, zsc.entailment_id]]
+                result["logits"] = [round(float(v), 5) for v in raw]
             results.append(result)
         return results
 
+    about = zsc.metadata()
     counts["predicted"] = predict_stream(source, output, accept, predict_chunk, chunk_size, "zero-shot", "text",
-                                         {"text": text_column, "labels_column": labels_column, "on_empty": on_empty,
-                                          "labels": zsc.candidates, "template": zsc.template,
-                                          "multi_label": zsc.multi_label, "logits": logits, "model": str(zsc.folder)})
-    return counts
+                                         {**{k: v for k, v in about.items() if k != "backend"},  # any backend
+                                          "text": text_column, "labels_column": labels_column, "on_empty": on_empty,
+                                          "logits": logits})
+    path = meta_path(output)
+    with PathLock(output, "--output"):  # beside the output, under the output's own lock
+        write_atomic(path, json.dumps({"source": source, **about, **counts}, indent=2, ensure_ascii=False) + "\n")
+    return {**counts, "metadata": str(path)}
+
+
+def meta_path(output: str) -> Path:
+    """Where a batch output's metadata goes: OUTPUT.meta.json."""
+    return Path(output).with_name(Path(output).name + ".meta.json")
+
+
+def labelled_rows(source: str, text_column: str, label_column: str) -> list[tuple[str, object]]:
+    """(text, label) rows of a labelled data source (calibration data), each row checked."""
+    rows = []
+    for row, record in read_records(source):
+        for column in (text_column, label_column):
+            if column not in record:
+                raise DistilkitError(f"{source}: row {row} has no column '{column}' (columns: "
+                                     f"{', '.join(map(str, record))}): pass --text-column / --label-column")
+        rows.append((record[text_column], record[label_column]))
+    return rows

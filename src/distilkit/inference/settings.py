@@ -45,7 +45,7 @@ class ModelSettings:
     """Everything a predictor needs besides the weights and the tokenizer."""
 
     task: str
-    """Task of the model ('text-classification', 'question-answering'): picks the predictor."""
+    """Task of the model ('text-classification', 'question-answering', 'feature-extraction'): picks the predictor."""
     max_length: int = like(ModelConfig, "max_length", dataclasses.MISSING)  # training's limits, declared once
     """Tokens per input (classification) or per window (question answering), as in training."""
     doc_stride: int | None = like(QAConfig, "doc_stride", None)
@@ -60,6 +60,11 @@ class ModelSettings:
     """Classification: the out-of-scope label, if the label set has one."""
     oos_threshold: float | None = like(DataConfig, "oos_threshold", None)
     """Classification: below this maximum probability the prediction becomes ``oos_label`` (tuned on validation)."""
+    pooling: list[str] | None = None
+    """Embedding models: how per-token outputs become one vector ('mean', 'cls', 'max', ...; several are
+    concatenated); None: read from the folder's sentence-transformers files (``inference.pooling``)."""
+    normalize: bool | None = None
+    """Embedding models: scale embeddings to unit length; None: as the folder's sentence-transformers files say."""
     weights_sha256: str | None = None
     """Hash of model.safetensors when these settings were written."""
     backends: dict[str, BackendFile] = field(default_factory=dict)

@@ -69,7 +69,7 @@ def _field(loc) -> str:
 def create_app(models: list[ServedModel], settings: ServeSettings) -> FastAPI:
     """The app over already-loaded models (``serve.models.load_models``)."""
     by_name = {m.name: m for m in models}
-    routes = {m.name: m.route(settings) for m in models}  # this app's limits, not another app's
+    routes = {m.name: m.route(settings, m.predictor) for m in models}  # this app's limits, not another app's
     batchers: dict[str, Batcher] = {}
     metrics = Metrics()
     state = {"ready": False}

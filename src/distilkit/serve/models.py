@@ -57,7 +57,8 @@ class ServedModel:
         meta = {k: self.card_meta[k] for k in ("license", "language", "datasets", "base_model", "tags")
                 if k in self.card_meta}
         return {"name": self.name, "task": self.kind, "route": f"/v1/models/{self.name}/{self.route.path}",
-                "labels": labels, "backend": p.backend_name, "max_length": p.settings.max_length,
+                "labels": labels, "method": getattr(p, "method", None), "backend": p.backend_name,
+                "max_length": p.settings.max_length,
                 "folder": self.folder, "card": meta, "example": self.route.example}
 
 
@@ -92,7 +93,7 @@ def load_models(specs: list[ModelSpec], settings: ServeSettings) -> list[ServedM
     served = []
     for spec in specs:
         try:
-            kind = kind_of(spec.path)
+            kind = kind_of(spec.path, served=ROUTES)  # a sentence-embedding folder is served for zero-shot
             if kind not in ROUTES:
                 raise DistilkitError(f"a {kind} model cannot be served yet (served: {', '.join(ROUTES)})")
             predictor = load_predictor(spec.path, spec.backend, task=kind, threads=settings.threads,

@@ -57,8 +57,9 @@ class Route:
     example: ClassVar[dict]
     """A request body the playground and /docs show."""
 
-    def __init__(self, settings: ServeSettings):
-        self.settings = settings
+    def __init__(self, settings: ServeSettings, predictor=None):
+        """``predictor``: the served model's (a route may ask it how a request is checked and weighed)."""
+        self.settings, self.predictor = settings, predictor
 
     def texts(self, values: list[str], field: str) -> list[str]:
         """Checked texts: not empty, at most max_text_chars (cut or refused as settings.long_text says)."""
@@ -130,11 +131,16 @@ class ZeroShotBody(Body):
     inputs: Union[StrictStr, list[StrictStr]]
     """A text or a list of texts."""
     labels: list[StrictStr]
-    """Candidate labels; 'name=words' puts other words in the hypothesis (sadness=sad)."""
+    """Candidate labels; 'name=words' puts other words in the hypothesis (sadness=sad); with the embedding method
+    'name=words|words' gives several descriptions, averaged."""
     hypothesis_template: StrictStr = DEFAULT_TEMPLATE
     """The hypothesis; '{}' marks the label."""
     multi_label: StrictBool = False
-    """Score each label on its own (entailment against contradiction) instead of one softmax over labels."""
+    """Score each label on its own instead of one softmax over labels (NLI: entailment against contradiction;
+    embedding: against the label's threshold)."""
+    method: StrictStr = "auto"
+    """How labels are scored: 'auto' (the method the server runs this model with), 'nli' or 'embedding'; a method
+    that does not fit the model is a 422 saying why."""
 
 
 class ZeroShotRoute(Route):
@@ -143,20 +149,39 @@ class ZeroShotRoute(Route):
     request = ZeroShotBody
     example = {"inputs": "the match went to extra time", "labels": ["sports", "politics", "technology"]}
 
+    def check_method(self, method: str) -> None:
+        """Refuse a method that is unknown, or that this model is not run with (with the registry's reason)."""
+        from ..inference.predictors import AUTO, METHODS, method_names
+
+        if method not in method_names(self.task):
+            raise RequestError(422, f"method: '{method}' is not one of: {', '.join(method_names(self.task))}",
+                               "validation_error")
+        runs = getattr(self.predictor, "method", None)
+        if method in (AUTO, runs) or self.predictor is None:
+            return
+        p = self.predictor
+        why = METHODS[self.task][method].unfit(p.folder, p.settings.task, p.config, {})
+        raise RequestError(422, f"method: this model is served with method '{runs}'"
+                           f"{f'; {method} does not fit it: {why}' if why else ''}: send method '{runs}' or 'auto'",
+                           "validation_error")
+
     def prepare(self, body: ZeroShotBody) -> Work:
         if len(body.labels) > self.settings.max_labels:
             raise RequestError(413, f"labels: {len(body.labels)} labels, more than the limit of "
                                f"{self.settings.max_labels}: send fewer per request", "payload_too_large")
+        self.check_method(body.method)
+        check = self.predictor.label_set if self.predictor is not None else parse_labels
         try:
-            labels = tuple(parse_labels(body.labels, "labels").items())
+            labels = tuple(check(body.labels, "labels").items())
             template = check_template(body.hypothesis_template)
         except DistilkitError as exc:
             raise RequestError(422, str(exc).replace("--hypothesis-template", "hypothesis_template"),
                                "validation_error") from None
         single = isinstance(body.inputs, str)
         texts = self.texts([body.inputs] if single else list(body.inputs), "inputs")
+        passes = self.predictor.passes_per_text(len(labels)) if self.predictor is not None else len(labels)
         words = sum(_tokens(w) + 4 for _, w in labels)
-        cost = sum(len(labels) * _tokens(t) + words for t in texts)
+        cost = sum(passes * _tokens(t) + words for t in texts)
 
         def finish(outputs: list) -> Any:
             return outputs[0] if single else outputs

@@ -35,6 +35,9 @@ class Predictor:
     """True when outputs have one score per token (cut back to each row's length)."""
     command: ClassVar[str]
     """The CLI command that predicts with this kind of model (for error messages)."""
+    method: ClassVar[str | None] = None
+    """For a task several predictors can do (zero-shot: 'nli', 'embedding'), this one's name in
+    ``predictors.METHODS``; None for a task with one predictor."""
 
     def __init__(self, model: str, backend: str | None = None, batch_size: int = 64, threads: int | None = None,
                  trust_remote_code: bool = False, settings: ModelSettings | None = None,
@@ -71,6 +74,20 @@ class Predictor:
         """True when this predictor, rather than the one named by the model's task, is what a model with this
         config is for (an NLI classifier is for zero-shot classification). Used to pick a served model's kind."""
         return False
+
+    @classmethod
+    def recognizes(cls, folder: Path) -> bool:
+        """True when ``folder``'s own files (not config.json) say it is this predictor's kind of model; asked
+        before the architecture names, for folders without distilkit.json (a sentence-transformers folder)."""
+        return False
+
+    @classmethod
+    def unfit(cls, folder: Path, task: str, config, options: dict) -> str | None:
+        """Why this predictor cannot run the model in ``folder`` (of stored ``task``, with ``config``) given the
+        keyword ``options`` it would be built with; None when it can. Picks a method among ``METHODS``."""
+        if task not in cls.runs():
+            return f"it is a {task} model, and the {cls.method or cls.task} predictor runs {', '.join(cls.runs())}"
+        return None
 
     @classmethod
     def scored_as(cls) -> str:

@@ -9,17 +9,20 @@
 
 Single-label: softmax over the labels' entailment logits. Multi-label, or a single label: per label,
 softmax over (contradiction, entailment); a softmax over one label would always be 1.0, so one label
-is scored like multi-label, exactly as the pipeline does.
+is scored like multi-label, exactly as the pipeline does. A two-way head (entailment / not_entailment: a
+universal classifier trained on `distilkit make-nli-data` pairs, or an RTE-style model) has no contradiction
+logit: not_entailment takes its place (``tasks.entailment.nli_ids``), so multi-label is P(entailment) per label.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ...errors import DistilkitError
-from ...tasks.entailment import DEFAULT_TEMPLATE, check_template, nli_ids, parse_labels
+from ...tasks.entailment import check_template, nli_ids
 from ...tasks.thresholds import softmax
 from ..settings import ModelSettings
-from .base import Predictor, as_array, check_texts
+from .base import Predictor, check_texts
+from .zero_shot_base import Scored, ZeroShotBase
 
 PAIR_BUDGET = 8192  # (text, label) pairs tokenized at once: bounds memory for any number of labels
 
@@ -67,8 +70,8 @@ class PairEncoder:
         return out
 
 
-class ZeroShotClassifier(Predictor):
-    """Any NLI model folder (ours or any transformers one) as a zero-shot classifier.
+class ZeroShotClassifier(ZeroShotBase, Predictor):
+    """Any NLI model folder (ours or any transformers one) as a zero-shot classifier: the 'nli' method.
 
     >>> zsc = ZeroShotClassifier("runs/nli", labels=["sports", "politics"], backend="onnx-int8")
     >>> zsc.predict(["the match went to extra time"])
@@ -78,19 +81,15 @@ class ZeroShotClassifier(Predictor):
     takes a label set per text.
     """
 
-    task = "zero-shot-classification"
+    method = "nli"
     model_tasks = ("text-classification",)
-    report_task = "text-classification"
     auto_class_name = "AutoModelForSequenceClassification"
     architecture_suffix = "ForSequenceClassification"
     output_names = ("logits",)
-    command = "zero-shot"
 
-    def __init__(self, model: str, backend: str | None = None, labels=None,
-                 hypothesis_template: str = DEFAULT_TEMPLATE, multi_label: bool = False, **kwargs):
-        self.template = check_template(hypothesis_template)
-        self.candidates = parse_labels(labels) if labels is not None else None
-        self.multi_label = multi_label
+    def __init__(self, model: str, backend: str | None = None, **kwargs):
+        """Keywords: ``labels``, ``hypothesis_template``, ``multi_label`` (``ZeroShotBase``) and the
+        ``Predictor``'s."""
         super().__init__(model, backend, **kwargs)
         self.entailment_id, self.contradiction_id = nli_ids(self.config.id2label, model)
         self.pairs = PairEncoder(self.tokenizer, self.settings.max_length)
@@ -102,32 +101,21 @@ class ZeroShotClassifier(Predictor):
         return is_nli([config.id2label[i] for i in range(len(config.id2label))])
 
     @classmethod
+    def unfit(cls, folder, task: str, config, options: dict) -> str | None:
+        if task not in cls.runs():
+            return super().unfit(folder, task, config, options)
+        foreign = [k for k in ("pooling", "normalize", "temperature") if options.get(k) is not None]
+        if foreign:  # the embedding method's options: whoever passes them means that method
+            return f"{', '.join(foreign)} is for the embedding method"
+        try:
+            nli_ids(config.id2label, str(folder))
+        except DistilkitError as exc:
+            return str(exc).partition(": ")[2] or str(exc)
+        return None
+
+    @classmethod
     def default_settings(cls, tokenizer) -> ModelSettings:
         return ModelSettings(task="text-classification", max_length=min(tokenizer.model_max_length or 512, 512))
-
-    @property
-    def labels(self) -> list[str]:
-        """The default candidate labels (what evaluation scores against)."""
-        if self.candidates is None:
-            raise DistilkitError("no candidate labels: pass labels=[...] (CLI: --labels a,b,c)")
-        return list(self.candidates)
-
-    @staticmethod
-    def label_set(labels, where: str = "labels") -> dict[str, str]:
-        """{name: words for the hypothesis} from a list ('name' or 'name=words') or a dict; checked."""
-        return parse_labels(labels, where)
-
-    def _label_sets(self, texts: list[str], labels) -> list[dict[str, str]]:
-        if labels is None:
-            shared = self.candidates
-            if shared is None:
-                raise DistilkitError("no candidate labels: pass labels=[...] (CLI: --labels a,b,c)")
-            return [shared] * len(texts)
-        if isinstance(labels, (list, tuple)) and labels and all(isinstance(x, (list, tuple, dict)) for x in labels):
-            if len(labels) != len(texts):
-                raise DistilkitError(f"labels: {len(labels)} label sets for {len(texts)} texts: give one per text")
-            return [parse_labels(x, f"labels of text {i + 1}") for i, x in enumerate(labels)]
-        return [parse_labels(labels)] * len(texts)
 
     def entailment_logits(self, texts: list[str], labels=None, progress: bool = False,
                           hypothesis_template: str | None = None) -> list[np.ndarray]:
@@ -169,37 +157,9 @@ class ZeroShotClassifier(Predictor):
             return softmax(logits[:, [self.contradiction_id, self.entailment_id]])[:, 1]
         return softmax(logits[:, self.entailment_id])
 
-    def predict(self, texts: list[str], labels=None, multi_label: bool | None = None,
-                progress: bool = False, hypothesis_template: str | None = None) -> list[dict]:
-        """Per text {"sequence", "labels", "scores"}, labels best first (the pipeline's output)."""
+    def label_scores(self, texts: list[str], labels=None, multi_label: bool | None = None,
+                     hypothesis_template: str | None = None, progress: bool = False) -> Scored:
+        """Per text, (scores, entailment logits) of its labels."""
         multi = self.multi_label if multi_label is None else multi_label
-        sets = self._label_sets(texts, labels)
-        out = []
-        logits = self.entailment_logits(texts, sets, progress, hypothesis_template)
-        for text, names, logits in zip(texts, sets, logits):
-            scores = self.scores(logits, multi)
-            order = np.argsort(-scores, kind="stable")
-            names = list(names)
-            out.append({"sequence": text, "labels": [names[i] for i in order],
-                        "scores": [round(float(scores[i]), 6) for i in order]})
-        return out
-
-    # --- evaluation and benchmarks: single-label over the default candidates --------------------------
-    def outputs(self, split, progress: bool = True) -> np.ndarray:
-        """Entailment logits per candidate label, [texts, labels]: their softmax is the single-label score,
-        so the classification report scores them as a classifier's logits."""
-        rows = self.entailment_logits(split.texts, None, progress)
-        return as_array([r[:, self.entailment_id] for r in rows], len(self.labels))
-
-    def items(self, split) -> list:
-        return list(split.texts)
-
-    def call(self, items: list) -> list[dict]:
-        return self.predict(items)
-
-    def predict_file(self, source: str, output: str, text_column: str = "text", labels_column: str | None = None,
-                     chunk_size: int = 256, on_empty: str = "error", logits: bool = False) -> dict:
-        """Stream ``source`` to JSON Lines at ``output``; ``labels_column`` gives a label set per row."""
-        from ..files import zero_shot_file
-
-        return zero_shot_file(self, source, output, text_column, labels_column, chunk_size, on_empty, logits)
+        rows = self.entailment_logits(texts, labels, progress, hypothesis_template)
+        return [(self.scores(r, multi), r[:, self.entailment_id]) for r in rows]
