@@ -10,7 +10,7 @@ NLI_TESTS = [("mnli_half2", "MultiNLI dev-matched, held-out half 2"), ("mnli_ful
 
 def nli_table(r: dict) -> list[str]:
     m, t = r["metrics"], r["timings"]
-    variants = [v for v in ("with_mnli", "no_mnli") if f"{v}_validation_accuracy" in m]
+    variants = [v for v in ("with_mnli", "lingnli_cad", "no_mnli") if f"{v}_validation_accuracy" in m]
     lines = ["| test set | " + " | ".join(f"{v}: accuracy (macro F1)" for v in variants) + " |",
              "|---|" + "---|" * len(variants)]
     for key, title in NLI_TESTS:
@@ -62,7 +62,51 @@ def zero_shot_distill_table(r: dict) -> list[str]:
             f"(targets: within {r['targets']['accuracy_gap_points_max']} point, >= {r['targets']['speedup_min']}x)."]
 
 
-ZERO_SHOT = [("nli", "NLI: recipes/nli.yaml, with and without MultiNLI text (one run per variant)", nli_table),
+SUITE_SETS = [("emotion", "emotion test"), ("sst2", "SST-2 dev"), ("tweet_emotion", "TweetEval emotion"),
+              ("tweet_hate", "TweetEval hate"), ("tweet_irony", "TweetEval irony"),
+              ("tweet_offensive", "TweetEval offensive"), ("snips", "SNIPS"), ("hwu64", "HWU64 (fold 1)"),
+              ("clinc", "CLINC150 in-scope")]
+SUITE_METHODS = [("floor", "floor: untrained MiniLM-L6 embeddings, label names"),
+                 ("embedding_minilm", "embedding, MiniLM-L6, descriptions"),
+                 ("embedding_mpnet", "embedding, mpnet-base, descriptions"), ("nli", "NLI (3-way)"),
+                 ("universal", "universal (held out only)")]
+
+
+def zero_shot_suite_table(r: dict) -> list[str]:
+    """Macro-F1 (accuracy) per data set and method; a universal cell only where its fold held the set out."""
+    m, sets = r["metrics"], [(k, t) for k, t in SUITE_SETS if k in r["dataset"]]
+    methods = [(k, t) for k, t in SUITE_METHODS if any(f"{s}_{k}_f1_macro" in m for s, _ in sets)]
+    lines = ["| data set (texts) | " + " | ".join(t for _, t in methods) + " | bart-large-mnli (published) |",
+             "|---|" + "---|" * (len(methods) + 1)]
+    for key, title in sets:
+        cells = [f"{m[f'{key}_{k}_f1_macro']:.4f} ({m[f'{key}_{k}_accuracy']:.4f})" if f"{key}_{k}_f1_macro" in m
+                 else "—" for k, _ in methods]
+        pub = r.get("published", {}).get(key, {}).get("bart_large_mnli")
+        lines.append(f"| {title} ({r['samples'][key]}) | " + " | ".join(cells) + " | " +
+                     (f"{pub['f1_macro']:.3f} ({pub['accuracy']:.4f})" if pub else "—") + " |")
+    lines.append("| texts/s (emotion, 6 labels) | " + " | ".join(
+        fmt(m.get(f"{k}_texts_per_s")) if m.get(f"{k}_texts_per_s") else "—" for k, _ in methods) + " | — |")
+    out = lines + ["", "Cells: macro-F1 (accuracy). " + "; ".join(
+        f"universal models: {folder} scores {', '.join(n for n, f in r['models']['universal'].items() if f == folder)}"
+        for folder in dict.fromkeys(r["models"].get("universal", {}).values()))]
+    if "default_mean_f1_macro" in m:
+        t = r["targets"]
+        out += ["", f"Default method `{r['default_method']}`: mean macro-F1 {m['default_mean_f1_macro']:.4f} "
+                f"(target >= {t['mean_default_f1_macro']}); beats the floor on every set: "
+                f"{'yes' if m.get('default_beats_floor_everywhere') else 'no'}."]
+    if "pipeline_texts_per_s" in m:
+        out += ["", f"Speed, first 1,000 emotion test texts, 6 labels, torch: transformers' zero-shot pipeline on the NLI "
+                f"model {m['pipeline_texts_per_s']} texts/s at its best batch size ({m['pipeline_best_batch_size']}); "
+                f"distilkit NLI {m['nli_same_labels_texts_per_s']} texts/s (top label identical to the pipeline's on "
+                f"{m['nli_top_label_agreement_with_pipeline']:.2%}); embedding zero-shot on the same MiniLM base "
+                f"{m['embedding_minilm_same_labels_texts_per_s']} texts/s = **{m['embedding_speedup_vs_pipeline']}x** the "
+                f"pipeline (target >= {r['targets']['embedding_speedup_vs_pipeline']}x)."]
+    return out
+
+
+ZERO_SHOT = [("zero_shot_suite", "Zero-shot suite: nine data sets, each model scored only on data it never saw "
+              "(one run)", zero_shot_suite_table),
+             ("nli", "NLI: recipes/nli.yaml, with and without MultiNLI text (one run per variant)", nli_table),
              ("zero_shot", "Zero-shot classification: distilkit vs transformers' ZeroShotClassificationPipeline "
               "(one run)", zero_shot_table),
              ("zero_shot_distill", "Zero-shot distillation on emotion: student vs its zero-shot teacher (one run)",
