@@ -224,3 +224,13 @@ def test_subset_of_label_sorted_clinc_spans_many_labels():
     # The first 500 rows of this label-sorted file hold only 5 intents.
     assert len(set(train.labels[:500])) <= 5
     assert len(set(sample.labels)) > 100
+
+
+def test_a_joined_split_is_named_shortly_by_folder():
+    from distilkit.data.dataset import joined_name
+
+    many = [f"../d/nli/round{i}.jsonl" for i in range(1, 11)]
+    name = joined_name(["../d/snli/dev.jsonl", *many, "../d/cad/train.tsv::columns=premise:sentence1"])
+    assert name == ("../d/snli/dev.jsonl + ../d/nli/ (10 files: round1.jsonl … round10.jsonl) + "
+                    "../d/cad/train.tsv::columns=premise:sentence1")
+    assert joined_name(["a.jsonl", "b.jsonl"]) == "a.jsonl + b.jsonl"

@@ -115,6 +115,24 @@ def drop_overlap(split: TextSplit, cfg: DataConfig, role: str) -> TextSplit:
                      split.skipped_empty, split.notes + [note])
 
 
+def joined_name(sources: list[str]) -> str:
+    """The name of several sources read as one split, short enough for a card's table and notes: sources in one
+    folder are grouped ('…/lingnli/1_Baseline_protocol/ (10 files: train_round1_baseline.jsonl … )')."""
+    groups: dict[str, list[str]] = {}
+    for source in sources:
+        location, sep, options = source.partition("::")
+        folder, _, name = location.rpartition("/")
+        groups.setdefault(folder, []).append(name + sep + options)
+    parts = []
+    for folder, names in groups.items():
+        prefix = f"{folder}/" if folder else ""
+        if len(names) <= 3:
+            parts += [prefix + n for n in names]
+        else:
+            parts.append(f"{prefix} ({len(names)} files: {names[0]} … {names[-1]})")
+    return " + ".join(parts)
+
+
 def _load(source: str | list[str], cfg: DataConfig, require_label: bool) -> TextSplit:
     if not isinstance(source, str):
         parts = [_load(s, cfg, require_label) for s in source]
@@ -124,7 +142,7 @@ def _load(source: str | list[str], cfg: DataConfig, require_label: bool) -> Text
             raise DistilkitError(f"{' + '.join(p.source for p in parts)}: some of these sources have labels and "
                                  "some do not: label them all, or join only labelled ones")
         join = lambda name: None if getattr(parts[0], name) is None else [x for p in parts for x in getattr(p, name)]  # noqa: E731
-        return TextSplit(" + ".join(p.source for p in parts), join("texts"), join("pairs"), join("labels"),
+        return TextSplit(joined_name([p.source for p in parts]), join("texts"), join("pairs"), join("labels"),
                          join("rows"), sum(p.skipped_empty for p in parts), [n for p in parts for n in p.notes])
     texts, pairs, labels, rows, skipped, dropped = [], [], [], [], 0, 0
     label_map = cfg.label_map or {}
