@@ -10,7 +10,7 @@ NLI_TESTS = [("mnli_half2", "MultiNLI dev-matched, held-out half 2"), ("mnli_ful
 
 def nli_table(r: dict) -> list[str]:
     m, t = r["metrics"], r["timings"]
-    variants = [v for v in ("with_mnli", "lingnli_cad", "no_mnli") if f"{v}_validation_accuracy" in m]
+    variants = [v for v in ("with_mnli", "lingnli_cad", "lingnli_cad_3ep", "no_mnli") if f"{v}_validation_accuracy" in m]
     lines = ["| test set | " + " | ".join(f"{v}: accuracy (macro F1)" for v in variants) + " |",
              "|---|" + "---|" * len(variants)]
     for key, title in NLI_TESTS:
