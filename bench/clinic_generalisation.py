@@ -10,10 +10,12 @@ own test split, on held-out template families (test_unseen), on hand-written not
 Every variant trains recipes/clinic-qa.yaml through the real CLI (`distilkit train`, which also scores the
 recipe's extra test sets and runs its behaviour tests onto the card) from the SQuAD-stage model, with the same
 validation_unseen, test and test_unseen files (made once by `make_clinic_data` with the default held-out
-families); only the training data or settings differ. Changes (and each run's best epoch) are chosen on the
-recipe's validation split, validation_unseen: families held out of train and disjoint from test_unseen's, since
-validation from the training grammar saturates at 100 EM and cannot choose for another hand. The other columns
-are shown, never used to choose. data/clinic/handwritten.jsonl was written by hand, never by the generator.
+families and no unanswerable questions, `unanswerable=0`, in bench/work/clinic_gen/data/answerable: the files
+these rows were measured on, given to every run in place of the recipe's data/clinic ones); only the training data
+or settings differ. Questions without an answer (issue 33) are another bench's. Changes (and each run's best
+epoch) are chosen on the recipe's validation split, validation_unseen: families held out of train and disjoint
+from test_unseen's, since validation from the training grammar saturates at 100 EM and cannot choose for another
+hand. The other columns are shown, never used to choose. data/clinic/handwritten.jsonl was written by hand, never by the generator.
 """
 from __future__ import annotations
 
@@ -34,12 +36,16 @@ WORK = ROOT / "bench" / "work" / "clinic_gen"
 SQUAD = ROOT / "bench" / "work" / "squad" / "seed42"
 SQUAD_FULL = ROOT / "bench" / "work" / "squad_full" / "seed42"  # the same recipe on all its questions
 RECIPE = "recipes/clinic-qa.yaml"
-EVAL_DATA = ROOT / "data" / "clinic"  # validation / test / test_unseen, the same for every variant
+# validation / test / test_unseen, the same for every variant: made with unanswerable=0, the files every row here
+# was measured on (make-clinic-data's default now adds unanswerable questions to data/clinic, which the recipe
+# reads; a share of 0 writes these byte for byte), and given to each run in place of the recipe's.
+EVAL_DATA = WORK / "data" / "answerable"
 FULL_STAGE = ("+ a general-QA stage on all 29,006 SQuADShifts + COVID-QA questions (not 8,000; doc stride 32, as "
               "one 127-token question leaves no room for 64)")
 # name -> (what changed, make_clinic_data keywords for train, recipe overrides); each row adds to the one above.
 # Each names its train_detail: the default changed after the plain rows were measured, and a rerun must train
-# what its row measured.
+# what its row measured; likewise no question without an answer (MEASURED_WITHOUT: the default is now 0.25).
+MEASURED_WITHOUT = {"unanswerable": 0.0}  # every row below was measured before unanswerable questions existed
 VARIANTS = {
     "baseline": ("recipes/clinic-qa.yaml on train without the held-out families",
                  {"augment": "none", "train": 1200, "train_detail": "plain"}, []),
@@ -92,9 +98,9 @@ def ensure_data() -> None:
     from distilkit.data.clinic import make_clinic_data
 
     if not (EVAL_DATA / "validation_unseen.jsonl").is_file():
-        make_clinic_data(EVAL_DATA)
+        make_clinic_data(EVAL_DATA, **MEASURED_WITHOUT)
     for name, (_, kwargs, _) in VARIANTS.items():
-        make_clinic_data(WORK / "data" / name, **kwargs)
+        make_clinic_data(WORK / "data" / name, **{**MEASURED_WITHOUT, **kwargs})
         for split in ("validation", "validation_unseen", "test", "test_unseen"):  # only train may differ
             same = (WORK / "data" / name / f"{split}.jsonl").read_bytes() == (EVAL_DATA / f"{split}.jsonl").read_bytes()
             assert same, f"{name}: {split} differs from {EVAL_DATA}; remove {EVAL_DATA} and run again"
@@ -107,7 +113,8 @@ def train(name: str, seed: int, reuse: bool, start: str, extra: list[str]) -> tu
     shutil.rmtree(out, ignore_errors=True)
     cmd = [sys.executable, "-m", "distilkit.cli", "train", RECIPE, "--output-dir", str(out),
            *sets(f"model.name={start}", f"data.train={WORK / 'data' / name / 'train.jsonl'}", f"training.seed={seed}",
-                 *VARIANTS[name][2], *extra)]
+                 f"data.validation={EVAL_DATA / 'validation_unseen.jsonl'}", f"data.test={EVAL_DATA / 'test.jsonl'}",
+                 f"data.extra_tests.unseen={EVAL_DATA / 'test_unseen.jsonl'}", *VARIANTS[name][2], *extra)]
     started = time.time()
     subprocess.run(cmd, check=True, cwd=ROOT)
     return out, round(time.time() - started, 1)
@@ -134,9 +141,11 @@ def handwritten_detail(out: Path) -> dict:
 
 def behaviour(out: Path) -> dict:
     report = json.loads((out / "behaviour_clinic.json").read_text())
+    none = lambda t: t["name"].startswith("no answer")  # noqa: E731 (issue 33's tests: apart from the others)
     groups = {"eye_swap": lambda t: t["type"] == "dir" and "eye swap" in t["name"],
-              "va_swap": lambda t: t["type"] == "dir" and "eye swap" not in t["name"],
-              "invariance": lambda t: t["type"] == "inv", "mft": lambda t: t["type"] == "mft"}
+              "va_swap": lambda t: t["type"] == "dir" and "eye swap" not in t["name"] and not none(t),
+              "invariance": lambda t: t["type"] == "inv", "mft": lambda t: t["type"] == "mft" and not none(t),
+              "no_answer": none}
     metrics = {}
     for group, pick in groups.items():
         tests = [t for t in report["tests"] if pick(t)]
@@ -204,9 +213,10 @@ def main():
     data = json.loads((EVAL_DATA / "families.json").read_text())
     write_result(args.name, {
         "dataset": {"train": {n: str(WORK / "data" / n / "train.jsonl") for n in rows},
-                    "validation": "data/clinic/validation_unseen.jsonl",
-                    "val_handwritten": "data/clinic/validation_handwritten.jsonl", "test": "data/clinic/test.jsonl",
-                    "unseen": "data/clinic/test_unseen.jsonl", "handwritten": "data/clinic/handwritten.jsonl",
+                    "validation": str(EVAL_DATA / "validation_unseen.jsonl"),
+                    "val_handwritten": "data/clinic/validation_handwritten.jsonl",
+                    "test": str(EVAL_DATA / "test.jsonl"),
+                    "unseen": str(EVAL_DATA / "test_unseen.jsonl"), "handwritten": "data/clinic/handwritten.jsonl",
                     "held_out_families": data["holdout"], "validation_held_out_families": data["validation_holdout"]},
         "split": ["validation", "val_handwritten", "test", "unseen", "handwritten",
                   "behaviour:tests/behaviour/clinic.yaml"],

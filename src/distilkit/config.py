@@ -158,6 +158,11 @@ class DataConfig:
     """More test sets scored once after training, by name, each a row of the card's results beside test, e.g.
     {unseen: data/clinic/test_unseen.jsonl, handwritten: data/clinic/handwritten.jsonl}: data the model's own
     test split cannot stand for (another hand, held-out phrasings). Never used to choose anything."""
+    extra_validation: dict[str, str] | None = None
+    """More validation sets, by name, scored after training beside validation and joined with it wherever a
+    decision threshold is chosen (qa.null_threshold 'auto', data.oos_threshold 'tune'), e.g. {val_handwritten:
+    data/clinic/validation_handwritten.jsonl}: the threshold then suits notes of both kinds. The best checkpoint is
+    still chosen on data.validation alone; never list test data here."""
     behaviour_tests: list[str] | None = None
     """Behaviour-test files (`distilkit check`, tests/behaviour/*.yaml) that the `distilkit train` and `distill`
     commands run on the finished model, adding a "Behaviour tests" section to its card; checked before training
@@ -175,6 +180,20 @@ class DataConfig:
                        f"'{name}' is not a usable name: use letters, digits, '_', '-' or '.'")
             taken = sorted(set(self.extra_tests) & {"train", "validation", "test"})
             _check(not taken, "data.extra_tests", f"'{', '.join(taken)}' is a split of its own: name it otherwise")
+        if self.extra_validation is not None:
+            _check(isinstance(self.extra_validation, dict) and all(isinstance(v, str) and v for v in
+                                                                   self.extra_validation.values()),
+                   "data.extra_validation", "give a mapping of name to one data source, e.g. "
+                   "{val_handwritten: data/clinic/validation_handwritten.jsonl}")
+            self.extra_validation = {str(k): v for k, v in self.extra_validation.items()}
+            for name in self.extra_validation:  # names become file names: eval_<name>.json
+                _check(re.fullmatch(r"[A-Za-z0-9_.-]+", name) is not None, "data.extra_validation",
+                       f"'{name}' is not a usable name: use letters, digits, '_', '-' or '.'")
+            taken = sorted(set(self.extra_validation) & ({"train", "validation", "test"} | set(self.extra_tests or {})))
+            _check(not taken, "data.extra_validation", f"'{', '.join(taken)}' is already a split or an extra test "
+                   "set: name it otherwise")
+            _check(bool(self.validation), "data.extra_validation", "joins data.validation, which is not set: give "
+                   "data.validation too")
         if isinstance(self.exclude_overlap, str):
             self.exclude_overlap = [self.exclude_overlap]
         _check(self.exclude_overlap is None or (isinstance(self.exclude_overlap, list) and all(

@@ -124,6 +124,9 @@ class ClinicDataOptions(Checked):
     """Questions in test_unseen.jsonl (seed SEED+3000), drawn only from the held-out families."""
     validation_unseen: int = bounded(300, "validation questions on held-out families", at_least=1)
     """Questions in validation_unseen.jsonl (seed SEED+4000)."""
+    unanswerable: float = bounded(0.25, "share of questions without an answer", at_least=0, at_most=0.5)
+    """Share of every split's questions that the note does not answer (an untreated or unmentioned eye, an acuity,
+    drug or interval the note does not record), written in SQuAD v2 form; 0 writes the files of before."""
 
 
 @dataclass

@@ -75,3 +75,30 @@ def confusion_matrix_plot(matrix: list[list[int]], names: list[str], path: Path,
     ax.set_title(title)
     fig.tight_layout()
     return save(fig, path, dpi=110)
+
+
+def reliability_diagram(calibration: dict, path: Path, title: str) -> Path:
+    """Accuracy against mean confidence per equal-width bin (metrics.calibration), the diagonal a perfectly
+    calibrated model would follow, the share of answers in each bin below, and the ECE in the title."""
+    bins = calibration["bins"]
+    fig, (ax, counts) = plt.subplots(2, 1, figsize=(5, 5.6), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    width = bins[0]["high"] - bins[0]["low"]
+    centres = [(b["low"] + b["high"]) / 2 for b in bins]
+    ax.plot([0, 1], [0, 1], "--", color="grey", label="perfectly calibrated")
+    ax.bar(centres, [b["accuracy"] or 0 for b in bins], width=width * 0.9, color="tab:blue", alpha=0.75,
+           label="accuracy (exact match)")
+    filled = [b for b in bins if b["count"]]
+    ax.plot([b["confidence"] for b in filled], [b["accuracy"] for b in filled], "o", color="tab:orange",
+            label="mean confidence, accuracy")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("accuracy")
+    ax.set_title(f"{title}\nECE {calibration['ece']:.4f} over {calibration['answers']} answers ({len(bins)} bins)",
+                 fontsize=10)
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    total = max(sum(b["count"] for b in bins), 1)
+    counts.bar(centres, [b["count"] / total for b in bins], width=width * 0.9, color="tab:grey")
+    counts.set_ylabel("share")
+    counts.set_xlabel("confidence of the answer given")
+    fig.tight_layout()
+    return save(fig, path, dpi=110)

@@ -18,7 +18,7 @@ def read_jsonl(path):
 
 def test_make_clinic_data_writes_held_out_splits_and_an_unseen_one(tmp_path):
     paths = make_clinic_data(tmp_path / "clinic", train=500, validation=120, test=150, seed=3, test_unseen=200,
-                             augment="none", train_detail="plain")
+                             augment="none", train_detail="plain", unanswerable=0)
     assert set(paths) == {"train", "validation", "test", "test_unseen", "validation_unseen"}
     splits = {name: read_jsonl(path) for name, path in paths.items()}
     assert [len(splits[s]) for s in paths] == [500, 120, 150, 200, 300]
@@ -52,7 +52,7 @@ def test_make_clinic_data_writes_held_out_splits_and_an_unseen_one(tmp_path):
 
 def test_no_holdout_writes_three_splits_of_the_full_grammar(tmp_path):
     paths = make_clinic_data(tmp_path, train=60, validation=20, test=20, seed=3, holdout_families="none",
-                             augment="none", validation_holdout="none", train_detail="plain")
+                             augment="none", validation_holdout="none", train_detail="plain", unanswerable=0)
     assert set(paths) == {"train", "validation", "test"} and not (tmp_path / "test_unseen.jsonl").exists()
     assert read_jsonl(paths["train"]) == generate_clinic_notes(60, seed=3)
     assert json.loads((tmp_path / "families.json").read_text(encoding="utf-8"))["holdout"] == []
@@ -127,8 +127,9 @@ EYE_WORD = re.compile(r"\b(left|right)\b", re.I)
 
 def test_eye_swap_twins_move_each_answer_to_the_other_eye(tmp_path):
     plain = make_clinic_data(tmp_path / "plain", train=400, validation=40, test=40, seed=11, test_unseen=40,
-                             augment="none")
-    swap = make_clinic_data(tmp_path / "swap", train=400, validation=40, test=40, seed=11, test_unseen=40)  # default
+                             augment="none", unanswerable=0)
+    swap = make_clinic_data(tmp_path / "swap", train=400, validation=40, test=40, seed=11, test_unseen=40,
+                            unanswerable=0)  # default twins (tests/data/test_clinic_unanswerable.py: with a share)
     rows = read_jsonl(swap["train"])
     base, twins = [r for r in rows if "x-q" not in r["id"]], [r for r in rows if "x-q" in r["id"]]
     assert base == read_jsonl(plain["train"]) and 40 < len(twins) < len(base)  # the first 400 unchanged

@@ -68,6 +68,45 @@ def test_typo_and_remark_are_seeded_and_change_the_text():
     assert remark("pt well", random.Random(0), remarks=["IOP 14"], where="start", joiner=" ") == "IOP 14 pt well"
 
 
+def test_remove_treatment_takes_out_one_eyes_drug_and_nothing_else():
+    remove = PERTURBATIONS["remove_treatment"]
+    rng = random.Random(0)
+    assert remove("4/52 rev + l) eylea r) Lucentis hn $95", rng) == "4/52 rev + r) Lucentis hn $95"
+    assert remove("r) eylea + l) beovu 4/52 rev", rng) == "r) eylea + 4/52 rev"
+    # a marker before an acuity is not a treatment; `Lt eye` is one marker; a full stop ends the drug
+    note = "VA R 6/9 L 6/12. Rt eye eylea, Lt eye beovu. 4/52 f/u"
+    assert remove(note, rng) == "VA R 6/9 L 6/12. Rt eye eylea. 4/52 f/u"
+    assert remove("IVI eylea LE today, lucentis RE", rng, marker_after=True) == "IVI today, lucentis RE"
+    assert remove("l) eylea r) beovu", rng, instead="observe") == "l) observe r) beovu"
+    assert remove("r) eylea + l) beovu", rng, eye="right") == "l) beovu"
+    assert remove("VA L 6/9 + r) eylea", rng) == "VA L 6/9 + r) eylea"  # no left treatment: unchanged
+    with pytest.raises(TypeError):
+        remove("l) eylea", rng, eye="both")
+
+
+def test_no_answer_tests_pass_only_for_a_model_that_says_none(tmp_path, capsys):
+    from tests.inference.test_no_answer import qa_folder
+
+    spec = {"task": "question-answering", "threshold": 1.0, "tests": [
+        {"name": "untreated", "type": "mft", "examples": [
+            {"context": "4/52 rev + r) eylea", "questions": {"What drug was used on the left eye?": "<no answer>"}}]},
+        {"name": "removed", "type": "dir", "perturbation": {"name": "remove_treatment", "eye": "left"},
+         "examples": [{"context": "l) eylea r) beovu", "questions": {"left eye drug?": None},
+                       "after": {"left eye drug?": "<no answer>"}}]}]}
+    tests = tmp_path / "noans.yaml"
+    tests.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    never = qa_folder(tmp_path / "never", -1.0)  # answers none to everything
+    assert main(["check", never, str(tests), "--output", str(tmp_path / "a.json"), "--card", "keep"]) == 0
+    report = json.loads((tmp_path / "a.json").read_text())
+    assert [t["passed"] for t in report["tests"]] == [1, 1]
+    always = qa_folder(tmp_path / "always", 1.0)  # never answers none
+    assert main(["check", always, str(tests), "--output", str(tmp_path / "b.json"), "--card", "keep"]) == 1
+    failed = json.loads((tmp_path / "b.json").read_text())["tests"][0]["failures"][0]
+    assert failed["expected"] == ["<no answer>"] and failed["got"] != ["<no answer>"]
+    assert 0 <= failed["got_scores"][0] <= 1  # how sure it was of the wrong answer
+    capsys.readouterr()
+
+
 def test_shipped_tests_files_parse_and_every_perturbation_changes_its_examples():
     clinic = load_suite(str(ROOT / "tests" / "behaviour" / "clinic.yaml"))
     assert clinic.task == "question-answering"
@@ -77,6 +116,10 @@ def test_shipped_tests_files_parse_and_every_perturbation_changes_its_examples()
     contexts = [ex.inputs[0]["context"] for t in swaps for ex in t.examples]
     assert any(c.index("l)") < c.index("r)") for c in contexts if "l)" in c and "r)" in c)
     assert any(c.index("r)") < c.index("l)") for c in contexts if "l)" in c and "r)" in c)
+    # Issue 33: an untreated or unmentioned eye has no answer, and so has an eye whose treatment is taken out.
+    none = {t.name: t for t in clinic.tests if t.name.startswith("no answer")}
+    assert {t.type.value for t in none.values()} == {"mft", "dir"}
+    assert all("<no answer>" in (ex.expected or []) + (ex.after or []) for t in none.values() for ex in t.examples)
     emotion = load_suite(str(ROOT / "tests" / "behaviour" / "emotion.yaml"))
     assert {t.type.value for t in emotion.tests} == {"mft", "inv", "dir"}
 

@@ -132,22 +132,37 @@ def test_eval_and_qa_commands(qa_runs, qa_data, tmp_path, capsys):
     got = [json.loads(line) for line in (tmp_path / "a.jsonl").read_text().splitlines()]
     assert len(got) == 30 and sum(g["answer"] == r["answers"]["text"][0] for g, r in zip(got, rows)) >= 24
     assert main(["qa", str(out), "--question", "what?", "--context", "  "]) == 2
-    assert "context 1 is empty" in capsys.readouterr().err
+    assert "--context is empty" in capsys.readouterr().err  # before the model loads
 
 
 def test_unanswerable_questions_tune_a_null_threshold(tiny_bert, tmp_path):
     from distilkit import QuestionAnswerer, train
 
+    more = [{**r, "id": f"more-{r['id']}"} for r in make_qa_rows(30, 5, unanswerable=0.3)]
     data = {"train": str(write_jsonl(tmp_path / "tr.jsonl", make_qa_rows(300, 1, unanswerable=0.3))),
             "validation": str(write_jsonl(tmp_path / "va.jsonl", make_qa_rows(60, 2, unanswerable=0.3))),
+            "extra_validation": {"more_val": str(write_jsonl(tmp_path / "mv.jsonl", more))},
             "test": str(write_jsonl(tmp_path / "te.jsonl", make_qa_rows(60, 3, unanswerable=0.3)))}
     summary = train(qa_config(tiny_bert, data, tmp_path / "run", epochs=8))
     test = summary["results"]["test"]
     assert {"has_ans_f1", "no_ans_f1", "null_threshold"} <= set(test)
     assert test["no_ans_exact_match"] > 50 and test["has_ans_exact_match"] > 50
     assert summary["qa"]["unanswerable"] and summary["qa"]["null_threshold"] == pytest.approx(test["null_threshold"], abs=1e-4)
+    assert list(summary["results"]) == ["validation", "more_val", "test"]  # scored, and chosen on, with validation
     qa = QuestionAnswerer(str(tmp_path / "run"))
-    assert qa("what color is it?", "the car was parked near the old house")["answer"] == ""
+    answer = qa("what color is it?", "the car was parked near the old house")
+    assert answer["answer"] is None and answer["no_answer"] is True
+    # calibration per split in the record, its diagrams beside the card, and both on the card
+    out = tmp_path / "run"
+    for split in ("validation", "more_val", "test"):
+        cal = summary["calibration"][split]
+        assert 0 <= cal["ece"] <= 1 and len(cal["levels"]) == 12 and (out / cal["image"]).is_file()
+        assert cal["image"] in summary["images"]
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "### Questions the text does not answer" in card and "`validation` and `more_val` together" in card
+    assert "### Calibration" in card and "](eval_test_reliability.png)" in card and "| Confidence ≥ |" in card
+    assert card.count("eval_test_reliability.png") == 1
+    assert "extra validation sets (`data.extra_validation`" in card
 
 
 def test_bad_settings_fail_before_training(tiny_bert, qa_data, tmp_path):
@@ -207,6 +222,48 @@ def test_recipes_parse():
         cfg = load_recipe(ROOT / "recipes" / f"{name}.yaml")
         assert cfg.task == "question-answering" and cfg.qa.doc_stride < cfg.model.max_length
     assert yaml.safe_load((ROOT / "recipes" / "clinic-qa.yaml").read_text())["training"]["seed"] == 42
+
+
+def test_thresholds_are_chosen_once_on_every_validation_set_joined(tmp_path):
+    from distilkit.data.qa import QASplit
+    from distilkit.evaluation.evaluate import evaluate_splits
+
+    calls = []
+
+    class Task:
+        def labelled(self, split):
+            return True
+
+        def report(self, outputs, split, tune=False):
+            calls.append((split.source, len(split), tune))
+            return {"metrics": {}}
+
+        def write_report(self, report, json_path, image_path=None):
+            return []
+
+    class Predictor:
+        def outputs(self, split):
+            return {}
+
+    def split(name, n):
+        return QASplit(name, [f"{name}{i}" for i in range(n)], ["q"] * n, ["c"] * n,
+                       [{"text": [], "answer_start": []}] * n, [str(i) for i in range(n)])
+    splits = {"validation": split("v", 3), "hand": split("h", 2), "test": split("t", 4)}
+    evaluate_splits(Predictor(), Task(), splits, tmp_path, ["validation", "hand"])
+    assert calls == [("v + h", 5, True), ("v", 3, False), ("h", 2, False), ("t", 4, False)]
+    calls.clear()
+    evaluate_splits(Predictor(), Task(), splits, tmp_path)  # validation alone: tuned as it is scored
+    assert calls == [("v", 3, True), ("h", 2, False), ("t", 4, False)]
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"extra_validation": {"test": "x.jsonl"}}, "'test' is already a split or an extra test set"),
+    ({"extra_validation": {"x": "a.jsonl"}, "extra_tests": {"x": "b.jsonl"}}, "'x' is already a split"),
+    ({"extra_validation": {"x": "a.jsonl"}, "validation": None}, "give data.validation too"),
+    ({"extra_validation": ["a.jsonl"]}, "give a mapping of name to one data source"),
+])
+def test_bad_extra_validation_settings_are_one_line_errors(data, message, tiny_bert, qa_data, tmp_path):
+    assert message in one_line_error(qa_config, tiny_bert, {**qa_data, **data}, tmp_path)
 
 
 def test_null_threshold_without_validation_and_fixed():

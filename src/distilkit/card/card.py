@@ -138,9 +138,12 @@ def render_body(summary: RunRecord) -> str:
         "### Evaluation\n",
         sections.table([{"split": split, **metrics} for split, metrics in summary.results.items()]),
         sections.extra_tests(summary),
-        "".join(f"![{Path(img).stem.replace('_', ' ').capitalize()}]({img})\n" for img in summary.images),
+        "".join(f"![{Path(img).stem.replace('_', ' ').capitalize()}]({img})\n" for img in summary.images
+                if img not in sections.calibration_images(summary)),
         sections.confusions(summary.top_confusions),
         sections.threshold_section(summary),
+        sections.no_answer_section(summary),
+        sections.calibration_section(summary),
         sections.behaviour_section(summary.behaviour),
         text["extra"] + "\n",
         sections.benchmark_section(summary.benchmark),

@@ -92,6 +92,11 @@ class RunRecord:
     """Per-evaluation rows of the training run."""
     loss_curve: list = field(default_factory=list)
     """(step, training loss) pairs."""
+    calibration: dict = field(default_factory=dict)
+    """Per evaluated split (question answering): how far the answers' confidence can be trusted: 'ece' (expected
+    calibration error, 10 equal-width bins), 'bins' (the reliability diagram's points), 'levels' (per confidence
+    level: share answered, accuracy of those), 'answers', 'confidence' (what the confidence is), 'image' (the
+    reliability diagram beside the card)."""
     results_without_threshold: dict = field(default_factory=dict)
     """Per split: metrics of the plain argmax, where a decision threshold was applied."""
     thresholds: dict = field(default_factory=dict)

@@ -82,14 +82,81 @@ def threshold_section(summary: RunRecord) -> str:
         table(rows)])
 
 
-def extra_tests(summary: RunRecord) -> str:
-    """Where each extra test set (data.extra_tests) comes from: a row named 'handwritten' means nothing alone."""
-    extra = extra_splits(summary)
-    if not extra:
+def no_answer_section(summary: RunRecord) -> str:
+    """Question answering with unanswerable questions: the no-answer rule, its threshold, and HasAns / NoAns
+    side by side for every split (SQuAD v2's official split of the scores)."""
+    qa = summary.qa or {}
+    if not qa.get("unanswerable") or qa.get("null_threshold") is None:
         return ""
-    return ("Beside the recipe's own test split, extra test sets (`data.extra_tests`, never used to choose "
-            "anything): " + "; ".join(f"**{s}**: `{summary.data[s]['source']}` ({summary.data[s]['rows']} rows)"
-                                      for s in extra) + ".\n")
+    chosen = ["validation", *((summary.config.get("data") or {}).get("extra_validation") or {})]
+    chosen = [s for s in chosen if s in summary.results]
+    rows = []
+    for split, m in summary.results.items():
+        row = {"split": split, "exact match": m.get("exact_match"), "f1": m.get("f1")}
+        for part, name in (("has_ans", "answerable"), ("no_ans", "unanswerable")):
+            if f"{part}_exact_match" in m:
+                row[f"{name}: exact match"] = m[f"{part}_exact_match"]
+                row[f"{name}: f1"] = m[f"{part}_f1"]
+        rows.append(row)
+    return "\n".join([
+        "### Questions the text does not answer\n",
+        "This model was trained with questions whose context holds no answer (SQuAD v2 rows: empty answers). It "
+        "answers that the text records none (`distilkit qa`, batch files and the server: `\"answer\": null, "
+        "\"no_answer\": true`, and with `--best-span` / `best_span` the best span it found) when the no-answer "
+        f"probability beats the best span's by more than **{qa['null_threshold']:.4f}**, a threshold chosen on "
+        + " and ".join(f"`{s}`" for s in chosen) + (" together" if len(chosen) > 1 else "")
+        + " (exact match), stored in `distilkit.json` and applied by every backend. Scores as SQuAD v2's "
+        "official evaluation computes them: answerable (HasAns) and unanswerable (NoAns) questions apart; on an "
+        "unanswerable question only no answer is right.\n",
+        table(rows)])
+
+
+def calibration_images(summary: RunRecord) -> set[str]:
+    """The reliability diagrams the calibration section shows (so the card shows them once)."""
+    return {c["image"] for c in summary.calibration.values() if c.get("image")}
+
+
+def calibration_section(summary: RunRecord) -> str:
+    """How far the answers' confidence can be trusted, per split: expected calibration error, reliability
+    diagrams, and for each confidence level the share of questions answered above it and their accuracy."""
+    cal = {split: c for split, c in summary.calibration.items() if c.get("levels")}
+    if not cal:
+        return ""
+    first = next(iter(cal.values()))
+    pct = lambda v: "—" if v is None else f"{100 * v:.1f}%"  # noqa: E731
+    levels = [{"confidence ≥": f"{lv['threshold']:g}",
+               **{split: f"{pct(c['levels'][k]['answered'])} · {pct(c['levels'][k]['accuracy'])}"
+                  for split, c in cal.items()}} for k, lv in enumerate(first["levels"])]
+    return "\n".join([
+        "### Calibration\n",
+        f"Confidence is {first.get('confidence', 'the score of the answer given')}. Expected calibration error "
+        "(ECE): the answers are put in 10 equal-width bins of confidence, and ECE is the mean over bins, weighted by "
+        "their share of answers, of |accuracy - mean confidence| (0 is perfect; Guo et al. 2017).\n",
+        table([{"split": split, "answers": c["answers"], "expected calibration error": round(c["ece"], 4)}
+               for split, c in cal.items()]),
+        " ".join(f"![Reliability {split}]({c['image']})" for split, c in cal.items() if c.get("image")) + "\n",
+        "To withhold the answers the model is unsure of, pick a confidence level on a validation split: per level, "
+        "the share of questions answered at or above it · the exact match of those answers.\n",
+        table(levels)])
+
+
+def extra_tests(summary: RunRecord) -> str:
+    """Where each extra validation set (data.extra_validation) and extra test set (data.extra_tests) comes from: a
+    row named 'handwritten' means nothing alone."""
+    def named(splits: list[str]) -> str:
+        return "; ".join(f"**{s}**: `{summary.data[s]['source']}` ({summary.data[s]['rows']} rows)" for s in splits)
+    chosen_on = set((summary.config.get("data") or {}).get("extra_validation") or {})
+    validation = [s for s in extra_splits(summary) if s in chosen_on]
+    tests = [s for s in extra_splits(summary) if s not in chosen_on]
+    parts = []
+    if validation:
+        parts.append("Beside the validation split, extra validation sets (`data.extra_validation`, joined with it "
+                     "where a decision threshold is chosen; the best checkpoint is chosen on validation alone): "
+                     + named(validation) + ".\n")
+    if tests:
+        parts.append("Beside the recipe's own test split, extra test sets (`data.extra_tests`, never used to choose "
+                     "anything): " + named(tests) + ".\n")
+    return "\n".join(parts)
 
 
 def behaviour_section(reports: list[dict]) -> str:

@@ -185,8 +185,11 @@ def zero_shot(model: str, texts: list[str] | None = None, labels: list[str] | No
 def qa(model: str, question: str | None = None, context: str | None = None, file: str | None = None,
        output: str | None = None, top_k: int = 1, batch_size: int = 32, max_length: int | None = None,
        doc_stride: int | None = None, max_answer_length: int | None = None, question_column: str = "question",
-       context_column: str = "context", backend: str | None = None, threads: int | None = None):
-    """Answer questions from contexts with any extractive QA model folder (ours or any other).
+       context_column: str = "context", backend: str | None = None, threads: int | None = None,
+       best_span: bool = False):
+    """Answer questions from contexts with any extractive QA model folder (ours or any other). A folder trained
+    with questions that have no answer (its distilkit.json has a null_threshold) answers `"answer": null,
+    "no_answer": true` where the context records none; its span answers have `"no_answer": false`.
 
     Args:
         model: Model folder (or hub id) with a question-answering head (BERT, DistilBERT, RoBERTa...).
@@ -203,18 +206,24 @@ def qa(model: str, question: str | None = None, context: str | None = None, file
         context_column: Column holding the context in batch mode.
         backend: torch, torch-bf16, onnx or onnx-int8 (default: the folder's own; ONNX graphs go in MODEL/onnx/).
         threads: CPU threads for the backend.
+        best_span: With a no-answer: also give the best span the model found, under "best_span" (null if none).
     """
     from ..inference import load_predictor
 
-    if not file and not (question and context):
+    if not file and (question is None or context is None):
         raise DistilkitError("qa: give --question and --context, or --file FILE for batch mode")
+    for flag, text, what in (("--question", question, "the question to ask"),
+                             ("--context", context, "the text to read the answer from")):
+        if text is not None and not text.strip():  # before the model loads: an empty note has nothing to read
+            raise DistilkitError(f"qa: {flag} is empty: give {what}")
     answerer = load_predictor(model, backend, task="question-answering", batch_size=batch_size, max_length=max_length,
                               doc_stride=doc_stride, max_answer_length=max_answer_length, threads=threads)
-    if question and context:
-        found = answerer.predict([question], [context], top_k)[0]
+    if question is not None and context is not None:
+        found = answerer.predict([question], [context], top_k, best_span=best_span)[0]
         print(json.dumps({"question": question, "answers": found}, ensure_ascii=False))
     if file:
-        counts = answerer.predict_file(file, output or "answers.jsonl", question_column, context_column, top_k)
+        counts = answerer.predict_file(file, output or "answers.jsonl", question_column, context_column, top_k,
+                                       best_span=best_span)
         print(json.dumps({"output": output or "answers.jsonl", **counts}))
 
 

@@ -37,6 +37,16 @@ class TextSplit:
         return TextSplit(self.source, pick(self.texts), pick(self.pairs), pick(self.labels), pick(self.rows),
                          self.skipped_empty, self.notes + [f"sampled {n} of {len(self)} rows (seed {seed})"])
 
+    @classmethod
+    def concat(cls, splits: list["TextSplit"]) -> "TextSplit":
+        """Several splits as one (in order), e.g. validation sets a threshold is chosen on together."""
+        if len(splits) == 1:
+            return splits[0]
+        join = lambda name: None if any(getattr(s, name) is None for s in splits) else [  # noqa: E731
+            x for s in splits for x in getattr(s, name)]
+        return cls(" + ".join(s.source for s in splits), join("texts"), join("pairs"), join("labels"), join("rows"),
+                   sum(s.skipped_empty for s in splits), [n for s in splits for n in s.notes])
+
 
 def _label_text(value, names: list[str] | None) -> str:
     """Labels are kept as strings; integer ids map through label_names when given."""

@@ -102,6 +102,25 @@ def _answers(value, where: str) -> dict:
     return {"text": texts, "answer_start": starts}
 
 
+NO_ANSWERS = '{"text": [], "answer_start": []}'
+
+
+def _impossible(record: dict, answers: dict, where: str) -> None:
+    """SQuAD v2's ``is_impossible``, where a row has it, must agree with its answers: true with no answer, false
+    with at least one. A disagreement is refused (which one is wrong is the writer's call, not ours)."""
+    if "is_impossible" not in record or record["is_impossible"] is None:
+        return
+    flag = record["is_impossible"]
+    if not isinstance(flag, bool):
+        raise DistilkitError(f"{where}: is_impossible is {flag!r}: give true (no answer in the context) or false")
+    if flag and answers["text"]:
+        raise DistilkitError(f"{where}: is_impossible is true but the row has {len(answers['text'])} answer(s) "
+                             f"({answers['text'][0]!r}): give \"answers\": {NO_ANSWERS} or is_impossible false")
+    if not flag and not answers["text"]:
+        raise DistilkitError(f"{where}: is_impossible is false but the row has no answer: give its answer, or "
+                             "is_impossible true")
+
+
 def _field(record: dict, column: str, where: str, setting: str):
     if column not in record:
         raise DistilkitError(f"{where} has no column '{column}' (columns: {', '.join(map(str, record))}): "
@@ -127,6 +146,7 @@ def read_qa(source: str, qa: QAConfig, require_answers: bool = True) -> QASplit:
                 raise DistilkitError(f"{where} has no column '{qa.answers_column}': set qa.answers_column or "
                                      "fix the file")
             answers.append(_answers(record[qa.answers_column], where))
+            _impossible(record, answers[-1], where)
     if not ids:
         raise DistilkitError(f"{source}: no questions found: check the file (SQuAD JSON or one "
                              "{\"question\", \"context\", \"answers\"} object per line)")
@@ -163,6 +183,11 @@ def _check_answers(split: QASplit, i: int, policy: AnswerRepair, counts: dict) -
             counts["not_found"] += 1
             if policy is AnswerRepair.SKIP:
                 return False
+            if not text.strip():
+                raise DistilkitError(f"{_where(split, i)}: an answer text is empty ({text!r} at {start}): a question "
+                                     f"without an answer has \"answers\": {NO_ANSWERS} (and \"is_impossible\": "
+                                     "true), not an empty text; or set qa.bad_answers=skip to skip (and count) such "
+                                     "questions")
             raise DistilkitError(f"{_where(split, i)}: answer {text!r} does not occur in its context: fix the "
                                  "answer, or set qa.bad_answers=skip to skip (and count) such questions")
         if policy is AnswerRepair.ERROR:

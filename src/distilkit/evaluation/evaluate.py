@@ -32,12 +32,19 @@ def evaluate_split(predictor, task, split, tune: bool = False) -> dict | None:
     return task.report(predictor.outputs(split), split, tune)
 
 
-def evaluate_splits(predictor, task, splits: dict, out: Path) -> dict:
-    """After training: evaluate the (best) model on each labelled split, validation first (thresholds
-    are tuned there and applied to the others). Runs on the main process only."""
+def evaluate_splits(predictor, task, splits: dict, out: Path, tune_on: tuple[str, ...] | list[str] = ("validation",)
+                    ) -> dict:
+    """After training: evaluate the (best) model on each labelled split, thresholds first: they are tuned on the
+    splits ``tune_on`` (validation, and data.extra_validation joined with it) and applied to every split. Runs on
+    the main process only."""
+    tuning = [splits[n] for n in tune_on if splits.get(n) is not None and task.labelled(splits[n])]
+    joined = len(tuning) > 1
+    if joined:  # one threshold for every validation set together: scored once on all of them, its report unused
+        together = type(tuning[0]).concat(tuning)
+        task.report(predictor.outputs(together), together, True)
     results = {}
     for name, split in splits.items():
-        report = evaluate_split(predictor, task, split, tune=name == "validation")
+        report = evaluate_split(predictor, task, split, tune=name == "validation" and not joined)
         if report is not None:
             report["images"] = task.write_report(report, out / f"eval_{name}.json",
                                                  out / f"confusion_matrix_{name}.png")

@@ -83,7 +83,10 @@ def classify_file(clf, source: str, output: str, text_column: str, text_pair_col
 
 
 def answer_file(qa, source: str, output: str, question_column: str, context_column: str, top_k: int,
-                chunk_size: int) -> dict:
+                chunk_size: int, best_span: bool = False) -> dict:
+    """Rows out: the input row (less its context), 'row', and its best answer's fields ('answer', 'score', 'start',
+    'end'; a folder with a null threshold adds 'no_answer', and 'answer' is null where the context records none,
+    with 'best_span' when asked), and with top_k > 1 'top_k', every answer."""
     def accept(row: int, record: dict) -> bool:
         for column in (question_column, context_column):
             if column not in record:
@@ -94,7 +97,8 @@ def answer_file(qa, source: str, output: str, question_column: str, context_colu
         return True
 
     def predict_chunk(chunk: Chunk) -> list[dict]:
-        answers = qa.predict([r[question_column] for _, r in chunk], [r[context_column] for _, r in chunk], top_k)
+        answers = qa.predict([r[question_column] for _, r in chunk], [r[context_column] for _, r in chunk], top_k,
+                             best_span=best_span)
         results = []
         for (row, record), found in zip(chunk, answers):
             best = found[0] if found else {"answer": "", "score": 0.0, "start": 0, "end": 0}
@@ -104,7 +108,7 @@ def answer_file(qa, source: str, output: str, question_column: str, context_colu
 
     return {"answered": predict_stream(source, output, accept, predict_chunk, chunk_size, "qa", "question",
                                        {"question": question_column, "context": context_column, "top_k": top_k,
-                                        "model": str(qa.folder)})}
+                                        "model": str(qa.folder), **({"best_span": True} if best_span else {})})}
 
 
 def zero_shot_file(zsc, source: str, output: str, text_column: str, labels_column: str | None, chunk_size: int,

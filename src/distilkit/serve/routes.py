@@ -200,6 +200,9 @@ class QABody(Body):
     """The text to find the answer in (a list: one per question)."""
     top_k: int = Field(1, ge=1, le=20)
     """Answers per question, best first."""
+    best_span: StrictBool = False
+    """Where the model answers that the context records none (`"answer": null, "no_answer": true`, models trained
+    with questions that have no answer), also give the best span it found, under `best_span`."""
 
 
 class QARoute(Route):
@@ -223,11 +226,12 @@ class QARoute(Route):
         def finish(outputs: list) -> Any:
             answers = [o[0] if k == 1 else o for o in outputs]
             return answers[0] if single else answers
-        return Work(list(zip(questions, contexts)), k, sum(_tokens(q) + _tokens(c) for q, c in zip(questions, contexts)),
-                    finish)
+        return Work(list(zip(questions, contexts)), (k, body.best_span),
+                    sum(_tokens(q) + _tokens(c) for q, c in zip(questions, contexts)), finish)
 
     def compute(self, predictor, items: list, key: Hashable) -> list:
-        return predictor.predict([q for q, _ in items], [c for _, c in items], top_k=key)
+        top_k, best_span = key
+        return predictor.predict([q for q, _ in items], [c for _, c in items], top_k=top_k, best_span=best_span)
 
 
 ROUTES: dict[str, type[Route]] = {r.task: r for r in (ClassifyRoute, ZeroShotRoute, QARoute)}

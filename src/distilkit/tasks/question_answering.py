@@ -16,12 +16,15 @@ from ..config import DataConfig, QAConfig, SpanAlignment
 from ..data.qa import QASplit, load_qa_split
 from ..errors import DistilkitError
 from ..io import write_atomic
+from ..metrics.calibration import calibration
 from ..metrics.squad import apply_null_threshold, best_null_threshold, per_example, squad_metrics
 from .base import TaskData
 from .qa_features import answer_positions, make_windows
 from .qa_postprocess import decode
 
 INPUT_KEYS = ("input_ids", "attention_mask", "token_type_ids")  # what the collator passes to the model
+CONFIDENCE = ("the score of the answer given: p(start) x p(end) of a span, or the no-answer probability "
+              "p(start=[CLS]) x p(end=[CLS]) where the model answered none; right means exact match")
 
 
 class QuestionAnsweringTask:
@@ -148,6 +151,11 @@ class QuestionAnsweringTask:
     def score(self, split: QASplit, decoded: list[dict], tune_threshold: bool) -> tuple[dict, dict]:
         """SQuAD metrics of decoded answers and the predictions scored; for v2 data the no-answer
         threshold is picked on this split when ``tune_threshold`` (validation), else the stored one."""
+        if len(set(split.ids)) < len(split.ids):  # scores are per id: a repeat would be scored once, silently
+            seen: set[str] = set()
+            again = next(i for i in split.ids if i in seen or seen.add(i))
+            raise DistilkitError(f"{split.source}: the id {again!r} is used twice: question ids must differ in "
+                                 "every split scored (and between validation sets joined to choose a threshold)")
         spans = {i: (d["answers"][0]["answer"] if d["answers"] else "") for i, d in zip(split.ids, decoded)}
         refs = {i: a["text"] for i, a in zip(split.ids, split.answers)}
         if not self.unanswerable:
@@ -179,26 +187,44 @@ class QuestionAnsweringTask:
         """The full report on one split from a predictor's decoded answers: metrics and a row per question."""
         decoded = outputs["decoded"]
         metrics, predictions = self.score(split, decoded, tune)
-        scores = {i: (d["answers"][0]["score"] if d["answers"] else 0.0) for i, d in zip(split.ids, decoded)}
+        scores = {i: self.confidence(d, predictions[i]) for i, d in zip(split.ids, decoded)}
         refs = {i: a["text"] for i, a in zip(split.ids, split.answers)}
         rows = per_example(predictions, refs, scores)
         for row, question in zip(rows, split.questions):
             row["question"] = question
+        calibrated = calibration([r["score"] for r in rows], [r["exact_match"] for r in rows])
         return {"metrics": {k: round(float(v), 4) for k, v in metrics.items() if not k.endswith("total")},
                 "source": split.source, "examples": len(split), "windows": outputs["windows"], "errors": rows,
-                "validation": split.report}
+                "calibration": {**calibrated, "confidence": CONFIDENCE}, "validation": split.report}
+
+    def confidence(self, decoded: dict, prediction: str) -> float:
+        """How sure the model is of the answer it gave: p(start) * p(end) of its span (at most 1: a text found in
+        several windows sums its scores), or the no-answer probability where it answered none."""
+        if prediction == "" and self.unanswerable:
+            return min(float(decoded["null_score"]), 1.0)
+        return min(float(decoded["answers"][0]["score"]), 1.0) if decoded["answers"] else 0.0
 
     def write_report(self, report: dict, json_path: Path, image_path=None) -> list[str]:
-        """The metrics as JSON, and every wrong or partial answer in <json stem>_errors.jsonl beside it."""
+        """The metrics as JSON, every wrong or partial answer in <json stem>_errors.jsonl beside it, and the
+        reliability diagram of the answers' confidence in <json stem>_reliability.png (its name is returned, and
+        kept in the report's calibration as "image")."""
+        from ..plots import reliability_diagram
+
         json_path = Path(json_path)
         json_path.parent.mkdir(parents=True, exist_ok=True)
         rows = report["errors"]
         wrong = sorted((r for r in rows if r["exact_match"] < 1), key=lambda r: r["f1"])
+        images = []
+        if report.get("calibration"):
+            image = json_path.with_name(f"{json_path.stem}_reliability.png")
+            reliability_diagram(report["calibration"], image, f"Reliability: {Path(report['source']).name}")
+            report["calibration"]["image"] = image.name
+            images.append(image.name)
         summary = {k: v for k, v in report.items() if k != "errors"}
         write_atomic(json_path, json.dumps({**summary, "wrong": len(wrong)}, indent=2))
         write_atomic(json_path.with_name(f"{json_path.stem}_errors.jsonl"),
                      "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in wrong))
-        return []
+        return images
 
     # --- cards and users -----------------------------------------------------------------------
     def summary_fields(self) -> dict:

@@ -31,7 +31,7 @@ class Trained:
     data: object
     """The task's loaded splits (train, validation, test, with their sources)."""
     extras: dict
-    """data.extra_tests, loaded: scored beside the test split."""
+    """data.extra_validation and data.extra_tests, loaded: scored beside the validation and test splits."""
     notes: list
     """Facts about the data for the card (skipped, sampled, truncated rows)."""
     distiller: object
@@ -56,8 +56,10 @@ def write_finished(final: Path, cfg: RunConfig, run: Trained) -> dict:
     trainer.save_model(str(final))
     (final / "training_args.bin").unlink(missing_ok=True)  # a pickle; the recipe YAML records the settings
 
-    scored = {"validation": data.validation, "test": data.test, **run.extras}
-    evaluation = _evaluate(trainer.model, run.tokenizer, task, scored, final)
+    tune_on = ["validation", *(cfg.data.extra_validation or {})]  # thresholds are chosen on these together
+    scored = {"validation": data.validation, **{n: run.extras[n] for n in tune_on[1:]}, "test": data.test,
+              **{n: s for n, s in run.extras.items() if n not in tune_on}}
+    evaluation = _evaluate(trainer.model, run.tokenizer, task, scored, final, tune_on)
     name = cfg.card.get("model_name") or Path(cfg.training.output_dir).name
     result, wall = run.result, run.wall
     record = RunRecord(
@@ -71,6 +73,7 @@ def write_finished(final: Path, cfg: RunConfig, run: Trained) -> dict:
         history=epoch_table(trainer.state.log_history),
         loss_curve=training_losses(trainer.state.log_history),
         results={k: v["metrics"] for k, v in evaluation.items()},
+        calibration={k: v["calibration"] for k, v in evaluation.items() if v.get("calibration")},
         results_without_threshold={k: v["metrics_without_threshold"] for k, v in evaluation.items()
                                    if "metrics_without_threshold" in v},
         top_confusions={k: v.get("top_confusions", [])[:5] for k, v in evaluation.items()},
@@ -87,9 +90,9 @@ def write_finished(final: Path, cfg: RunConfig, run: Trained) -> dict:
     return {**record.to_dict(), **({"behaviour_tests": passed} if passed else {})}
 
 
-def _evaluate(model, tokenizer, task, splits: dict, out: Path) -> dict:
-    """Write distilkit.json, evaluate the saved model through its predictor on each split (validation first:
-    thresholds are tuned there), then store the tuned thresholds in distilkit.json."""
+def _evaluate(model, tokenizer, task, splits: dict, out: Path, tune_on: list[str]) -> dict:
+    """Write distilkit.json, evaluate the saved model through its predictor on each split (thresholds are tuned
+    first, on the validation splits ``tune_on`` together), then store the tuned thresholds in distilkit.json."""
     from ..evaluation.evaluate import evaluate_splits
     from ..inference import PREDICTORS, ModelSettings
     from ..inference.settings import weights_sha256
@@ -97,7 +100,7 @@ def _evaluate(model, tokenizer, task, splits: dict, out: Path) -> dict:
     settings = ModelSettings(task=task.name, weights_sha256=weights_sha256(out), **task.inference_settings())
     settings.write(out)
     predictor = PREDICTORS[task.name](str(out), settings=settings, loaded=(model.eval(), tokenizer))
-    evaluation = evaluate_splits(predictor, task, splits, out)
+    evaluation = evaluate_splits(predictor, task, splits, out, tune_on)
     settings.update(**task.inference_settings()).write(out)
     return evaluation
 

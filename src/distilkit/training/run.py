@@ -212,12 +212,14 @@ def _train_until_done_or_signalled(trainer, resume_from: str | None, preemption:
 
 
 def _extra_tests(cfg: RunConfig, task) -> dict:
-    """data.extra_tests, read before training so that a bad file stops the run before any work is done. They
-    are scored as the model stands: reading them must not change the task's settings (extra=True)."""
+    """data.extra_validation, then data.extra_tests, read before training so that a bad file stops the run before
+    any work is done. They are scored as the model stands: reading them must not change the task's settings
+    (extra=True); the extra validation sets join validation where thresholds are chosen (finish.py)."""
     extras = {}
-    for name, source in (cfg.data.extra_tests or {}).items():
-        extras[name] = task.load_eval(source, extra=True)
-        if not task.labelled(extras[name]):
-            raise DistilkitError(f"data.extra_tests.{name}: {source} has no answers or labels to score against: "
-                                 "give labelled data, or remove it")
+    for setting in ("extra_validation", "extra_tests"):
+        for name, source in (getattr(cfg.data, setting) or {}).items():
+            extras[name] = task.load_eval(source, extra=True)
+            if not task.labelled(extras[name]):
+                raise DistilkitError(f"data.{setting}.{name}: {source} has no answers or labels to score against: "
+                                     "give labelled data, or remove it")
     return extras

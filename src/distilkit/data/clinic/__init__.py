@@ -2,7 +2,7 @@
 
 The reference model answers "What is the drug used on the left eye?" or "What is the visual acuity of
 this patient?" from shorthand such as ``4/52 rev + l) eylea hn $95``. Real notes are private, so notes
-come from a grammar, and only questions whose answer is a span of the note are asked (SQuAD-flat rows).
+come from a grammar, and questions whose answer is a span of the note are asked (SQuAD-flat rows).
 
 Every rule that shapes a note's surface is a named family (``FAMILIES[dimension][name]``: field order,
 eye notation, separator, treatment phrasing, VA phrasing, VA scale, question wording, interval, history),
@@ -10,9 +10,13 @@ so that ``make_clinic_data`` can hold families out of train/validation/test and 
 split made only of them: a model that scores well on its own grammar may still have learned only its
 surface. docs/clinic-notes.md lists the families and the answer rules.
 
+A share of the questions (``unanswerable``, make-clinic-data's default a quarter) asks what the note does not
+record, in SQuAD v2 form: an untreated or unmentioned eye, an acuity, drug or review interval it does not give.
+
 Modules: vocab (word lists), families and wording (the families per dimension), holdout (the registry,
 the default held-out list), detail (what training notes may carry beside the fields: procedure lines, clinicians'
-wordings, per-eye rows), notes (drawing, rendering and questioning one note).
+wordings, per-eye rows), notes (drawing, rendering and questioning one note), unanswerable (the questions a note
+does not answer).
 """
 from __future__ import annotations
 
@@ -21,16 +25,19 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Callable, Iterable, NamedTuple
 
+from ...bounds import check_value, field_bounds
 from ...errors import DistilkitError
 from ...io import PathLock, update_together
+from ...options import ClinicDataOptions
 from .detail import Detail
 from .holdout import (DEFAULT_HOLDOUT, FAMILIES, FAMILY_NAMES, VALIDATION_HOLDOUT, allowed_families, check_disjoint,
                       parse_holdout)
 from .notes import note_stream, swap_eyes
+from .unanswerable import KINDS as UNANSWERABLE_KINDS
 from .vocab import DRUGS
 
-__all__ = ["AUGMENTATIONS", "DEFAULT_HOLDOUT", "DRUGS", "Detail", "FAMILIES", "FAMILY_NAMES", "VALIDATION_HOLDOUT",
-           "generate_clinic_notes", "make_clinic_data"]
+__all__ = ["AUGMENTATIONS", "DEFAULT_HOLDOUT", "DEFAULT_UNANSWERABLE", "DRUGS", "Detail", "FAMILIES", "FAMILY_NAMES",
+           "UNANSWERABLE_KINDS", "VALIDATION_HOLDOUT", "generate_clinic_notes", "make_clinic_data"]
 
 SPLIT_OFFSETS = {"train": 0, "validation": 1000, "test": 2000, "test_unseen": 3000, "validation_unseen": 4000}
 
@@ -49,6 +56,7 @@ AUGMENTATIONS = {
                              "its eye)", swap_eyes, "x"),
 }
 DEFAULT_AUGMENT = ("eye_swap",)  # chosen on validation (bench/clinic_generalisation.py)
+DEFAULT_UNANSWERABLE = ClinicDataOptions.unanswerable  # a quarter of every split's questions have no answer
 
 
 def parse_augment(spec: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -64,16 +72,18 @@ def parse_augment(spec: str | Iterable[str] | None) -> tuple[str, ...]:
 
 
 def _take(seed: int, n: int, exclude: set[str], allowed: dict[str, list[str]], augment: tuple[str, ...] = (),
-          copies: bool = False, detail: Detail = Detail.PLAIN):
+          copies: bool = False, detail: Detail = Detail.PLAIN, unanswerable: float = 0.0):
     """(n examples plus their augmented copies, the families of each example's note, notes skipped, the contexts
     of every augmentation's copies) from the seed's stream, skipping notes whose context is in exclude.
 
     Copies do not count towards n, so the first n examples are the same with and without them. With copies,
     every augmentation's copies are made (kept only for the names in augment) so that later splits can avoid
-    their contexts whichever augmentations were kept: validation and test never depend on augment."""
+    their contexts whichever augmentations were kept: validation and test never depend on augment. unanswerable:
+    the share of the n questions that have no answer (unanswerable.py); the record of such an example also names
+    its kind ("unanswerable": kind)."""
     made = {name: (a.transform, a.tag) for name, a in AUGMENTATIONS.items()} if copies or augment else None
     rows, records, skipped, taken, extra = [], [], 0, 0, set()
-    stream = note_stream(seed, allowed, made, detail)
+    stream = note_stream(seed, allowed, made, detail, unanswerable)
     while taken < n:
         group, extras, families = next(stream)
         if group[0]["context"] in exclude or any(e[0]["context"] in exclude for e in extras.values()):
@@ -83,26 +93,41 @@ def _take(seed: int, n: int, exclude: set[str], allowed: dict[str, list[str]], a
         taken += len(group[:k])
         kept = group[:k] + [r for name in augment for r in extras.get(name, [])[:k]]
         rows += kept
-        records += [families] * len(kept)
+        records += [{**families, "unanswerable": r.kind} if getattr(r, "kind", None) else families for r in kept]
         extra |= {r["context"] for e in extras.values() for r in e}
     return rows, records, skipped, extra
 
 
 def clinic_examples(n: int, seed: int, holdout_families: Iterable[str] | str | None = (),
-                    unseen: bool = False) -> tuple[list[dict], list[dict[str, str]]]:
-    """generate_clinic_notes plus, per example, the {dimension: family} its note shows (for tests and audits)."""
-    rows, records, _, _ = _take(seed, n, set(), allowed_families(parse_holdout(holdout_families), unseen))
+                    unseen: bool = False, unanswerable: float = 0.0) -> tuple[list[dict], list[dict[str, str]]]:
+    """generate_clinic_notes plus, per example, the {dimension: family} its note shows (for tests and audits), and
+    for a question without an answer its kind under "unanswerable"."""
+    rows, records, _, _ = _take(seed, n, set(), allowed_families(parse_holdout(holdout_families), unseen),
+                                unanswerable=_share(unanswerable))
     return rows, records
 
 
 def generate_clinic_notes(n: int, seed: int, holdout_families: Iterable[str] | str | None = (),
-                          unseen: bool = False) -> list[dict]:
-    """n QA examples (1-3 per note; the last note may be cut short), identical for a seed.
+                          unseen: bool = False, unanswerable: float = 0.0) -> list[dict]:
+    """n QA examples (1-3 per note, and up to 2 more without an answer; the last note may be cut short),
+    identical for a seed.
 
     By default every family is used; with holdout_families the held-out ones are left out, or with
-    unseen=True they are the only ones used (in each dimension that holds any out).
+    unseen=True they are the only ones used (in each dimension that holds any out). unanswerable: the share of the
+    questions the note does not answer (SQuAD v2 rows: empty answers, "is_impossible": true; 0, the default here,
+    writes SQuAD v1 rows as before).
     """
-    return clinic_examples(n, seed, holdout_families, unseen)[0]
+    return clinic_examples(n, seed, holdout_families, unseen, unanswerable)[0]
+
+
+def _share(value: float) -> float:
+    """The unanswerable share, within the bounds ClinicDataOptions declares for --unanswerable."""
+    try:
+        share = float(value)
+    except (TypeError, ValueError):
+        raise DistilkitError(f"--unanswerable {value!r}: give a share of the questions, e.g. 0.25") from None
+    check_value("--unanswerable", share, field_bounds(ClinicDataOptions)["unanswerable"])
+    return share
 
 
 def _family_counts(rows: list[dict], records: list[dict]) -> dict[str, dict[str, int]]:
@@ -120,7 +145,8 @@ def make_clinic_data(output_dir, train: int = 3000, validation: int = 300, test:
                      test_unseen: int = 400, augment: Iterable[str] | str = DEFAULT_AUGMENT,
                      validation_holdout: Iterable[str] | str | None = VALIDATION_HOLDOUT,
                      validation_unseen: int = 300,
-                     train_detail: Detail | str = Detail.PROCEDURE_TABLES) -> dict[str, str]:
+                     train_detail: Detail | str = Detail.PROCEDURE_TABLES,
+                     unanswerable: float = DEFAULT_UNANSWERABLE) -> dict[str, str]:
     """Write train/validation/test.jsonl (+ test_unseen.jsonl and validation_unseen.jsonl when families are held
     out), families.json and a README.md into output_dir; returns {split: path}.
 
@@ -135,23 +161,26 @@ def make_clinic_data(output_dir, train: int = 3000, validation: int = 300, test:
     per-eye IOP/OCT and procedure lines; 'procedure-no-traps' the same without acuity-shaped numbers;
     'procedure-wording' that and some questions asked as clinicians do; 'procedure-blocks' that and per-eye rows;
     'procedure-tables', the default, that and per-eye columns of a table); validation and test are the same files
-    whatever it is. The defaults (3,000 questions, eye_swap, procedure-tables) are those
-    bench/clinic_generalisation.py and bench/clinic_seeds.py chose on validation; 1,200 plain questions without
-    twins was the first recipe's.
+    whatever it is. unanswerable: the share of every split's questions that the note does not answer (SQuAD v2
+    rows, unanswerable.py), in train, validation, test, test_unseen and validation_unseen alike (twins ask their
+    note's with the same words); 0 writes the files of before, byte for byte (SQuAD v1 rows). The defaults (3,000
+    questions, eye_swap, procedure-tables) are those bench/clinic_generalisation.py and bench/clinic_seeds.py chose
+    on validation; 1,200 plain questions without twins was the first recipe's.
     """
     holdout, augment = parse_holdout(holdout_families), parse_augment(augment)
-    detail = Detail.parse(train_detail, "--train-detail")
+    detail, unanswerable = Detail.parse(train_detail, "--train-detail"), _share(unanswerable)
     val_holdout = parse_holdout(validation_holdout, VALIDATION_HOLDOUT, "--validation-holdout")
     check_disjoint(holdout, val_holdout)
     out = Path(output_dir)
     with PathLock(out, "OUTPUT_DIR"):  # a second writer of the same folder is refused before anything is written
         out.mkdir(parents=True, exist_ok=True)
         return _write(out, train, validation, test, seed, holdout, test_unseen, augment, val_holdout,
-                      validation_unseen, detail)
+                      validation_unseen, detail, unanswerable)
 
 
 def _write(out: Path, train: int, validation: int, test: int, seed: int, holdout: tuple, test_unseen: int,
-           augment: tuple, val_holdout: tuple, validation_unseen: int, detail: Detail) -> dict[str, str]:
+           augment: tuple, val_holdout: tuple, validation_unseen: int, detail: Detail,
+           unanswerable: float = 0.0) -> dict[str, str]:
     """Generate every split, then write them all as one change (a kill leaves the old set or the new one)."""
     seen_families = allowed_families(holdout + val_holdout)
     plan = [("train", train, seen_families), ("validation", validation, seen_families),
@@ -160,32 +189,39 @@ def _write(out: Path, train: int, validation: int, test: int, seed: int, holdout
     plan += [("validation_unseen", validation_unseen, allowed_families(val_holdout, True, holdout))] \
         if val_holdout and validation_unseen else []
     seen: set[str] = set()
-    paths, table, used, files = {}, [], {}, {}
+    paths, table, used, files, impossible = {}, [], {}, {}, {}
     for split, n, allowed in plan:
         split_seed = seed + SPLIT_OFFSETS[split]
         train_split = split == "train"
         rows, records, skipped, copies = _take(split_seed, n, seen, allowed, augment if train_split else (),
-                                               copies=train_split)
+                                               copies=train_split, unanswerable=unanswerable)
         if train_split and detail is not Detail.PLAIN:
             # The plain train's notes are kept out of later splits all the same: those never depend on detail.
             copies |= {r["context"] for r in rows}
-            rows, records, skipped, more = _take(split_seed, n, seen, allowed, augment, True, detail)
+            rows, records, skipped, more = _take(split_seed, n, seen, allowed, augment, True, detail, unanswerable)
             copies |= more
         contexts = {r["context"] for r in rows}
         table.append(f"| {split} | {split_seed} | {len(rows)} | {len(contexts)} | {skipped} | {len(contexts & seen)} |")
         seen |= contexts | copies  # train's possible copies too, so later splits never depend on augment
         used[split] = _family_counts(rows, records)
+        kinds = Counter(rec["unanswerable"] for rec in records if "unanswerable" in rec)
+        impossible[split] = {"questions": len(rows), "unanswerable": sum(kinds.values()),
+                             "kinds": {k: kinds[k] for k in UNANSWERABLE_KINDS if kinds[k]}}
         paths[split] = str(out / f"{split}.jsonl")
         files[f"{split}.jsonl"] = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    # With no unanswerable questions, families.json and the README are those of before (byte for byte).
+    noans = {"unanswerable": {"share": unanswerable, "per_split": impossible}} if unanswerable else {}
     files["families.json"] = json.dumps({"holdout": list(holdout), "validation_holdout": list(val_holdout),
-                                         "notes_per_family": used}, indent=1) + "\n"
+                                         "notes_per_family": used, **noans}, indent=1) + "\n"
     extra = "".join(f" Train is augmented with `{a}`: {AUGMENTATIONS[a].description}." for a in augment)
     extra += f" Train notes have `{detail.value}` detail: {_DETAIL[detail]}." if detail is not Detail.PLAIN else ""
+    extra += _noans_text(unanswerable, impossible) if unanswerable else ""
     files["README.md"] = (
         f"# Synthetic clinic notes (extractive QA)\n\nWritten by `distilkit.data.clinic.make_clinic_data("
         f"output_dir, train={train}, validation={validation}, test={test}, seed={seed}, holdout_families="
         f"{list(holdout)!r}, test_unseen={test_unseen}, augment={list(augment)!r}, validation_holdout="
-        f"{list(val_holdout)!r}, validation_unseen={validation_unseen}, train_detail={detail.value!r})`. "
+        f"{list(val_holdout)!r}, validation_unseen={validation_unseen}, train_detail={detail.value!r}"
+        + (f", unanswerable={unanswerable}" if unanswerable else "") + ")`. "
         "SYNTHETIC: drawn from a grammar of ophthalmology shorthand (docs/clinic-notes.md), not from real patients. "
         "SQuAD-flat JSON Lines; "
         f"each note gives 1-3 questions.\n\nHeld out for test: {_held(holdout, used, 'test_unseen')}. Held out for "
@@ -221,3 +257,13 @@ def _held(names: tuple[str, ...], used: dict, split: str) -> str:
     shown = {f"{d}.{f}" for d, table in used[split].items() for f in table}
     absent = [f"`{h}`" for h in names if h not in shown]
     return ", ".join(f"`{h}`" for h in names) + (f" (absent from {split}: {', '.join(absent)})" if absent else "")
+
+
+def _noans_text(share: float, impossible: dict) -> str:
+    """The README's paragraph on the questions without an answer: the share asked for and what each split got."""
+    counts = "; ".join(f"{split} {c['unanswerable']} of {c['questions']} ("
+                       + ", ".join(f"{k} {v}" for k, v in c["kinds"].items()) + ")" for split, c in impossible.items())
+    return (f" A share of {share} of each split's questions has no answer in its note (SQuAD v2 rows: empty "
+            "`answers`, `\"is_impossible\": true`; every row has `is_impossible`): "
+            + "; ".join(f"`{k}` ({v.description})" for k, v in UNANSWERABLE_KINDS.items())
+            + f". Unanswerable questions per split (train: its eye-swap twins included): {counts}.")

@@ -16,6 +16,7 @@ from .families import EYES, TREATMENT, Cell, Mark, block, separators, table
 from .holdout import FAMILIES
 from .vocab import DOSE_FORMS, DOSES, DRUGS, FEES, FLUID, PREP, REMARKS, case, typo
 from .wording import CLINICIAN_WORDING, HISTORY, INTERVAL, QUESTION, VA, acuity
+from .unanswerable import NoAnswerPlan
 
 EYE_WORDS = {"L": "left", "R": "right"}
 # Clinic order; the two per-eye blocks follow the note's eye order, which is left-first half the time.
@@ -131,6 +132,17 @@ def _va_tokens(n: Note, label: str | None) -> list:
     return (label.split() if label and not marker_first else []) + tokens
 
 
+def _tag_interval(family: str, tokens: list[str]) -> list:
+    """The interval's tokens with its value tagged ("interval:N"), so that a question about the review interval
+    (asked only with unanswerable questions on, unanswerable.py) has a span: `4/52` of `4/52 rev`, `6 weeks` of
+    `review in 6 weeks`. The note's text is the same as untagged (one space joins the two words either way)."""
+    if family == "value_word":
+        return [("interval:N", tokens[0])] + tokens[1:]
+    if family == "spelled":
+        return tokens[:-2] + [("interval:N", f"{tokens[-2]} {tokens[-1]}")]
+    return tokens[:-1] + [("interval:N", tokens[-1])]
+
+
 def _fields(n: Note) -> list[list]:
     """The note's fields as token lists, in clinic order; answer tokens are (tag, text), tags like 'drug:L'."""
     rng, fields = n.rng, {}
@@ -160,7 +172,7 @@ def _fields(n: Note) -> list[list]:
     if treatment:
         n.use("treatment")
     if rng.random() < 0.75:
-        fields["interval"] = INTERVAL[n.pick("interval")].impl(rng)
+        fields["interval"] = _tag_interval(n.pick("interval"), INTERVAL[n.fam["interval"]].impl(rng))
         n.use("interval")
     if rng.random() < 0.5:
         fields["fee"] = rng.choice([["hn"], [], []]) + [f"${rng.choice(FEES)}"]
@@ -220,6 +232,8 @@ def _questions(n: Note, seed: int, index: int, context: str, spans: dict, twin: 
     asks = []
     for tag, span in spans.items():
         kind, eye = tag.split(":")
+        if kind == "interval":
+            continue  # asked only beside unanswerable questions (unanswerable.py), never here
         if kind == "drug":
             asks += [(ask(0, e), span) for e in ("LR" if eye == "B" else eye)]
         elif eye == "P" or (len(named) == 1 and rng.random() < 0.4):
@@ -266,24 +280,42 @@ def swap_eyes(fields: list[list], marks: dict[str, str]) -> list[list] | None:
 
 
 def note_stream(seed: int, allowed: dict[str, list[str]],
-                copies: dict[str, tuple[Callable, str]] | None = None, detail: Detail = Detail.PLAIN
-                ) -> Iterator[tuple[list[dict], dict[str, list[dict]], dict[str, str]]]:
+                copies: dict[str, tuple[Callable, str]] | None = None, detail: Detail = Detail.PLAIN,
+                unanswerable: float = 0.0) -> Iterator[tuple[list[dict], dict[str, list[dict]], dict[str, str]]]:
     """Endless (examples, {name: examples of its copy}, families) per note; what comes first never depends on
     how much is drawn, nor on copies. copies: name -> (transform(fields, marks) -> fields or None, id tag), e.g.
     swap_eyes: each copy is rendered from the same random state (same gaps, same question wording) and answered
     from the transformed note; a transform returning None makes no copy of that note. detail: Detail.PROCEDURE
-    draws other notes than PLAIN from the same seed."""
+    draws other notes than PLAIN from the same seed.
+
+    unanswerable: the share of questions with no answer in the note (unanswerable.py), added after each note's
+    answerable questions and drawn from a random stream of their own, so the notes and their answerable questions
+    are those of unanswerable=0 (which draws nothing more: its output is the same, byte for byte); a copy asks
+    them too, with the same words, answered from the changed note. Their rows carry ``is_impossible`` (every row
+    does when the share is above 0) and the kind of each, as ``row.kind`` (unanswerable.Row)."""
     rng, index = random.Random(seed), 0
+    plan = NoAnswerPlan(unanswerable, seed) if unanswerable else None
     while True:
         n, fields = draw_note(rng, allowed, detail)
         state = rng.getstate()
-        group, made = _questions(n, seed, index, *_render(n, fields)), {}
+        side = plan.note(index, n, fields) if plan else None  # may write an observation-only visit as such
+        context, spans = _render(n, fields)
+        group, made = _questions(n, seed, index, context, spans), {}
+        asks = side.asks(n, fields, spans, len(group)) if side else []
+        if plan:
+            group = [plan.row(r) for r in group] + [plan.ask(a, seed, index, context, spans, len(group) + k + 1)
+                                                    for k, a in enumerate(asks)]
         for name, (transform, tag) in (copies or {}).items():
             changed = transform(fields, n.marks)
             if changed:
                 n.rng = random.Random()
                 n.rng.setstate(state)
-                made[name] = _questions(n, seed, index, *_render(n, changed), twin=tag)
+                twin_context, twin_spans = _render(n, changed)
+                made[name] = _questions(n, seed, index, twin_context, twin_spans, twin=tag)
                 n.rng = rng
+                if plan:
+                    made[name] = [plan.row(r) for r in made[name]] + [
+                        plan.ask(a, seed, index, twin_context, twin_spans, len(made[name]) + k + 1, tag)
+                        for k, a in enumerate(asks)]
         yield group, made, dict(n.used)
         index += 1

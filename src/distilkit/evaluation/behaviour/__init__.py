@@ -3,7 +3,7 @@ al., 2020): minimum-functionality, invariance and directional tests from a YAML 
 predictor. ``check(model, tests)`` is what ``distilkit check`` runs.
 
     spec.py      the tests file: test types, templates and lexicons, checked before any model loads
-    perturb.py   perturbations by name (swap_eyes, lowercase, replace, add_remark, typo)
+    perturb.py   perturbations by name (swap_eyes, remove_treatment, lowercase, replace, add_remark, typo)
     subjects.py  what a test asks of each kind of model (QA, classification), by task
     run.py       pass rates, failures and the markdown table
 """

@@ -38,6 +38,39 @@ def swap_eyes(text: str, rng: random.Random) -> str:
     return _EYES.sub(lambda m: _MIRROR[m.group(1)], text)
 
 
+_SIDES = {"left": [a for a, _ in EYE_PAIRS], "right": [b for _, b in EYE_PAIRS]}
+_NOT_A_DRUG = re.compile(r"^(\d|(cf|hm|pl|npl|nlp|va|v/a|vis|vision|iop|oct|since|eye|today|observe|obs)\b)", re.I)
+_JOINER = r"[+/,;]"
+
+
+@perturbation
+def remove_treatment(text: str, rng: random.Random, eye: str = "left", words: int = 1, marker_after: bool = False,
+                     instead: str | None = None) -> str:
+    """The treatment of one ``eye`` (left or right) taken out of a note: the first marker of that eye (`l)`, `LE`,
+    `OS`, `Lt eye`, `left eye`...) followed by a drug of ``words`` words, and that drug, removed (`4/52 rev + l)
+    eylea r) beovu` -> `4/52 rev + r) beovu`), or with ``instead`` the drug replaced by those words (`l) observe`).
+    ``marker_after``: the drug comes before its marker (`eylea LE`). A marker followed by an acuity or a label
+    (`L 6/12`, `RE VA`) is not a treatment. The note no longer records a drug for that eye: a directional test
+    expects no answer after it."""
+    if eye not in _SIDES:
+        raise TypeError(f"eye must be 'left' or 'right', not {eye!r}")
+    marker = r"(?<![\w/])(?:" + "|".join(re.escape(m) for m in sorted(_SIDES[eye], key=len, reverse=True)) \
+        + r")(?:\s+eye)?(?![\w/])"
+    drug = r"[^\s,;+.]+" + r"(?:\s+[^\s,;+.]+)" * (max(1, words) - 1)  # a full stop ends the drug
+    pattern = re.compile(rf"(?P<drug>{drug})\s+{marker}" if marker_after else rf"{marker}\s+(?P<drug>{drug})")
+    for m in pattern.finditer(text):
+        if _NOT_A_DRUG.match(m.group("drug")):
+            continue
+        if instead is not None:
+            return text[:m.start("drug")] + instead + text[m.end("drug"):]
+        out = text[:m.start()] + text[m.end():]
+        out = re.sub(rf"\s*{_JOINER}\s*(?={_JOINER}|[.]|$)", "", out)  # a joiner left with nothing after it
+        out = re.sub(r"^\s*[+/,;.]\s*", "", out)
+        out = re.sub(rf":\s*{_JOINER}\s*", ": ", out)
+        return re.sub(r"[ \t]{2,}", " ", out).strip()
+    return text
+
+
 @perturbation
 def lowercase(text: str, rng: random.Random) -> str:
     """The whole text in lower case."""

@@ -19,6 +19,12 @@ def _short(inputs: list[dict[str, str]]) -> str:
     return text + (f" (+{len(inputs) - 1} more)" if len(inputs) > 1 else "")
 
 
+def _scores(key: str, outputs: list) -> dict:
+    """The model's confidence in each output, where its subject records one (QA answers): {key: [...]}."""
+    scores = [getattr(o, "score", None) for o in outputs]
+    return {key: scores} if any(s is not None for s in scores) else {}
+
+
 def run_test(test: BehaviourTest, subject, predictor) -> dict:
     # Each example's perturbed inputs, made once: they are predicted and, on a failure, shown.
     perturbed = [] if test.type is TestType.MFT else [test.perturbed(ex.inputs, n) for n, ex in enumerate(test.examples)]
@@ -38,9 +44,11 @@ def run_test(test: BehaviourTest, subject, predictor) -> dict:
         passed += ok
         if not ok:
             failures.append({"input": _short(ex.inputs), "expected": [str(e) for e in ex.expected or []],
-                             "got": got, **({"perturbed": _short(perturbed[n]), "got_after": got_after,
-                                             "expected_after": [str(e) for e in ex.after or []]}
-                                            if perturbed else {}), "source": ex.source})
+                             "got": got, **_scores("got_scores", got),
+                             **({"perturbed": _short(perturbed[n]), "got_after": got_after,
+                                 "expected_after": [str(e) for e in ex.after or []],
+                                 **_scores("got_after_scores", got_after)} if perturbed else {}),
+                             "source": ex.source})
     total = len(test.examples)
     rate = passed / total
     return {"name": test.name, "type": test.type.value, "perturbation": test.perturbation, "examples": total,

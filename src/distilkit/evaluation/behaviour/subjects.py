@@ -57,6 +57,21 @@ def _need(raw: dict, key: str, where: str, hint: str):
     return raw[key]
 
 
+class Scored(str):
+    """An output as compared (a normalised answer), remembering the model's confidence in it (``score``): a
+    failure's report shows how sure the model was of a wrong answer (an answer for the wrong eye at 0.99)."""
+
+    def __new__(cls, text: str, score: float | None = None):
+        self = super().__new__(cls, text)
+        self.score = score
+        return self
+
+
+NO_ANSWER = "<no answer>"
+"""What a QA test expects (and what a model's output reads as) where the context records no answer: a model
+trained with unanswerable questions answers `"answer": null` there (docs/behaviour-tests.md)."""
+
+
 class QuestionAnswering:
     task = "question-answering"
     fields = ("context", "question")
@@ -81,14 +96,15 @@ class QuestionAnswering:
                        None if all(e is None for e in expected) else expected, after)
 
     @staticmethod
-    def normal(answer: str) -> str:
+    def normal(answer: str | None) -> str:
+        """The SQuAD-normalised answer; NO_ANSWER stays as written (no answer is not an empty span)."""
         from ...metrics.squad import normalize_answer
 
-        return normalize_answer(answer)
+        return NO_ANSWER if answer is None or answer.strip() == NO_ANSWER else normalize_answer(answer)
 
     def outputs(self, predictor, inputs: list[dict[str, str]]) -> list[str]:
         answers = predictor.call([(i["question"], i["context"]) for i in inputs])
-        return [self.normal(a[0]["answer"]) if a else "" for a in answers]
+        return [Scored(self.normal(a[0]["answer"]), float(a[0]["score"])) if a else Scored("") for a in answers]
 
     def validate(self, examples: list[Example], predictor, where: str) -> None:
         pass  # any answer text is a possible answer

@@ -13,7 +13,15 @@ from ...tasks.qa_postprocess import decode
 from ..settings import ModelSettings
 from .base import Predictor, check_texts
 
-NO_ANSWER = {"answer": "", "score": 0.0, "start": 0, "end": 0}
+NO_ANSWER = {"answer": "", "score": 0.0, "start": 0, "end": 0}  # no span at all (a folder without a null threshold)
+
+
+def no_answer(score: float, best: dict | None = None, best_span: bool = False) -> dict:
+    """The answer that says the context records none: ``answer`` null, ``no_answer`` true, no offsets, ``score``
+    the no-answer probability; with ``best_span`` also the best span the model found (or null), for a reader who
+    wants to see what it would have said."""
+    out = {"answer": None, "no_answer": True, "score": float(score), "start": None, "end": None}
+    return {**out, "best_span": best} if best_span else out
 
 
 class QuestionAnswerer(Predictor):
@@ -21,7 +29,13 @@ class QuestionAnswerer(Predictor):
 
     >>> qa = QuestionAnswerer("runs/clinic-qa")
     >>> qa("What is the drug used on the left eye?", "4/52 rev + l) eylea hn $95")
-    {'answer': 'eylea', 'score': 0.99, 'start': 14, 'end': 19}
+    {'answer': 'eylea', 'score': 0.99, 'start': 14, 'end': 19, 'no_answer': False}
+
+    A folder trained with questions that have no answer (SQuAD v2 data: its distilkit.json has a
+    ``null_threshold``) may say that the context records none: ``{'answer': None, 'no_answer': True, 'score':
+    <no-answer probability>, 'start': None, 'end': None}``, with ``'best_span'`` (the best span, or None) when
+    asked for (``best_span=True``); its span answers carry ``'no_answer': False``. Other folders always answer
+    with a span, as the transformers pipeline did.
     """
 
     task = "question-answering"
@@ -59,8 +73,8 @@ class QuestionAnswerer(Predictor):
     def doc_stride(self) -> int:
         return self.settings.doc_stride
 
-    def __call__(self, question: str, context: str, top_k: int = 1):
-        answers = self.predict([question], [context], top_k)[0]
+    def __call__(self, question: str, context: str, top_k: int = 1, best_span: bool = False):
+        answers = self.predict([question], [context], top_k, best_span=best_span)[0]
         return answers[0] if top_k == 1 else answers
 
     def windows(self, questions: list[str], contexts: list[str], where=None):
@@ -83,26 +97,34 @@ class QuestionAnswerer(Predictor):
         return decode(windows, starts, ends, list(contexts), top_k, s.n_best, s.max_answer_length or 15,
                       self.align_to_words), len(windows)
 
+    @property
+    def says_no_answer(self) -> bool:
+        """Whether this folder may answer that the context records none (it has a null threshold)."""
+        return self.settings.null_threshold is not None
+
     def predict(self, questions: list[str], contexts: list[str], top_k: int = 1,
-                progress: bool = False) -> list[list[dict]]:
+                progress: bool = False, best_span: bool = False) -> list[list[dict]]:
         """Best answers per question, best first: {"answer", "score", "start", "end"} with character
-        offsets into the context (``answer == context[start:end]``) and score p(start) * p(end)."""
+        offsets into the context (``answer == context[start:end]``) and score p(start) * p(end). With a null
+        threshold (see the class), the first may be the no-answer one (``answer`` None, ``no_answer`` True; its
+        ``best_span`` too with ``best_span``), and every span answer has ``no_answer`` False."""
         if len(questions) != len(contexts):
             raise DistilkitError(f"got {len(questions)} questions but {len(contexts)} contexts: give one context "
                                  "per question")
         check_texts(questions, "question")
         check_texts(contexts, "context")
         decoded, _ = self.decoded(questions, contexts, top_k, progress)
-        return [self._with_null(d, top_k) for d in decoded]
+        return [self._with_null(d, top_k, best_span) for d in decoded]
 
-    def _with_null(self, decoded: dict, top_k: int) -> list[dict]:
+    def _with_null(self, decoded: dict, top_k: int, best_span: bool = False) -> list[dict]:
         answers = [{**a, "score": float(a["score"])} for a in decoded["answers"]]
         threshold = self.settings.null_threshold
         if threshold is None:
             return answers
+        answers = [{**a, "no_answer": False} for a in answers]
         best = answers[0]["score"] if answers else 0.0
         if decoded["null_score"] - best > threshold or not answers:
-            answers = [{**NO_ANSWER, "score": float(decoded["null_score"])}] + answers
+            answers = [no_answer(decoded["null_score"], answers[0] if answers else None, best_span)] + answers
         return answers[:top_k]
 
     def items(self, split) -> list:
@@ -118,9 +140,14 @@ class QuestionAnswerer(Predictor):
         return {"decoded": decoded, "windows": windows}
 
     def compare(self, expected: dict, got: dict) -> dict:
-        """How far another backend's answers on the same split are from these."""
+        """How far another backend's answers on the same split are from these (with a null threshold, "no answer"
+        is one of the answers compared)."""
+        threshold = self.settings.null_threshold
+
         def best(d: dict) -> tuple:
             a = d["answers"][0] if d["answers"] else NO_ANSWER
+            if threshold is not None and (not d["answers"] or d["null_score"] - a["score"] > threshold):
+                return None, None, None
             return a["answer"], a["start"], a["end"]
 
         pairs = [(best(a), best(b)) for a, b in zip(expected["decoded"], got["decoded"])]
@@ -129,8 +156,11 @@ class QuestionAnswerer(Predictor):
                 "offset_agreement": sum(a == b for a, b in pairs) / n}
 
     def predict_file(self, source: str, output: str, question_column: str = "question",
-                     context_column: str = "context", top_k: int = 1, chunk_size: int = 256) -> dict:
-        """Answer every row of ``source`` (jsonl/csv/tsv/json/parquet) into JSON Lines at ``output``, streaming."""
+                     context_column: str = "context", top_k: int = 1, chunk_size: int = 256,
+                     best_span: bool = False) -> dict:
+        """Answer every row of ``source`` (jsonl/csv/tsv/json/parquet) into JSON Lines at ``output``, streaming;
+        a row's fields are its best answer's (``answer`` null and ``no_answer`` true where the context records
+        none, see the class)."""
         from ..files import answer_file
 
-        return answer_file(self, source, output, question_column, context_column, top_k, chunk_size)
+        return answer_file(self, source, output, question_column, context_column, top_k, chunk_size, best_span)
