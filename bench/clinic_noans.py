@@ -33,6 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, sets, write_result  # noqa: E402
 
+NO_ANSWER = "<no answer>"  # how a behaviour report writes an answer of none (evaluation/behaviour/subjects.py)
 WORK = ROOT / "bench" / "work" / "clinic_noans"
 STAGE = ROOT / "bench" / "work" / "squad" / "seed42"
 SPLITS = {"test": "test", "unseen": "unseen", "handwritten": "handwritten"}
@@ -56,7 +57,8 @@ def stage(reuse: bool) -> float:
 
 
 def behaviour(out: Path) -> dict:
-    """Pass rates of the no-answer and eye-swap tests, and answers given above CONFIDENT that are wrong."""
+    """Pass rates of the no-answer and eye-swap tests, and spans given above CONFIDENT that are wrong (an answer
+    of none where a span was expected is a miss, not a confident wrong answer)."""
     report = json.loads((out / "behaviour_clinic.json").read_text())
     picked = {"no_answer": [t for t in report["tests"] if t["name"].startswith("no answer")],
               "eye_swap": [t for t in report["tests"] if t["type"] == "dir" and "eye swap" in t["name"]]}
@@ -68,7 +70,7 @@ def behaviour(out: Path) -> dict:
             for key, expected_key in (("got", "expected"), ("got_after", "expected_after")):
                 answers, scores = failure.get(key, []), failure.get(f"{key}_scores", [])
                 for got, expected, score in zip(answers, failure.get(expected_key, []), scores):
-                    confident += got is not None and str(got) != expected and score is not None and score > CONFIDENT
+                    confident += got != NO_ANSWER and got != expected and score is not None and score > CONFIDENT
     return metrics | {"confident_wrong_answers": confident}
 
 
@@ -100,7 +102,19 @@ def main():
     data = WORK / "data"
     if not (data / "train.jsonl").is_file():
         cli("make-clinic-data", str(data))
-    runs = [run_seed(seed, data, args.reuse) for seed in args.seeds]
+    runs = []
+    for seed in args.seeds:  # the result is written after every seed: a run cut short keeps what it measured
+        runs.append(run_seed(seed, data, args.reuse))
+        write(runs, data, stage_s)
+
+
+def unanswerable(path: Path) -> dict:
+    """How many questions a QA file holds, and how many of them have no answer."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {"questions": len(rows), "unanswerable": sum(not r["answers"]["text"] for r in rows)}
+
+
+def write(runs: list[dict], data: Path, stage_s: float) -> None:
     keys = [k for k, v in runs[0]["metrics"].items() if isinstance(v, (int, float))]
     metrics, spread = {}, {}
     for key in keys:
@@ -110,12 +124,16 @@ def main():
     met = {k: int(metrics[k] >= v) for k, v in TARGETS.items()} | \
         {k: int(metrics[k] <= v) for k, v in CEILINGS.items()}
     write_result("clinic_noans", {
-        "dataset": {"generated": str(data), "handwritten": "data/clinic/handwritten.jsonl",
+        "dataset": {"generated": str(data.relative_to(ROOT)), "handwritten": "data/clinic/handwritten.jsonl",
                     "val_handwritten": "data/clinic/validation_handwritten.jsonl"},
         "split": "test, test_unseen, handwritten (threshold chosen on validation_unseen + val_handwritten)",
-        "seeds": args.seeds, "start_model": str(STAGE.relative_to(ROOT)),
+        "counts": {name: unanswerable(path) for name, path in (
+            ("test", data / "test.jsonl"), ("unseen", data / "test_unseen.jsonl"),
+            ("handwritten", ROOT / "data" / "clinic" / "handwritten.jsonl"),
+            ("val_handwritten", ROOT / "data" / "clinic" / "validation_handwritten.jsonl"))},
+        "seeds": [r["seed"] for r in runs], "start_model": str(STAGE.relative_to(ROOT)),
         "targets": {**TARGETS, **{f"{k} (at most)": v for k, v in CEILINGS.items()}},
-        "metrics": metrics | {f"target_{k}": v for k, v in met.items()}, "spread": spread,
+        "metrics": metrics | {f"target_{k}": v for k, v in met.items()}, "seed_range": spread,
         "timings": {"stage_train_s": stage_s, **{f"seed{r['seed']}_train_s": r["train_s"] for r in runs}},
         "runs": runs})
 

@@ -12,7 +12,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS, ROOT  # noqa: E402
 from tables.format import provenance, targets_line  # noqa: E402
 from tables.deployment import DEPLOYMENT  # noqa: E402
-from tables.qa import clinic_generalisation_table, clinic_seeds_table, qa_pipeline_table, qa_seeds_table  # noqa: E402
+from tables.qa import (clinic_generalisation_table, clinic_noans_table, clinic_seeds_table, qa_pipeline_table,  # noqa: E402
+                       qa_seeds_table)
 from tables.robustness import cli_start_table, resume_table  # noqa: E402
 from tables.serving import SERVING  # noqa: E402
 from tables.training import (RECIPES, TEACHERS, distill_tables, is_variant, own_data_table, recipe_table,  # noqa: E402
@@ -76,6 +77,15 @@ def main():
                 f"{', '.join(r['sources'])})", "",
                 "Each column's mean over the seeds (min-max where one seed's figure could decide a target). Chosen on "
                 f"{r['chosen_on']}; the other columns never choose.", ""] + clinic_seeds_table(r) + [""] + provenance(r)
+    if "clinic_noans" in results:
+        r = results["clinic_noans"]
+        out += [f"## Clinic-notes QA with questions the note does not answer (clinic_noans, seeds "
+                f"{', '.join(map(str, r['seeds']))}: means, min–max)", "",
+                "Questions without an answer in the note: " + ", ".join(
+                    f"{n} {c['unanswerable']} of {c['questions']}" for n, c in r["counts"].items()) +
+                ". Exact match and F1 in percent with the official SQuAD v2 rules; NoAns accuracy: the share of "
+                "those questions answered with none. ECE: expected calibration error of the answers' confidence "
+                "(10 bins).", ""] + clinic_noans_table(r) + [""] + provenance(r)
     # --- QA inference vs the transformers 4.57 pipeline (bench/qa_pipeline.py) ---
     for name in [n for n in results if n == "qa_pipeline" or n.startswith("qa_pipeline_")]:
         r = results[name]

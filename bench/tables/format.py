@@ -20,5 +20,6 @@ def targets_line(r: dict) -> str:
 
 
 def provenance(r: dict) -> list[str]:
-    return [f"- command: `{r['command']}`", f"- commit: `{r['commit']}`", f"- hardware: {r['hardware']}",
+    again = [f"- summary recomputed from these cells by: `{r['summarised_by']}`"] if r.get("summarised_by") else []
+    return [f"- command: `{r['command']}`", *again, f"- commit: `{r['commit']}`", f"- hardware: {r['hardware']}",
             f"- data: {r['dataset'] if isinstance(r['dataset'], str) else json.dumps(r['dataset'])}", ""]

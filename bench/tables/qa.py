@@ -120,3 +120,30 @@ def clinic_seeds_table(r: dict) -> list[str]:
             f"{row['handwritten_f1_mean']:.2f} | {cell(row, 'handwritten_both_eye_notes_both_right', 100, 0, '%')} | "
             f"{100 * row['behaviour_eye_swap_pass_rate_mean']:.1f}% / {100 * row['behaviour_invariance_pass_rate_mean']:.1f}% |")
     return lines + ["", _chosen_targets(r, "Targets for the chosen row's means")]
+
+
+NOANS_SPLITS = [("test", "own test (generated, in-distribution)"), ("unseen", "unseen template families"),
+                ("handwritten", "hand-written notes")]
+
+
+def clinic_noans_table(r: dict) -> list[str]:
+    """Per scored split: all / HasAns / NoAns with the SQuAD v2 rules, and ECE; means over seeds (min-max)."""
+    m, rng = r["metrics"], r["seed_range"]
+
+    def cell(key: str, digits: int = 2) -> str:
+        low, high = rng[key]["min"], rng[key]["max"]
+        spread = f" ({low:.{digits}f}–{high:.{digits}f})" if len(r["seeds"]) > 1 else ""
+        return f"{m[key]:.{digits}f}{spread}"
+
+    lines = ["| split | EM | F1 | HasAns EM | HasAns F1 | NoAns accuracy | ECE |", "|---|---|---|---|---|---|---|"]
+    for key, title in NOANS_SPLITS:
+        lines.append(f"| {title} | " + " | ".join(cell(f"{key}_{c}") for c in (
+            "exact_match", "f1", "has_ans_exact_match", "has_ans_f1", "no_ans_exact_match")) +
+            f" | {cell(f'{key}_ece', 3)} |")
+    targets = ", ".join(f"{k} {'<=' if 'at most' in k else '>='} {v}" for k, v in r["targets"].items())
+    met = [k.removeprefix("target_") for k, v in m.items() if k.startswith("target_") and not v]
+    return lines + ["", f"Behaviour tests (tests/behaviour/clinic.yaml): no-answer tests pass {m['behaviour_no_answer_pass_rate']:.2%}, "
+                    f"eye-swap tests {m['behaviour_eye_swap_pass_rate']:.2%}; answers given above a confidence of 0.5 "
+                    f"that were wrong, over both: {m['confident_wrong_answers']:g} (mean per seed). No-answer threshold "
+                    f"chosen per seed on validation: {m['null_threshold']:.3f} (mean).",
+                    "", f"Targets ({targets}): " + ("all met." if not met else "missed: " + ", ".join(met) + ".")]
