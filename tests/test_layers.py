@@ -10,8 +10,10 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "distilkit"
 # Bottom to top. evaluation runs models through predictors, so inference sits below it; training
 # evaluates the best model and writes its card, so it sits above evaluation and card.
 FLOORS = [
-    # bounds: how limits are declared on fields; options: the commands' own settings, bounded like config's
-    {"errors", "io", "compat", "bounds", "config", "options", "recipe", "models", "packaged", "plots"},
+    # bounds: how limits are declared on fields; options: the commands' own settings, bounded like config's;
+    # choices and config_data: config's string enums and its data section (config re-exports both)
+    {"errors", "io", "compat", "bounds", "choices", "config", "config_data", "options", "recipe", "models", "packaged",
+     "plots"},
     {"data", "suggest"},  # suggest: a recipe chosen from the data
     {"tasks", "losses", "metrics"},
     {"inference"},

@@ -1,12 +1,13 @@
 """The ``distilkit`` command line, generated from the signatures of the command functions.
 
-Each command is a plain function (``cli/training.py``: making models; ``cli/running.py``: running them):
-parameters without defaults become positional arguments, keyword-only ones without defaults required
-``--flags``, the others ``--flags`` (underscores become dashes), ``bool`` flags are switches, ``list``
-parameters are list flags of the one convention (cli/lists.py: ``--flag a,b --flag c``), and the docstring's
-``Args:`` lines become the help text. A parameter typed as a dataclass (``serve``'s ServeSettings) becomes one
-flag per field, with the field's default and docstring, as litgpt builds its CLIs. Every number is checked
-against the bounds of the field it feeds before anything loads (cli/ranges.py).
+Each command is a plain function (``cli/training.py``: making models; ``cli/running.py``: running them;
+``cli/shipping.py``: checking, exporting and benchmarking them): parameters without defaults become positional
+arguments, keyword-only ones without defaults required ``--flags``, the others ``--flags`` (underscores become
+dashes), ``bool`` flags are switches, ``list`` parameters are list flags of the one convention (cli/lists.py:
+``--flag a,b --flag c``), and the docstring's ``Args:`` lines become the help text. A parameter typed as a
+dataclass (``serve``'s ServeSettings) becomes one flag per field, with the field's default and docstring, as
+litgpt builds its CLIs. Every number is checked against the bounds of the field it feeds before anything loads
+(cli/ranges.py).
 Errors the user can fix (``DistilkitError``) print as one line, with no traceback.
 """
 from __future__ import annotations
@@ -25,8 +26,9 @@ from ..bounds import field_docs
 from ..errors import DistilkitError
 from .lists import HINT, ListFlag
 from .ranges import bounds_of, check_ranges, field_of
-from .running import bench, check, eval, export, predict, qa, zero_shot
+from .running import eval, predict, qa, zero_shot
 from .serving import serve
+from .shipping import bench, check, export
 from .training import check_qa, distill, fetch_model, init, make_clinic_data, make_nli_data, train
 
 FLAG_NAMES = {"overrides": "--set",  # a parameter may not be called `set`, the flag may

@@ -15,8 +15,8 @@ record, in SQuAD v2 form: an untreated or unmentioned eye, an acuity, drug or re
 
 Modules: vocab (word lists), families and wording (the families per dimension), holdout (the registry,
 the default held-out list), detail (what training notes may carry beside the fields: procedure lines, clinicians'
-wordings, per-eye rows), notes (drawing, rendering and questioning one note), unanswerable (the questions a note
-does not answer).
+wordings, per-eye rows), drawing (one note's content and its fields), notes (rendering and questioning one note,
+its copies, the stream of notes), unanswerable (the questions a note does not answer).
 """
 from __future__ import annotations
 

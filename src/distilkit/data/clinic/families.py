@@ -253,7 +253,7 @@ TREATMENT = {
     "marker_drug_inj": Family(1, "`l) vabysmo inj`", _per_eye(lambda m, d, v: [m, d, "inj"])),
     # OU only when both eyes had the same drug: one mention answers for both eyes.
     "both": Family(12, "`eylea OU`, `IVI avastin both eyes`", _both, lambda n: _two(n) and n.same_drug),
-    # Per-eye blocks (`block` above) are two fields of notes.py's (so the order can split them).
+    # Per-eye blocks (`block` above) are two fields of drawing.py's (so the order can split them).
     "blocks": Family(5, "`r) eylea VA 6/9; l) beovu VA 6/24`", None,
                      lambda n: _two(n) and set(n.acuity) == set(n.drug_eyes) and not n.lone),
     "ivi_list": Family(1, "`IVI eylea LE today, lucentis RE`", _ivi_list, lambda n: n.suffix_ok),
