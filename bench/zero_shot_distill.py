@@ -75,6 +75,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--method", default="nli", choices=["nli", "embedding"], help="how the teacher scores labels")
     ap.add_argument("--name", default="zero_shot_distill", help="result name")
+    ap.add_argument("--keep-labels", action="store_true", help="reuse the teacher files a previous run finished")
     args = ap.parse_args()
     embedding = args.method == "embedding"
     spec = suite()["emotion"]
@@ -82,24 +83,30 @@ def main():
     assert [label.split("=")[0] for label in labels] == LABELS, "the student's label order is the recipe's"
     template = ["--hypothesis-template", spec.template] if embedding else []
     teacher_backend = "onnx" if embedding else "onnx-int8"
-    shutil.rmtree(WORK, ignore_errors=True)
-    WORK.mkdir(parents=True)
+    if not args.keep_labels:
+        shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True, exist_ok=True)
     sources = unlabelled(args.train_texts)
     timings = {}
     for name, path in sources.items():
+        if args.keep_labels and (WORK / f"teacher_{name}.jsonl.meta.json").is_file():
+            continue  # labelled by an earlier run of the same command (its meta file marks it complete)
         timings[f"zero_shot_label_{name}_s"] = cli(
             "zero-shot", args.model, "--labels", ",".join(labels), *template, "--method", args.method, "--file",
             str(path), "--output", str(WORK / f"teacher_{name}.jsonl"), "--logits", "--backend", "onnx",
             "--threads", str(args.threads))
     student = WORK / "student"
+    shutil.rmtree(student, ignore_errors=True)
     timings["student_train_wall_s"] = cli(
         "distill", "recipes/emotion-zero-shot.yaml", "--output-dir", str(student),
         *sets(f"data.train={WORK / 'teacher_train.jsonl'}", f"data.validation={WORK / 'teacher_validation.jsonl'}",
               f"distill.teacher_logits={WORK / 'teacher_train.jsonl'}",
-              *([f"card.dataset_name=emotion texts labelled zero-shot by {args.model}'s sentence embeddings",
-                 f"card.notes=Distilled from zero-shot classification by {args.model}'s sentence embeddings "
-                 f"(labels {', '.join(labels)}; template '{spec.template}'); no human emotion label was used in "
-                 "training or model selection. Expect the teacher's biases."] if embedding else [])))
+              # (--set splits a value on commas: these carry none)
+              *([f"card.dataset_name=emotion texts labelled zero-shot by {args.model} sentence embeddings",
+                 f"card.notes=Distilled from zero-shot classification by {args.model} sentence embeddings (the "
+                 f"emotion label descriptions of bench/zero_shot_data.py; template '{spec.template}'). No human "
+                 "emotion label was used in training or model selection. Expect the teacher's biases."]
+                if embedding else [])))
     summary = json.loads((student / "training_summary.json").read_text())
     timings["student_train_runtime_s"] = summary["train_runtime_s"]
 
