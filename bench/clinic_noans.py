@@ -25,13 +25,11 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, sets, write_result  # noqa: E402
+from common import ROOT, cli, sets, write_result  # noqa: E402
 
 NO_ANSWER = "<no answer>"  # how a behaviour report writes an answer of none (evaluation/behaviour/subjects.py)
 WORK = ROOT / "bench" / "work" / "clinic_noans"
@@ -42,12 +40,6 @@ TARGETS = {"test_no_ans_exact_match": 97.0, "unseen_no_ans_exact_match": 95.0,
            "unseen_has_ans_exact_match": 95.0, "handwritten_has_ans_exact_match": 95.0}
 CEILINGS = {"handwritten_ece": 0.05, "confident_wrong_answers": 0}
 CONFIDENT = 0.5
-
-
-def cli(*args: str) -> float:
-    started = time.time()
-    subprocess.run([sys.executable, "-m", "distilkit.cli", *args], check=True, cwd=ROOT)
-    return round(time.time() - started, 1)
 
 
 def stage(reuse: bool) -> float:

@@ -5,10 +5,20 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
+
+
+def cli(*args: str) -> float:
+    """Run `distilkit ARGS` in a child process from the repository root (what a user runs); its seconds."""
+    cmd = [sys.executable, "-m", "distilkit.cli", *args]
+    print("$", " ".join(cmd), flush=True)
+    started = time.time()
+    subprocess.run(cmd, check=True, cwd=ROOT)
+    return round(time.time() - started, 1)
 
 
 def sets(*overrides: str) -> list[str]:

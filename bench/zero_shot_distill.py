@@ -26,27 +26,18 @@ import argparse
 import json
 import random
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, sets, write_result  # noqa: E402
+from common import ROOT, cli, sets, write_result  # noqa: E402
 from zero_shot_data import suite  # noqa: E402
 
 LABELS = ["sadness", "joy", "love", "anger", "fear", "surprise"]
 TRAIN, TEST = "../shared/data/emotion/train.txt", "../shared/data/emotion/test.txt"
 WORK = ROOT / "bench" / "work" / "zs-emotion"
 TARGETS = {"accuracy_gap_points_max": 1.0, "speedup_min": 10.0}
-
-
-def cli(*args: str) -> float:
-    cmd = [sys.executable, "-m", "distilkit.cli", *args]
-    print("$", " ".join(cmd), flush=True)
-    started = time.time()
-    subprocess.run(cmd, check=True, cwd=ROOT)
-    return round(time.time() - started, 1)
 
 
 def unlabelled(n_train: int) -> dict:

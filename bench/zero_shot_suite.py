@@ -129,10 +129,11 @@ def speed(nli_model: str, threads: int, texts: list[str], labels: list[str], siz
     return metrics
 
 
-def summarise(metrics: dict, names: list[str], default: str | None = None) -> dict:
+def summarise(metrics: dict, names: list[str], default: str | None = None) -> tuple[dict, str]:
     """Per method that scored every data set: its mean macro-F1 and whether it beats the floor on each set; the
     default method is ``default`` if given, else the one with the best mean (the floor excepted), and its targets:
-    every number here is a held-out one, so the choice is made on held-out scores only."""
+    every number here is a held-out one, so the choice is made on held-out scores only. Returns the summary's
+    metrics and the default's name."""
     out, means = {}, {}
     methods = dict.fromkeys(k[len(n) + 1:-len("_f1_macro")] for k in metrics for n in names
                             if k.startswith(n + "_") and k.endswith("_f1_macro"))
@@ -150,7 +151,7 @@ def summarise(metrics: dict, names: list[str], default: str | None = None) -> di
     for name, key in (("emotion", "f1_macro"), ("sst2", "accuracy")):
         if f"{name}_{chosen}_{key}" in metrics:
             out[f"{name}_default_{key}"] = metrics[f"{name}_{chosen}_{key}"]
-    return out
+    return out, chosen
 
 
 def resummarise(default: str | None) -> None:
@@ -161,10 +162,8 @@ def resummarise(default: str | None) -> None:
     summary_key = lambda k: k.startswith("default_") or "_default_" in k or k.endswith(  # noqa: E731
         ("_mean_f1_macro", "_beats_floor_everywhere"))
     cells = {k: v for k, v in result["metrics"].items() if not summary_key(k)}
-    summary = summarise(cells, list(result["dataset"]), default)
+    summary, result["default_method"] = summarise(cells, list(result["dataset"]), default)
     result["metrics"] = cells | summary
-    result["default_method"] = next(k.removeprefix("default_is_") for k, v in summary.items()
-                                    if k.startswith("default_is_") and v)
     result["summarised_by"] = " ".join(["python", *sys.argv])
     path.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {path}: default {result['default_method']}")
@@ -218,8 +217,8 @@ def main():
     if args.nli and "emotion" in specs:
         emotion = [r["text"] for r in rows["emotion"]][:1000]
         metrics.update(speed(args.nli, args.threads, emotion, list(specs["emotion"].descriptions)))
-    metrics.update(summarise(metrics, list(specs), args.default))
-    default = next(k.removeprefix("default_is_") for k, v in metrics.items() if k.startswith("default_is_") and v)
+    summary, default = summarise(metrics, list(specs), args.default)
+    metrics.update(summary)
     write_result("zero_shot_suite", {
         "dataset": {n: s.test for n, s in specs.items()}, "split": "test (SST-2: dev)",
         "default_method": default, "models": {**methods, "universal": cells.get("universal", {})},
