@@ -15,7 +15,7 @@ FLOORS = [
     {"errors", "io", "compat", "bounds", "choices", "config", "config_data", "options", "recipe", "models", "packaged",
      "plots"},
     {"data", "suggest"},  # suggest: a recipe chosen from the data
-    {"tasks", "losses", "metrics"},
+    {"tasks", "losses", "metrics", "ood"},  # ood: out-of-scope detectors (numpy), which tasks and predictors apply
     {"inference"},
     {"evaluation"},
     {"card"},

@@ -71,6 +71,15 @@ class ThresholdObjective(Choice):
     ACCURACY = "accuracy"  # plain accuracy on validation: follows validation's OOS share
 
 
+class OOSDetector(Choice):
+    """Out-of-scope detectors (distilkit.ood's registry, checked against it on import)."""
+    AUTO = "auto"  # fit every detector, keep the one that scores best on validation (max_softmax wins ties)
+    MAX_SOFTMAX = "max_softmax"  # the highest class probability (Larson et al. 2019): the baseline
+    ENERGY = "energy"  # logsumexp of the logits (Liu et al. 2020)
+    MAHALANOBIS = "mahalanobis"  # distance to the nearest intent's mean on the head's input features (Lee et al. 2018)
+    KNN = "knn"  # cosine similarity to the k-th nearest training example's features (Sun et al. 2022)
+
+
 class Checkpoints(Choice):
     DELETE = "delete"  # remove intermediate checkpoints once the run has finished well
     KEEP = "keep"

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from .bounds import bounded, check_bounds
-from .choices import OnEmpty, ThresholdObjective, require
+from .choices import OnEmpty, OOSDetector, ThresholdObjective, require
 from .errors import DistilkitError
 
 
@@ -57,6 +57,11 @@ class DataConfig:
     """With oos_label: below this top probability a prediction becomes the out-of-scope label. 'tune' picks
     it on validation data (never test), 'off' disables it, a number fixes it. Stored in distilkit.json and
     applied by every predictor and backend."""
+    oos_detector: OOSDetector = OOSDetector.MAX_SOFTMAX
+    """With oos_label and a tuned threshold: the score the threshold applies to. 'max_softmax' (the top
+    probability), 'energy' (logsumexp of the logits), 'mahalanobis' or 'knn' (on the features the classifier
+    head reads, fitted on the training set and stored in ood.safetensors), or 'auto': each fitted, the best on
+    validation kept. Every predictor and backend applies the stored one."""
     oos_objective: ThresholdObjective = ThresholdObjective.BALANCED
     """What 'tune' maximises on validation: 'balanced' (mean of in-scope accuracy and OOS recall; does not
     depend on validation's share of out-of-scope rows) or 'accuracy'."""
@@ -111,6 +116,7 @@ class DataConfig:
             isinstance(t, str) and t for t in self.behaviour_tests)), "data.behaviour_tests",
             "give a list of tests files, e.g. [tests/behaviour/clinic.yaml]")
         self.oos_objective = ThresholdObjective.parse(self.oos_objective, "data.oos_objective")
+        self.oos_detector = OOSDetector.parse(self.oos_detector, "data.oos_detector")
         if self.oos_threshold not in ("tune", "off"):
             try:
                 self.oos_threshold = float(self.oos_threshold)
@@ -120,6 +126,9 @@ class DataConfig:
         check_bounds(self, "data.")
         require(self.oos_threshold in ("tune", "off") or self.oos_label is not None, "data.oos_threshold",
                 "a threshold needs an out-of-scope label: set data.oos_label (e.g. oos) or remove the threshold")
+        require(not isinstance(self.oos_threshold, float) or self.oos_detector is OOSDetector.MAX_SOFTMAX,
+                "data.oos_threshold", f"a fixed threshold is a probability, for oos_detector max_softmax; with "
+                f"{self.oos_detector.value} set oos_threshold: tune")
         if self.label_map is not None:
             require(isinstance(self.label_map, dict), "data.label_map", "give a mapping, e.g. {not_entailment: null}")
             self.label_map = {str(k): None if v is None else str(v) for k, v in self.label_map.items()}

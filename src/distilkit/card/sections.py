@@ -71,14 +71,24 @@ def threshold_section(summary: RunRecord) -> str:
             if key in metrics:
                 rows.append({"split": split, "metric": key, "with threshold": metrics[key],
                              "without (argmax)": plain.get(key)})
+    from ..ood import DEFAULT, DETECTORS
+
+    detector = t.get("detector", DEFAULT)
+    rule = (f"When the highest class probability is below **{t['oos_threshold']:.4f}**"
+            if DETECTORS[detector].probability else
+            f"When its in-scope score ({t.get('detector_summary', detector)}) is below **{t['oos_threshold']:.4g}**")
+    tried = t.get("validation_by_detector") or {}
+    choice = ("" if len(tried) < 2 else " Out-of-scope detectors tried, with the validation objective each reached at "
+              "its own best threshold (the best kept: `" + detector + "`): " +
+              ", ".join(f"{name} {value:.4f}" for name, value in tried.items()) + ".")
     return "\n".join([
         "### Out-of-scope threshold\n",
-        f"When the highest class probability is below **{t['oos_threshold']:.4f}**, this model answers "
-        f"`{t['oos_label']}` (out of scope), as in Larson et al. (2019). The threshold was chosen on the validation "
-        f"split only (objective: {t.get('objective', 'balanced')}), is stored in `distilkit.json`, and is applied by "
-        "distilkit's predictors (`distilkit predict`, `eval`, batch files, every backend). **Plain "
-        "`transformers.pipeline(\"text-classification\")` does not apply it**: it returns the argmax label, with the "
-        "results in the right-hand column.\n",
+        f"{rule}, this model answers `{t['oos_label']}` (out of scope), as in Larson et al. (2019); detector: "
+        f"`{detector}`. The threshold was chosen on the validation split only (objective: "
+        f"{t.get('objective', 'balanced')}), is stored in `distilkit.json` (a fitted detector's state in "
+        "`ood.safetensors`), and is applied by distilkit's predictors (`distilkit predict`, `eval`, `serve`, batch "
+        "files, every backend).{choice} **Plain `transformers.pipeline(\"text-classification\")` does not apply it**: "
+        "it returns the argmax label, with the results in the right-hand column.\n",
         table(rows)])
 
 

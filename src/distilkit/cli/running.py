@@ -15,7 +15,8 @@ def eval(model: str, *, data: str, output: str | None = None, oos_label: str = "
          text_pair_column: str | None = None, label_column: str = "label", label_names: list[str] | None = None,
          batch_size: int = 64, max_eval_samples: int | None = None, backend: str | None = None,
          threads: int | None = None, tune_threshold: bool = False, zero_shot: bool = False,
-         labels: list[str] | None = None, hypothesis_template: str | None = None, method: str = "auto"):
+         labels: list[str] | None = None, hypothesis_template: str | None = None, method: str = "auto",
+         oos_detector: str | None = None, fit_data: str | None = None):
     """Evaluate a trained model on labelled data: a classifier (metrics JSON and confusion-matrix PNG), an
     extractive QA model (SQuAD exact match and F1, and a file of wrong answers), or an NLI model as a
     zero-shot classifier (--zero-shot --labels ...).
@@ -35,6 +36,9 @@ def eval(model: str, *, data: str, output: str | None = None, oos_label: str = "
         threads: CPU threads for the backend.
         tune_threshold: Pick the out-of-scope threshold on DATA (validation data, never test) and store it in the
             folder's distilkit.json.
+        oos_detector: With --tune-threshold: the out-of-scope score to threshold: max_softmax, energy, mahalanobis,
+            knn, or auto (each tried, the best on DATA kept); stored in the folder for every predictor and backend.
+        fit_data: With --oos-detector mahalanobis, knn or auto: the labelled training data they learn from.
         zero_shot: Run MODEL (an NLI or a sentence-embedding model) as a zero-shot classifier over --labels.
         labels: With --zero-shot: the data's label names, e.g. joy,sadness; NAME=WORDS puts WORDS in the hypothesis.
         hypothesis_template: With --zero-shot: the hypothesis, '{}' marks the label (default 'This example is {}.').
@@ -46,8 +50,10 @@ def eval(model: str, *, data: str, output: str | None = None, oos_label: str = "
     report = evaluate(model, data, output, None if oos_label == "none" else oos_label, text_column,
                       text_pair_column, label_column, label_names, batch_size, max_eval_samples=max_eval_samples,
                       backend=backend, threads=threads, tune_threshold=tune_threshold, zero_shot=zero_shot,
-                      labels=labels, hypothesis_template=hypothesis_template, method=method)
-    shown = {k: report[k] for k in ("oos_threshold", "metrics_without_threshold", "settings_written") if k in report}
+                      labels=labels, hypothesis_template=hypothesis_template, method=method,
+                      oos_detector=oos_detector, fit_data=fit_data)
+    shown = {k: report[k] for k in ("oos_threshold", "oos_detector", "validation_by_detector",
+                                    "metrics_without_threshold", "settings_written") if k in report}
     print(json.dumps({"data": data, "backend": report["backend"], "examples": report["examples"],
                       "metrics": report["metrics"], **shown}, indent=2))
 

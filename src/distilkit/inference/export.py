@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..config import DataConfig
 from ..errors import DistilkitError
+from ..ood import STATE_FILE
 from ..tasks import get_task
 from .batching import pad
 from .onnx_graphs import FILES, int8_graph
@@ -76,14 +77,17 @@ def export_into(reference, backend: str, folder: Path, data: str | None = None, 
     reference.tokenizer.save_pretrained(folder)
     reference.config.save_pretrained(folder)
     # The fp32 graph of MODEL/onnx/ is reused when its hashes match the weights (made there if not).
-    cached = PREDICTORS[reference.task](str(source), backend="onnx", threads=threads).backend.path
+    cached = PREDICTORS[reference.task](str(source), backend="onnx", threads=threads).backend
     fp32 = folder / FILES["onnx"]
     fp32.parent.mkdir(parents=True)
-    shutil.copyfile(cached, fp32)
-    record = BackendFile(FILES["onnx"], file_sha256(fp32), weights_sha256(source))
+    shutil.copyfile(cached.path, fp32)
+    outputs = list(cached.outputs)
+    record = BackendFile(FILES["onnx"], file_sha256(fp32), weights_sha256(source), outputs=outputs)
     if backend == "onnx-int8":
-        record = int8_graph(folder, fp32, record.weights_sha256, calibration)
+        record = int8_graph(folder, fp32, record.weights_sha256, calibration, outputs)
         fp32.unlink()
+    if (source / STATE_FILE).is_file():  # what the out-of-scope detector learned from the training set
+        shutil.copyfile(source / STATE_FILE, folder / STATE_FILE)
     settings = reference.settings.update(backends={backend: record}, default_backend=backend, weights_sha256=None)
     settings.write(folder)
     exported = PREDICTORS[reference.task](str(folder), backend=backend, threads=threads)

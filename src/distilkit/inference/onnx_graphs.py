@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..errors import DistilkitError
 from ..io import PathLock
+from .features import FEATURES
 from .settings import BackendFile, ModelSettings, file_sha256, weights_sha256
 
 FILES = {"onnx": "onnx/model.onnx", "onnx-int8": "onnx/model-int8.onnx"}
@@ -148,31 +149,39 @@ def _quantize(fp32: Path, out: Path, exclude: list[str], calibration, op_types: 
                             op_types_to_quantize=["MatMul", "Gemm"], nodes_to_exclude=exclude, per_channel=True)
 
 
-def int8_graph(folder: Path, fp32: Path, weights: str | None, calibration=None) -> BackendFile:
+def int8_graph(folder: Path, fp32: Path, weights: str | None, calibration=None,
+               outputs: list[str] | None = None) -> BackendFile:
     """Quantise ``fp32`` into ``folder``'s int8 graph (static with ``calibration``); its distilkit.json record."""
     exclude = int8_exclusions(fp32)
     path = quantize_int8(fp32, folder / FILES["onnx-int8"], exclude, calibration)
     return BackendFile(FILES["onnx-int8"], file_sha256(path), weights, "static" if calibration else "dynamic",
-                       exclude, EXCLUSION_REASON)
+                       exclude, EXCLUSION_REASON, outputs)
 
 
 def build_graph(source, name: str, weights: str | None, backends: dict[str, BackendFile]) -> BackendFile:
     """Export (and for onnx-int8 quantise) the folder's weights; returns the record for distilkit.json. The fp32
     graph int8 starts from is reused when ``backends`` (the folder's records) holds a valid one, else exported
     and recorded there."""
-    folder = source.folder
-    if name == "onnx" or _valid(folder, backends.get("onnx"), weights) is not None:
+    folder, outputs = source.folder, list(source.output_names)
+    if name == "onnx" or _valid(folder, backends.get("onnx"), weights, outputs) is not None:
         fp32 = export_onnx(source.torch_model(), source.input_names, source.output_names, folder / FILES["onnx"])
-        backends["onnx"] = BackendFile(FILES["onnx"], file_sha256(fp32), weights)
+        backends["onnx"] = BackendFile(FILES["onnx"], file_sha256(fp32), weights, outputs=outputs)
     if name == "onnx":
         return backends["onnx"]
-    return int8_graph(folder, folder / FILES["onnx"], weights)
+    return int8_graph(folder, folder / FILES["onnx"], weights, outputs=outputs)
 
 
-def _valid(folder: Path, record: BackendFile | None, weights: str | None) -> str | None:
-    """None if the recorded graph is present and matches its hash and the folder's weights, else why not."""
+def _valid(folder: Path, record: BackendFile | None, weights: str | None, outputs: list[str] | None = None
+           ) -> str | None:
+    """None if the recorded graph is present and matches its hash and the folder's weights and has ``outputs``,
+    else why not."""
     if record is None:
         return "missing"
+    # A record from before graphs listed their outputs has the task's usual ones: everything but features.
+    have = record.outputs if record.outputs is not None else [o for o in outputs or [] if o != FEATURES]
+    lacking = [o for o in outputs or [] if o not in have]
+    if lacking:
+        return f"{folder / record.file} has no {', '.join(lacking)} output (the folder's out-of-scope detector needs it)"
     path = folder / record.file
     if not path.is_file():
         return f"{path} is missing"
@@ -188,9 +197,9 @@ def ensure_graph(source, name: str) -> Path:
     when the folder's weights changed or the file is damaged, refused when there are no weights to
     export from. Never a graph that does not match."""
     folder = source.folder
-    weights = weights_sha256(folder)
+    weights, outputs = weights_sha256(folder), list(source.output_names)
     record = source.settings.backends.get(name)
-    problem = _valid(folder, record, weights)
+    problem = _valid(folder, record, weights, outputs)
     if problem is None:
         return folder / record.file
     if weights is None:
@@ -204,7 +213,7 @@ def ensure_graph(source, name: str) -> Path:
         # since is kept, and only this graph's record (and the fp32 one int8 starts from) changes.
         current = ModelSettings.read(folder) or source.settings
         backends = dict(current.backends)
-        if _valid(folder, backends.get(name), weights) is not None:  # not exported by another run meanwhile
+        if _valid(folder, backends.get(name), weights, outputs) is not None:  # not exported by another run meanwhile
             backends[name] = build_graph(source, name, weights, backends)
             current.update(backends=backends, weights_sha256=weights).write(folder)
     source.settings.backends.update(backends)

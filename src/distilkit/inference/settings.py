@@ -14,9 +14,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..config import DataConfig, ModelConfig, QAConfig, check_bounds, like
+from ..config import ModelConfig, QAConfig, check_bounds, like
 from ..errors import DistilkitError
 from ..io import write_atomic
+from ..ood import DEFAULT
 
 SETTINGS_FILE = "distilkit.json"
 FORMAT_VERSION = 1
@@ -38,6 +39,9 @@ class BackendFile:
     """Nodes deliberately left in fp32 by int8 quantisation (and why, in the card)."""
     excluded_reason: str | None = None
     """Why those nodes stay fp32."""
+    outputs: list[str] | None = None
+    """The graph's outputs ('logits', and 'features' for an out-of-scope detector that reads them); None in
+    records written before this field: the task's usual outputs only."""
 
 
 @dataclass
@@ -58,8 +62,12 @@ class ModelSettings:
     """QA on SQuAD v2-style data: answer nothing when no-answer beats the best span by more than this."""
     oos_label: str | None = None
     """Classification: the out-of-scope label, if the label set has one."""
-    oos_threshold: float | None = like(DataConfig, "oos_threshold", None)
-    """Classification: below this maximum probability the prediction becomes ``oos_label`` (tuned on validation)."""
+    oos_threshold: float | None = None
+    """Classification: below this in-scope score the prediction becomes ``oos_label`` (tuned on validation); with
+    the default detector the score is the maximum probability, so the threshold is a probability."""
+    oos_detector: str | None = None
+    """Classification: the out-of-scope score ``oos_threshold`` applies to (``distilkit.ood``: max_softmax, energy,
+    mahalanobis, knn; None: max_softmax). Detectors fitted on the training set keep their state in ood.safetensors."""
     pooling: list[str] | None = None
     """Embedding models: how per-token outputs become one vector ('mean', 'cls', 'max', ...; several are
     concatenated); None: read from the folder's sentence-transformers files (``inference.pooling``)."""
@@ -78,6 +86,10 @@ class ModelSettings:
 
     def __post_init__(self):
         check_bounds(self, f"{SETTINGS_FILE}: ")
+        if self.oos_threshold is not None and self.oos_detector in (None, DEFAULT) and \
+                not 0 <= self.oos_threshold <= 1:
+            raise DistilkitError(f"{SETTINGS_FILE}: oos_threshold {self.oos_threshold} is not a probability (0 to 1) "
+                                 "for the max_softmax detector: fix the file or tune it again (--tune-threshold)")
         self.backends = {k: v if isinstance(v, BackendFile) else BackendFile(**v) for k, v in self.backends.items()}
 
     # --- reading and writing ---------------------------------------------------------------------

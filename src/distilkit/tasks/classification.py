@@ -6,10 +6,11 @@ import numpy as np
 from ..config import DataConfig
 from ..data import LabelSpace, TextSplit, load_split
 from ..errors import DistilkitError
+from ..ood import AUTO, DEFAULT, DETECTORS, needs_features
 from ..metrics.classification import classification_metrics, confusion, per_class_report, top_confusions
 from .base import TaskData
 from .entailment import is_nli
-from .thresholds import decide, softmax, tune_threshold
+from .thresholds import choose_detector, decide, detector_scores, softmax, split_outputs
 
 
 def _holdout(split: TextSplit, fraction: float, seed: int) -> tuple[TextSplit, TextSplit]:
@@ -46,6 +47,12 @@ class ClassificationTask:
         self.labels = labels
         # A fixed threshold from the config; 'tune' fills it in on validation (report(..., tune=True)).
         self.oos_threshold: float | None = data.oos_threshold if isinstance(data.oos_threshold, float) else None
+        self.detector = None
+        """The out-of-scope detector the threshold applies to (distilkit.ood); None: the top probability."""
+        self.candidates: dict = {}
+        """Detectors fitted on the training set (fit_detectors), among which ``tune`` chooses."""
+        self.detector_values: dict = {}
+        """Validation objective of each detector tried, for the card."""
 
     @classmethod
     def from_config(cls, cfg) -> "ClassificationTask":
@@ -72,13 +79,30 @@ class ClassificationTask:
             raise DistilkitError(f"--oos-label: '{data.oos_label}' is not a label of this model (labels: "
                                  f"{', '.join(predictor.labels[:10])}...): give one of its labels, or 'none'")
         task = cls(data, settings.max_length, LabelSpace(predictor.labels))
-        if task.oos_threshold is None and data.oos_label == settings.oos_label:
-            task.oos_threshold = settings.oos_threshold
+        if task.oos_threshold is None and data.oos_label == settings.oos_label and settings.oos_threshold is not None:
+            task.oos_threshold, task.detector = settings.oos_threshold, predictor.detector
+            task.candidates = {task.detector.name: task.detector}  # --tune-threshold re-tunes the folder's own
         return task
 
     def inference_settings(self) -> dict:
-        """What a predictor needs from this task, for distilkit.json."""
-        return {"max_length": self.max_length, "oos_label": self.data.oos_label, "oos_threshold": self.oos_threshold}
+        """What a predictor needs from this task, for distilkit.json. Before ``tune`` chose a detector, the one
+        the config names (so the predictor that scores validation also returns features when it needs them)."""
+        detector = self.detector.name if self.detector else (
+            self.data.oos_detector.value if self.wants_features() else None)
+        return {"max_length": self.max_length, "oos_label": self.data.oos_label, "oos_threshold": self.oos_threshold,
+                "oos_detector": detector}
+
+    def wants_features(self) -> bool:
+        """True when choosing the out-of-scope rule needs the training set's features (fit_detectors)."""
+        return (self.data.oos_threshold == "tune" and self.data.oos_label is not None
+                and needs_features(self.data.oos_detector.value))
+
+    def fit_detectors(self, outputs, split) -> None:
+        """Fit the detectors the config names ('auto': all of them) on the training split's outputs."""
+        _, features = split_outputs(outputs)
+        labels = np.asarray(self.labels.encode(split))
+        names = list(DETECTORS) if self.data.oos_detector.value == AUTO else [self.data.oos_detector.value]
+        self.candidates = {n: DETECTORS[n]().fit(features, labels, self._oos_id) for n in names}
 
     def metric_names(self) -> list[str]:
         n = len(self.labels.names)
@@ -169,21 +193,28 @@ class ClassificationTask:
         label = self.data.oos_label
         return self.labels.names.index(label) if label in self.labels.names else None
 
-    def tune(self, logits, labels) -> None:
-        """Pick the out-of-scope threshold on these (validation) rows, if the config asks for it."""
+    def tune(self, outputs, labels) -> None:
+        """Pick the out-of-scope detector and its threshold on these (validation) rows, if the config asks."""
         if self.data.oos_threshold == "tune" and self._oos_id is not None:
-            self.oos_threshold = tune_threshold(softmax(logits), labels, self._oos_id, self.data.oos_objective.value)
+            if self.wants_features() and not self.candidates:
+                raise DistilkitError(f"data.oos_detector {self.data.oos_detector.value}: nothing was fitted on the "
+                                     "training set: give the training data to fit it on (--fit-data TRAIN)")
+            candidates = self.candidates or {DEFAULT: DETECTORS[DEFAULT]()}
+            self.detector, self.oos_threshold, self.detector_values = choose_detector(
+                candidates, outputs, labels, self._oos_id, self.data.oos_objective.value)
 
-    def report(self, logits, split, tune: bool = False) -> dict:
+    def report(self, outputs, split, tune: bool = False) -> dict:
         """Everything evaluation writes: flat metrics (threshold applied, and without it), per-class
-        scores, confusion matrix, and the loss."""
+        scores, confusion matrix, and the loss. ``outputs``: logits, or {"logits", "features"}."""
         import torch
 
         labels = np.asarray(self.labels.encode(split))
         if tune:
-            self.tune(logits, labels)
+            self.tune(outputs, labels)
+        logits, features = split_outputs(outputs)
         probs = softmax(logits)
-        predictions = decide(probs, self._oos_id, self.oos_threshold)
+        scores = detector_scores(self.detector, logits, features) if self.oos_threshold is not None else None
+        predictions = decide(probs, self._oos_id, self.oos_threshold, scores)
         names = self.labels.names
         matrix = confusion(labels, predictions, len(names))
         loss = torch.nn.functional.cross_entropy(torch.as_tensor(logits), torch.as_tensor(labels)).item()
@@ -194,6 +225,7 @@ class ClassificationTask:
                   "source": split.source, "examples": len(split)}
         if self.oos_threshold is not None:
             report["oos_threshold"] = self.oos_threshold
+            report["oos_detector"] = self.detector.name if self.detector else DEFAULT
             report["metrics_without_threshold"] = self.metrics(logits, labels)
         return report
 
@@ -219,7 +251,10 @@ class ClassificationTask:
 
     def summary_fields(self) -> dict:
         thresholds = {"oos_label": self.data.oos_label, "oos_threshold": self.oos_threshold,
-                      "objective": self.data.oos_objective.value} if self.oos_threshold is not None else {}
+                      "objective": self.data.oos_objective.value,
+                      "detector": (self.detector or DETECTORS[DEFAULT]).name,
+                      "detector_summary": (self.detector or DETECTORS[DEFAULT]).summary,
+                      "validation_by_detector": self.detector_values} if self.oos_threshold is not None else {}
         return {"labels": self.labels.names, "thresholds": thresholds}
 
     def card_text(self, model_name: str) -> dict:

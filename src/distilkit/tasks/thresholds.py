@@ -1,25 +1,28 @@
-"""The out-of-scope decision threshold of Larson et al. (2019, CLINC150): when the classifier's highest
-probability is below a threshold, the answer becomes the out-of-scope label.
+"""The out-of-scope decision of Larson et al. (2019, CLINC150), generalised to any in-scope score: when a
+text's score is below a threshold, the answer becomes the out-of-scope label. The score is the top class
+probability unless a detector from ``distilkit.ood`` gives another (energy, Mahalanobis, kNN).
 
-Pure numpy on probabilities, shared by the classification task (evaluation, tuning on validation)
-and the classifier predictor (every backend), so they decide alike.
+Pure numpy, shared by the classification task (evaluation, tuning on validation) and the classifier
+predictor (every backend), so they decide alike.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from ..ood import softmax
 
-def softmax(logits) -> np.ndarray:
-    x = np.asarray(logits, dtype=np.float64)
-    e = np.exp(x - x.max(-1, keepdims=True))
-    return (e / e.sum(-1, keepdims=True)).astype(np.float32)
+__all__ = ["softmax", "decide", "objective_value", "tune_threshold", "best_threshold", "choose_detector",
+           "split_outputs", "detector_scores"]
 
 
-def decide(probs: np.ndarray, oos_id: int | None = None, threshold: float | None = None) -> np.ndarray:
-    """argmax, except rows whose top probability is below ``threshold`` go to ``oos_id``."""
+def decide(probs: np.ndarray, oos_id: int | None = None, threshold: float | None = None,
+           scores: np.ndarray | None = None) -> np.ndarray:
+    """argmax, except rows whose in-scope score (default: the top probability) is below ``threshold`` go to
+    ``oos_id``."""
     predictions = probs.argmax(-1)
     if oos_id is not None and threshold is not None:
-        predictions = np.where(probs.max(-1) < threshold, oos_id, predictions)
+        scores = probs.max(-1) if scores is None else scores
+        predictions = np.where(scores < threshold, oos_id, predictions)
     return predictions
 
 
@@ -38,15 +41,51 @@ def objective_value(predictions: np.ndarray, labels: np.ndarray, oos_id: int, ob
     return float(np.mean(parts))
 
 
-def tune_threshold(probs: np.ndarray, labels, oos_id: int, objective: str = "balanced") -> float:
-    """The threshold in [0, 1) that maximises ``objective`` on these (validation) rows; the smallest on ties."""
+def best_threshold(probs: np.ndarray, labels, oos_id: int, objective: str = "balanced",
+                   scores: np.ndarray | None = None) -> tuple[float, float]:
+    """(threshold, objective value): the threshold on ``scores`` (default: the top probability, thresholds in
+    [0, 1)) that maximises ``objective`` on these (validation) rows; the smallest on ties."""
     labels = np.asarray(labels)
-    top = probs.max(-1)
-    # Candidates: every distinct top probability (each changes the decision of at least one row), thinned.
-    candidates = np.unique(np.concatenate([[0.0], np.quantile(top, np.linspace(0, 1, 401))]))
-    best, best_value = 0.0, -1.0
+    top = probs.max(-1) if scores is None else np.asarray(scores, dtype=np.float64)
+    lowest = 0.0 if scores is None else float(top.min())  # a threshold at the lowest score changes nothing
+    # Candidates: every distinct score (each changes the decision of at least one row), thinned.
+    candidates = np.unique(np.concatenate([[lowest], np.quantile(top, np.linspace(0, 1, 401))]))
+    best, best_value = lowest, -1.0
     for t in candidates:
-        value = objective_value(decide(probs, oos_id, float(t)), labels, oos_id, objective)
+        value = objective_value(decide(probs, oos_id, float(t), top), labels, oos_id, objective)
         if value > best_value + 1e-12:
             best, best_value = float(t), value
-    return round(best, 6)
+    # Probabilities are stored rounded (readable in distilkit.json); other scores exactly, so no row moves side.
+    return (round(best, 6) if scores is None else best), best_value
+
+
+def tune_threshold(probs: np.ndarray, labels, oos_id: int, objective: str = "balanced") -> float:
+    """The top-probability threshold in [0, 1) that maximises ``objective`` on these rows; the smallest on ties."""
+    return best_threshold(probs, labels, oos_id, objective)[0]
+
+
+def split_outputs(outputs) -> tuple[np.ndarray, np.ndarray | None]:
+    """(logits, features or None) from a classifier's outputs: an array of logits, or {"logits", "features"}."""
+    if isinstance(outputs, dict):
+        return np.asarray(outputs["logits"]), outputs.get("features")
+    return np.asarray(outputs), None
+
+
+def detector_scores(detector, logits, features) -> np.ndarray | None:
+    """The in-scope scores ``decide`` takes: None for a probability detector (decide reads the top probability)."""
+    if detector is None or detector.probability:
+        return None
+    return detector.scores(logits, features)
+
+
+def choose_detector(candidates: dict, outputs, labels, oos_id: int, objective: str) -> tuple[object, float, dict]:
+    """(detector, threshold, {name: objective value}): each candidate's threshold tuned on these (validation)
+    rows, and the candidate whose tuned threshold scores best kept; the first of equal ones (registry order)."""
+    logits, features = split_outputs(outputs)
+    probs, values, best = softmax(logits), {}, None
+    for name, detector in candidates.items():
+        threshold, value = best_threshold(probs, labels, oos_id, objective, detector_scores(detector, logits, features))
+        values[name] = round(value, 6)
+        if best is None or value > best[2] + 1e-12:
+            best = (detector, threshold, value)
+    return best[0], best[1], values

@@ -59,7 +59,7 @@ def write_finished(final: Path, cfg: RunConfig, run: Trained) -> dict:
     tune_on = ["validation", *(cfg.data.extra_validation or {})]  # thresholds are chosen on these together
     scored = {"validation": data.validation, **{n: run.extras[n] for n in tune_on[1:]}, "test": data.test,
               **{n: s for n, s in run.extras.items() if n not in tune_on}}
-    evaluation = _evaluate(trainer.model, run.tokenizer, task, scored, final, tune_on)
+    evaluation = _evaluate(trainer.model, run.tokenizer, task, scored, final, tune_on, data.train)
     name = cfg.card.get("model_name") or Path(cfg.training.output_dir).name
     result, wall = run.result, run.wall
     record = RunRecord(
@@ -90,16 +90,18 @@ def write_finished(final: Path, cfg: RunConfig, run: Trained) -> dict:
     return {**record.to_dict(), **({"behaviour_tests": passed} if passed else {})}
 
 
-def _evaluate(model, tokenizer, task, splits: dict, out: Path, tune_on: list[str]) -> dict:
+def _evaluate(model, tokenizer, task, splits: dict, out: Path, tune_on: list[str], train=None) -> dict:
     """Write distilkit.json, evaluate the saved model through its predictor on each split (thresholds are tuned
-    first, on the validation splits ``tune_on`` together), then store the tuned thresholds in distilkit.json."""
-    from ..evaluation.evaluate import evaluate_splits
+    first, on the validation splits ``tune_on`` together; an out-of-scope detector that reads features is fitted
+    on ``train`` before that), then store the tuned thresholds in distilkit.json and the detector's state."""
+    from ..evaluation.evaluate import evaluate_splits, fit_detectors
     from ..inference import PREDICTORS, ModelSettings
     from ..inference.settings import weights_sha256
 
     settings = ModelSettings(task=task.name, weights_sha256=weights_sha256(out), **task.inference_settings())
     settings.write(out)
     predictor = PREDICTORS[task.name](str(out), settings=settings, loaded=(model.eval(), tokenizer))
+    fit_detectors(predictor, task, train)
     evaluation = evaluate_splits(predictor, task, splits, out, tune_on)
     settings.update(**task.inference_settings()).write(out)
     return evaluation

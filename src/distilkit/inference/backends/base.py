@@ -60,6 +60,10 @@ class ModelSource:
                 raise DistilkitError(f"{self.folder} holds no PyTorch weights (only {have}): use --backend "
                                      f"{next(iter(self.settings.backends), 'onnx')}")
             self.model = load_model(self.auto_class, str(self.folder), self.trust_remote_code, strict=True)
+        from ..features import FEATURES, with_features
+
+        if FEATURES in self.output_names and not getattr(self.model, "returns_features", False):
+            self.model = with_features(self.model)  # an out-of-scope detector reads the head's input features
         return self.model
 
     def weight_files(self) -> list[Path]:

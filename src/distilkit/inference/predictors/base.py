@@ -59,7 +59,7 @@ class Predictor:
 
         self.config = loaded[0].config if loaded else AutoConfig.from_pretrained(
             str(self.folder), trust_remote_code=trust_remote_code)
-        source = ModelSource(self.folder, self.settings, self.auto_class(), self.output_names,
+        source = ModelSource(self.folder, self.settings, self.auto_class(), self.wanted_outputs(),
                              [k for k in INPUT_KEYS if k in self.tokenizer.model_input_names], trust_remote_code,
                              threads, loaded[0] if loaded else None)
         self.backend = load_backend(self.backend_name, source)
@@ -88,6 +88,11 @@ class Predictor:
         if task not in cls.runs():
             return f"it is a {task} model, and the {cls.method or cls.task} predictor runs {', '.join(cls.runs())}"
         return None
+
+    def wanted_outputs(self) -> tuple[str, ...]:
+        """Outputs the backend must return for this folder (its settings read): ``output_names`` unless a
+        predictor needs more for some folders (a classifier whose out-of-scope detector reads features)."""
+        return self.output_names
 
     @classmethod
     def scored_as(cls) -> str:

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...tasks.thresholds import decide, softmax
+from ...ood import load_detector, needs_features
+from ...tasks.thresholds import decide, detector_scores, softmax, split_outputs
+from ..features import FEATURES
 from ..settings import ModelSettings
 from .base import Predictor, as_array, check_texts
 
@@ -16,7 +18,8 @@ class Classifier(Predictor):
     [[{'label': 'joy', 'score': 0.98}, {'label': 'love', 'score': 0.01}]]
 
     A folder whose distilkit.json holds an out-of-scope threshold (CLINC150-style intent routers)
-    answers its out-of-scope label whenever the top probability is below it, on every backend.
+    answers its out-of-scope label whenever its in-scope score is below it, on every backend: the top
+    probability, or the score of the folder's detector (``oos_detector``: energy, Mahalanobis, kNN).
     """
 
     task = "text-classification"
@@ -33,6 +36,19 @@ class Classifier(Predictor):
         id2label = self.config.id2label
         return [id2label[i] for i in range(len(id2label))]
 
+    def wanted_outputs(self) -> tuple[str, ...]:
+        settings = self.settings
+        if settings.oos_label and needs_features(settings.oos_detector):
+            return (*self.output_names, FEATURES)
+        return self.output_names
+
+    @property
+    def detector(self):
+        """The folder's out-of-scope detector (distilkit.ood), its fitted state loaded on first use."""
+        if getattr(self, "_detector", None) is None:
+            self._detector = load_detector(self.folder, self.settings.oos_detector)
+        return self._detector
+
     @property
     def oos_id(self) -> int | None:
         label = self.settings.oos_label
@@ -44,16 +60,32 @@ class Classifier(Predictor):
                                   max_length=self.settings.max_length)
         return {k: encoding[k] for k in self.backend.input_names}
 
-    def logits(self, texts: list[str], pairs: list[str] | None = None, progress: bool = False) -> np.ndarray:
+    def forward(self, texts: list[str], pairs: list[str] | None = None, progress: bool = False):
+        """Logits, or {"logits", "features"} when the folder's out-of-scope detector reads features."""
         check_texts(texts, "text")
-        return as_array(self.run(self.encode(texts, pairs), progress)["logits"] if texts else [], len(self.labels))
+        out = self.run(self.encode(texts, pairs), progress) if texts else {}
+        logits = as_array(out.get("logits", []), len(self.labels))
+        if FEATURES not in self.backend.outputs:
+            return logits
+        return {"logits": logits, FEATURES: np.stack(out[FEATURES]).astype(np.float32) if texts else
+                np.zeros((0, 0), dtype=np.float32)}
+
+    def logits(self, texts: list[str], pairs: list[str] | None = None, progress: bool = False) -> np.ndarray:
+        return split_outputs(self.forward(texts, pairs, progress))[0]
+
+    def decisions(self, outputs) -> tuple[np.ndarray, np.ndarray]:
+        """(probabilities, chosen label ids) for outputs, the out-of-scope rule applied."""
+        logits, features = split_outputs(outputs)
+        probs, threshold = softmax(logits), self.settings.oos_threshold
+        scores = detector_scores(self.detector, logits, features) if threshold is not None and self.oos_id is not \
+            None else None
+        return probs, decide(probs, self.oos_id, threshold, scores)
 
     def predict(self, texts: list[str], pairs: list[str] | None = None, top_k: int = 1,
                 progress: bool = False) -> list[list[dict]]:
         """Best labels per text, best first: [{"label", "score"}]. Below the out-of-scope threshold the
         out-of-scope label comes first (with its own probability), the rest follow by score."""
-        probs = softmax(self.logits(texts, pairs, progress))
-        chosen = decide(probs, self.oos_id, self.settings.oos_threshold)
+        probs, chosen = self.decisions(self.forward(texts, pairs, progress))
         names, k = self.labels, min(top_k, probs.shape[-1])
         results = []
         for row, first in zip(probs, chosen):
@@ -71,16 +103,17 @@ class Classifier(Predictor):
             return self.predict([t for t, _ in items], [p for _, p in items])
         return self.predict(items)
 
-    def outputs(self, split, progress: bool = True) -> np.ndarray:
-        return self.logits(split.texts, split.pairs, progress)
+    def outputs(self, split, progress: bool = True):
+        return self.forward(split.texts, split.pairs, progress)
 
     def split_encoding(self, split) -> dict:
         return self.encode(split.texts, split.pairs)
 
-    def compare(self, expected: np.ndarray, got: np.ndarray) -> dict:
-        """How far another backend's outputs on the same split are from these: logits and decisions."""
-        oos, threshold = self.oos_id, self.settings.oos_threshold
-        same = decide(softmax(expected), oos, threshold) == decide(softmax(got), oos, threshold)
+    def compare(self, expected, got) -> dict:
+        """How far another backend's outputs on the same split are from these: logits and decisions (the
+        out-of-scope rule applied to each)."""
+        same = self.decisions(expected)[1] == self.decisions(got)[1]
+        expected, got = split_outputs(expected)[0], split_outputs(got)[0]
         return {"max_abs_logit_diff": float(np.abs(expected - got).max()) if len(got) else 0.0,
                 "agreement": float(same.mean()) if len(got) else 1.0}
 
