@@ -75,7 +75,7 @@ def score_seed(folder: Path) -> dict:
     from distilkit.tasks.thresholds import best_threshold, decide, softmax
 
     splits, oos = outputs(folder)
-    (tl, tf, ty), (vl, vf, vy), (sl, sf, sy) = splits["train"], splits["validation"], splits["test"]
+    (_, tf, ty), (vl, vf, vy), (sl, sf, sy) = splits["train"], splits["validation"], splits["test"]
     vp, sp = softmax(vl), softmax(sl)
     rows, floor = {}, None
     for name, cls in DETECTORS.items():  # max_softmax first: its in-scope accuracy is the matched point's floor

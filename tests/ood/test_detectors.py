@@ -100,7 +100,8 @@ def test_auto_fits_every_detector_and_stores_the_one_chosen_on_validation(detect
     report = json.loads((out / "eval_test.json").read_text())
     assert report["oos_detector"] == settings["oos_detector"]
     card = (out / "README.md").read_text()
-    assert thresholds["detector"] in card and "Out-of-scope" in card
+    assert f"detector: `{thresholds['detector']}`" in card and "Out-of-scope detectors tried" in card
+    assert all(f"{name} {value:.4f}" in card for name, value in values.items())
 
 
 def _forced(out, tmp_path, detector: str):

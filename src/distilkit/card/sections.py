@@ -87,7 +87,7 @@ def threshold_section(summary: RunRecord) -> str:
         f"`{detector}`. The threshold was chosen on the validation split only (objective: "
         f"{t.get('objective', 'balanced')}), is stored in `distilkit.json` (a fitted detector's state in "
         "`ood.safetensors`), and is applied by distilkit's predictors (`distilkit predict`, `eval`, `serve`, batch "
-        "files, every backend).{choice} **Plain `transformers.pipeline(\"text-classification\")` does not apply it**: "
+        f"files, every backend).{choice} **Plain `transformers.pipeline(\"text-classification\")` does not apply it**: "
         "it returns the argmax label, with the results in the right-hand column.\n",
         table(rows)])
 
