@@ -18,6 +18,7 @@ from tables.robustness import cli_start_table, resume_table  # noqa: E402
 from tables.serving import SERVING  # noqa: E402
 from tables.training import (RECIPES, TEACHERS, distill_tables, is_variant, own_data_table, recipe_table,  # noqa: E402
                              speed_table)
+from tables.ood import OOD  # noqa: E402
 from tables.zero_shot import ZERO_SHOT  # noqa: E402
 
 
@@ -109,7 +110,7 @@ def main():
             own_data_table(results) + [""]
         for name in [n for n in results if n.startswith("own_data_")]:
             out += [f"### {name}", ""] + provenance(results[name])
-    for name, title, table in DEPLOYMENT + ZERO_SHOT + SERVING:
+    for name, title, table in DEPLOYMENT + ZERO_SHOT + SERVING + OOD:
         if name in results:
             r = results[name]
             out += [f"## {title}", ""] + table(r) + [""] + ([targets_line(r), ""] if name == "cls_pipeline" else []) \

@@ -126,6 +126,9 @@ class DataConfig:
         check_bounds(self, "data.")
         require(self.oos_threshold in ("tune", "off") or self.oos_label is not None, "data.oos_threshold",
                 "a threshold needs an out-of-scope label: set data.oos_label (e.g. oos) or remove the threshold")
+        require(self.oos_detector is OOSDetector.MAX_SOFTMAX or self.oos_label is not None, "data.oos_detector",
+                "out-of-scope detection needs an out-of-scope label in the data: set data.oos_label (e.g. oos) or "
+                "remove oos_detector")
         require(not isinstance(self.oos_threshold, float) or self.oos_detector is OOSDetector.MAX_SOFTMAX,
                 "data.oos_threshold", f"a fixed threshold is a probability, for oos_detector max_softmax; with "
                 f"{self.oos_detector.value} set oos_threshold: tune")

@@ -179,5 +179,7 @@ def test_bad_detector_requests_are_one_line_errors(detector_run, tiny_distilbert
     base = {"task": "text-classification", "model": {"name": tiny_distilbert}, "data": {"train": data["train"]}}
     assert "data.oos_detector" in one_line_error(
         config_from_dict, {**base, "data": {**base["data"], "oos_label": "oos", "oos_detector": "maha"}})
+    assert "needs an out-of-scope label" in one_line_error(
+        config_from_dict, {**base, "data": {**base["data"], "oos_detector": "mahalanobis"}})
     assert "a fixed threshold is a probability" in one_line_error(config_from_dict, {**base, "data": {
         **base["data"], "oos_label": "oos", "oos_threshold": 0.5, "oos_detector": "knn"}})
