@@ -11,9 +11,10 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "distilkit"
 # evaluates the best model and writes its card, so it sits above evaluation and card.
 FLOORS = [
     # bounds: how limits are declared on fields; options: the commands' own settings, bounded like config's;
-    # choices and config_data: config's string enums and its data section (config re-exports both)
-    {"errors", "io", "compat", "bounds", "choices", "config", "config_data", "options", "recipe", "models", "packaged",
-     "plots"},
+    # choices, config_data and config_transfer: config's string enums, its data section and the entries of
+    # distill.transfer (config re-exports them all)
+    {"errors", "io", "compat", "bounds", "choices", "config", "config_data", "config_transfer", "options", "recipe",
+     "models", "packaged", "plots"},
     {"data", "suggest"},  # suggest: a recipe chosen from the data
     {"tasks", "losses", "metrics", "ood"},  # ood: out-of-scope detectors (numpy), which tasks and predictors apply
     {"inference"},

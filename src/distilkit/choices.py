@@ -55,6 +55,13 @@ class TeacherMode(Choice):
     ONLINE = "online"  # teacher run on every training batch (needed for hidden-state losses)
 
 
+class TransferKind(Choice):
+    MASK = "mask"  # training texts with words replaced by mask_token (Tang et al. 2019's p_mask)
+    REPLACE = "replace"  # training texts with words swapped for words of other training texts of the same class
+    NGRAM = "ngram"  # a run of ngram_min..ngram_max consecutive words of a training text (Tang et al.'s n-grams)
+    FILE = "file"  # lines (or a column) of a text file: unlabelled in-domain or general text
+
+
 class AnswerRepair(Choice):
     ERROR = "error"  # refuse data whose answers do not sit at their answer_start, naming the row
     FIX = "fix"  # move each misplaced answer to the nearest exact occurrence in its context (counted)

@@ -7,8 +7,9 @@ validates values, so a bad recipe fails before any work starts with a message na
 the field. Choices are string enums (``choices.py``). Building a RunConfig from YAML and
 --set overrides is in ``recipe.py``.
 
-The ``data`` section lives in ``config_data.py`` and the choices in ``choices.py``; every
-name is re-exported here, so ``distilkit.config`` stays the one place to import them from.
+The ``data`` section lives in ``config_data.py``, the entries of ``distill.transfer`` in
+``config_transfer.py`` and the choices in ``choices.py``; every name is re-exported here, so
+``distilkit.config`` stays the one place to import them from.
 """
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ from dataclasses import dataclass, field
 
 from .bounds import Bounds, bounded, check_bounds, field_bounds, field_docs, like  # noqa: F401  (public here)
 from .choices import (AnswerRepair, Checkpoints, Choice, EvalStrategy, Freeze, OnEmpty,  # noqa: F401  (public here)
-                      Precision, Sampling, SpanAlignment, TeacherMode, ThresholdObjective, require)
+                      Precision, Sampling, SpanAlignment, TeacherMode, ThresholdObjective, TransferKind, require)
 from .config_data import DataConfig
+from .config_transfer import TransferSource
 from .errors import DistilkitError
 
 
@@ -152,10 +154,22 @@ class DistillConfig:
     """'cached' (compute teacher logits once, reuse) or 'online' (run the teacher every batch)."""
     cache_dir: str = ".distilkit_cache"
     """Where cached teacher logits live, keyed by a fingerprint of teacher, data and preprocessing."""
+    transfer: list[TransferSource] = field(default_factory=list)
+    """Transfer sets: extra inputs without gold labels that the teacher labels (once, cached) and the student learns
+    from through the soft-label term, e.g. [{kind: file, path: wiki.txt, size: 10000}, {kind: mask, size: 5000}].
+    Each entry's fields: the table below; what the student saw is on the card."""
 
     def __post_init__(self):
         self.teacher_mode = TeacherMode.parse(self.teacher_mode, "distill.teacher_mode")
         check_bounds(self, "distill.")
+        require(isinstance(self.transfer, list), "distill.transfer",
+                "give a list of sources, e.g. [{kind: mask, size: 1000}]")
+        self.transfer = [TransferSource.parse(s, f"distill.transfer[{i}]") for i, s in enumerate(self.transfer)]
+        for i, source in enumerate(self.transfer):
+            source.check(f"distill.transfer[{i}]")
+        require(not (self.transfer and self.teacher_logits), "distill.transfer",
+                "a logits file (distill.teacher_logits) covers the training texts only, so it cannot label transfer "
+                "texts: use distill.teacher, or remove distill.transfer")
         require(not (self.teacher and self.teacher_logits), "distill", "give teacher or teacher_logits, not both")
         require(not (self.teacher_logits and (self.hidden_weight or self.teacher_mode is TeacherMode.ONLINE)),
                 "distill", "hidden_weight and teacher_mode=online need a teacher model, not a logits file")

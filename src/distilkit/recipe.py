@@ -56,14 +56,33 @@ def _build(cls, data: dict, where: str):
     unknown = sorted(set(data) - names)
     if unknown:
         raise DistilkitError(f"{where}: unknown field(s) {', '.join(unknown)}; valid: {', '.join(sorted(names))}")
+    required = [f.name for f in dataclasses.fields(cls)
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    missing = [name for name in required if name not in data]
+    if missing:
+        raise DistilkitError(f"{where}: missing field(s) {', '.join(missing)}: give them")
     kwargs = {}
     for key, value in data.items():
-        hint = hints[key]
+        hint, at = hints[key], f"{where}.{key}" if where else key
+        item = _list_item(hint)
         if dataclasses.is_dataclass(hint):
-            kwargs[key] = _build(hint, value or {}, f"{where}.{key}" if where else key)
+            kwargs[key] = _build(hint, value or {}, at)
+        elif item is not None:
+            if not isinstance(value, list):
+                raise DistilkitError(f"{at}: expected a list of mappings, got {type(value).__name__}")
+            kwargs[key] = [_build(item, entry, f"{at}[{i}]") for i, entry in enumerate(value)]
         else:
-            kwargs[key] = _coerce(value, hint, f"{where}.{key}" if where else key)
+            kwargs[key] = _coerce(value, hint, at)
     return cls(**kwargs)
+
+
+def _list_item(hint):
+    """The dataclass of a ``list[SomeDataclass]`` field (distill.transfer), else None: each entry is built and
+    coerced as a section is."""
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) is list and len(args) == 1 and dataclasses.is_dataclass(args[0]):
+        return args[0]
+    return None
 
 
 def config_from_dict(data: dict) -> RunConfig:

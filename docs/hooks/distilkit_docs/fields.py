@@ -84,8 +84,19 @@ def own_doc(cls) -> bool:
     return bool(cls.__doc__) and not cls.__doc__.startswith(cls.__name__ + "(")
 
 
+def list_entries(cls) -> list[tuple[str, type]]:
+    """(field name, entry dataclass) for each ``list[SomeDataclass]`` field of ``cls`` (distill.transfer)."""
+    found = []
+    for name, hint in typing.get_type_hints(cls).items():
+        args = typing.get_args(hint)
+        if typing.get_origin(hint) is list and len(args) == 1 and dataclasses.is_dataclass(args[0]):
+            found.append((name, args[0]))
+    return found
+
+
 def gen_recipe_fields() -> str:
-    """The top-level keys of a recipe, then one table per section."""
+    """The top-level keys of a recipe, then one table per section, and one per section field that is a list of
+    entries (the fields of one entry, named ``section.field[].name``)."""
     from distilkit.config import RunConfig
 
     hints = typing.get_type_hints(RunConfig)
@@ -97,4 +108,8 @@ def gen_recipe_fields() -> str:
             continue
         about = f"`{cls.__name__}`" + (f": {first_paragraph(cls.__doc__)}" if own_doc(cls) else "")
         out += ["", f"### `{f.name}`", "", about, "", table(HEADER, field_rows(cls, f"{f.name}."))]
+        for name, entry in list_entries(cls):
+            about = f"`{entry.__name__}`" + (f": {first_paragraph(entry.__doc__)}" if own_doc(entry) else "")
+            out += ["", f"#### Each entry of `{f.name}.{name}`", "", about, "",
+                    table(HEADER, field_rows(entry, f"{f.name}.{name}[]."))]
     return "\n".join(out)

@@ -89,7 +89,10 @@ def _hyperparameters(summary: RunRecord) -> dict:
     listed = tuple(summary.config_sections) + (("distill",) if summary.distillation else ())
     for section in listed:
         for key, value in cfg[section].items():
-            flat[f"{section}.{key}"] = value
+            # A list of entries (distill.transfer) would fill a cell with every field of every entry: its
+            # sections show what matters, the saved recipe the rest.
+            entries = isinstance(value, list) and value and all(isinstance(v, dict) for v in value)
+            flat[f"{section}.{key}"] = f"{len(value)} entries (in distilkit_recipe.yaml)" if entries else value
     for key in ("max_train_samples", "max_eval_samples", "validation_fraction", "on_empty", "text_pair_column"):
         flat[f"data.{key}"] = cfg["data"].get(key)
     flat.update({f"derived.{k}": v for k, v in summary.derived.items()})

@@ -48,16 +48,40 @@ def distillation_section(report: dict | None) -> str:
     lines = [
         "### Knowledge distillation\n",
         f"Distilled from {teachers}" + (f" ({accuracy})" if accuracy else "") + f", teacher run {report['teacher_mode']}"
-        " (logits computed once and cached)." if report["teacher_mode"] == "cached" else " (teacher run on every batch).",
+        + (" (logits computed once and cached)." if report["teacher_mode"] == "cached"
+           else " (teacher run on every batch)."),
         f"Loss: `{report['alpha']}` × hard loss (`loss.*` above) + `{1 - report['alpha']:.2f}` × T² × "
         f"KL(teacher‖student) at temperature T = `{report['temperature']}`"
         + (f" + `{report['hidden_weight']}` × hidden-state cosine loss" if report["hidden_weight"] else "") + ".",
         f"Student layers kept from the initialising model / teacher layer map: `{report['layer_map']}`.\n",
+        *filter(None, [transfer_part(report)]),
         "Teacher and student side by side (latency: median of 50 single-text calls on this machine, tokenization "
         "included):\n",
         table(report["comparison"]),
     ]
     return "\n".join(lines)
+
+
+def transfer_part(report: dict) -> str:
+    """What the student saw besides the training rows: each transfer source (distill.transfer) and its texts."""
+    sources = report.get("transfer") or []  # records written before transfer sets have no such key
+    if not sources:
+        return ""
+    shown = {"kind", "size", "seed", "path", "texts", "dropped", "cache_hit"}
+    rows = [{"kind": t["kind"], "texts": t["texts"], "seed": t["seed"],
+             "from": f"`{t['path']}`" if t.get("path") else "training texts",
+             "settings": ", ".join(f"{k} `{v}`" for k, v in t.items() if k not in shown) or "—",
+             "dropped (equal to data / repeated / empty)":
+                 f"{t['dropped']['in_data']} / {t['dropped']['repeated']} / {t['dropped']['empty']}",
+             "teacher logits": {True: "from the cache", False: "computed"}.get(t.get("cache_hit"),
+                                                                               "online (every batch)")}
+            for t in sources]
+    counts = report["training_rows"]
+    return "\n".join([
+        f"The student saw {counts['labelled']:,} labelled training rows and {counts['transfer']:,} transfer texts: "
+        "inputs without a gold label that the teacher labelled, which teach through the KL term only (the hard "
+        "loss skips them). None of them equals a training, validation or test text.\n",
+        table(rows)])
 
 
 def threshold_section(summary: RunRecord) -> str:

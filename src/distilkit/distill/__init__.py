@@ -1,8 +1,9 @@
 """Knowledge distillation: what a run adds when ``distill.teacher`` or ``distill.teacher_logits`` is set.
 
 ``Distiller.create(cfg, task)`` returns ``NoDistillation`` for ordinary runs, so the training code
-calls the same three hooks either way: ``attach`` soft labels to the training set, ``wrap`` the hard
-loss into the distillation loss, and ``report`` what the card states about teacher and student.
+calls the same three hooks either way: ``attach`` soft labels to the training set (and append the transfer
+sets, ``distill.transfer``: texts without gold labels that the teacher labels), ``wrap`` the hard loss into the
+distillation loss, and ``report`` what the card states about teacher, student and what the student saw.
 """
 from __future__ import annotations
 
@@ -11,14 +12,14 @@ from pathlib import Path
 from ..config import RunConfig, TeacherMode
 from ..errors import DistilkitError
 from .cache import cached_logits, split_fingerprint
-from .loss import DistillationLoss
+from .loss import UNLABELLED, DistillationLoss
 from .student import check_layers, keep_layers, layer_count
 from ..inference.settings import file_sha256
 from .teachers import EnsembleTeacher, ModelTeacher, read_logits_file, teacher_identity
 
 
 class NoDistillation:
-    def attach(self, dataset, split):
+    def attach(self, dataset, split, tokenizer=None, held_out=()):
         return dataset
 
     def wrap(self, loss_fn, student, tokenizer):
@@ -34,6 +35,7 @@ class Distiller(NoDistillation):
         self._teacher = None
         self._key = None
         self.cache_hits: dict[str, bool] = {}
+        self.transfer: list[dict] = []  # what each transfer source gave, for the card
         if not task.supports_distillation:
             raise DistilkitError(f"distill: knowledge distillation is implemented for text classification, not "
                                  f"{task.name}: remove the distill section, or train with `distilkit train`")
@@ -42,6 +44,9 @@ class Distiller(NoDistillation):
         if self.d.teacher_mode is TeacherMode.ONLINE or self.d.hidden_weight:
             if len(self.d.teachers) != 1:
                 raise DistilkitError("distill: online teachers and hidden-state losses take exactly one teacher")
+        if self.d.transfer and cfg.data.text_pair_column:
+            raise DistilkitError("distill.transfer: transfer sets are single texts, and this data has text pairs "
+                                 "(data.text_pair_column): remove distill.transfer")
 
     @classmethod
     def create(cls, cfg: RunConfig, task):
@@ -73,10 +78,31 @@ class Distiller(NoDistillation):
         self.cache_hits[name] = hit
         return logits
 
-    def attach(self, dataset, split):
-        if self.d.teacher_mode is TeacherMode.ONLINE:
-            return dataset  # the reference approach: the loss runs the teacher on every batch
-        return dataset.add_column("teacher_logits", self.logits(split, "train").tolist())
+    def attach(self, dataset, split, tokenizer=None, held_out=()):
+        """Soft labels on the training rows, then the transfer sets appended (never to ``held_out``, the
+        validation and test splits, whose texts no transfer text may equal)."""
+        from .transfer import build_transfer
+
+        # First: a bad transfer file stops the run before the teacher does any work.
+        transfer = build_transfer(self.d.transfer, split, held_out)
+        online = self.d.teacher_mode is TeacherMode.ONLINE  # the reference approach: the loss runs the teacher
+        if not online:
+            dataset = dataset.add_column("teacher_logits", self.logits(split, "train").tolist())
+        if not transfer:
+            return dataset
+        import datasets
+
+        parts = [dataset]
+        for i, (texts, report) in enumerate(transfer):
+            part = self.task.preprocess(texts, tokenizer)
+            # No gold label: the hard loss skips these rows (DistillationLoss), the soft term teaches them.
+            part = part.add_column("labels", [UNLABELLED] * len(part))
+            if not online:
+                part = part.add_column("teacher_logits", self.logits(texts, f"transfer[{i}]").tolist())
+                report["cache_hit"] = self.cache_hits[f"transfer[{i}]"]
+            parts.append(part.cast(dataset.features))
+            self.transfer.append(report)
+        return datasets.concatenate_datasets(parts)
 
     # --- loss ----------------------------------------------------------------------------------
     def wrap(self, loss_fn, student, tokenizer):

@@ -4,6 +4,9 @@
       + (1 - alpha) * T^2 * KL(p_teacher^T || p_student^T)
       + hidden_weight * mean_l (1 - cos(h_student_l, h_teacher_map[l]))
 
+Rows labelled ``UNLABELLED`` (transfer texts: inputs the teacher labelled, with no gold label) are left out of
+the hard term, which averages over the batch's labelled rows; the KL term averages over every row.
+
 The KL term is PyTorch's ``KLDivLoss(log_softmax(s/T), softmax(t/T), reduction="batchmean")``, the same
 as the reference DistillationTrainer; T^2 keeps its gradient scale independent of T. The hidden-state
 term (DistilBERT's cosine loss) averages over real (non-pad) tokens of the mapped layers.
@@ -17,6 +20,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import DistilkitError
+
+UNLABELLED = -100  # the label of a transfer row: PyTorch's ignore_index, never a class id
 
 
 class DistillationLoss(nn.Module):
@@ -40,19 +45,29 @@ class DistillationLoss(nn.Module):
     def forward(self, logits, labels, teacher_logits=None, hidden_states=None, inputs=None, **_):
         if not torch.is_grad_enabled():
             # Evaluation scores the hard loss, so validation losses compare across distilled and plain runs.
-            return self.hard(logits, labels)
+            return self.labelled_hard(logits, labels)
         teacher_hidden = None
         if self._teacher and (teacher_logits is None or self.needs_hidden_states):
             teacher_logits, teacher_hidden = self._run_teacher(inputs, teacher_logits)
         if teacher_logits is None:
             raise DistilkitError("distillation loss got a batch without teacher logits: set distill.teacher or "
                                  "distill.teacher_logits, or use a plain loss (loss.name) without distillation")
-        loss = self.alpha * self.hard(logits, labels) if self.alpha else logits.new_zeros(())
+        loss = self.alpha * self.labelled_hard(logits, labels) if self.alpha else logits.new_zeros(())
         if self.alpha < 1:
             loss = loss + (1 - self.alpha) * self.soft(logits, teacher_logits)
         if self.needs_hidden_states:
             loss = loss + self.hidden_weight * self.hidden(hidden_states, teacher_hidden, inputs["attention_mask"])
         return loss
+
+    def labelled_hard(self, logits, labels):
+        """The hard loss on the rows with a gold label. Selecting them here, rather than relying on ignore_index,
+        keeps every loss of the registry right: focal and class-balanced losses index per-class weights by label."""
+        labelled = labels != UNLABELLED
+        if bool(labelled.all()):
+            return self.hard(logits, labels)
+        if not bool(labelled.any()):
+            return logits.sum() * 0.0  # a batch of transfer rows only: no hard term, the graph kept
+        return self.hard(logits[labelled], labels[labelled])
 
     def soft(self, logits, teacher_logits):
         t = self.temperature

@@ -1,6 +1,6 @@
-"""What a distilled model's card states: teacher(s) and their accuracy, the distillation settings,
-and teacher vs student side by side (accuracy, parameters, size on disk, batch-1 latency), each
-measured through its predictor."""
+"""What a distilled model's card states: teacher(s) and their accuracy, the distillation settings, what the
+student saw (labelled rows and each transfer source), and teacher vs student side by side (accuracy, parameters,
+size on disk, batch-1 latency), each measured through its predictor."""
 from __future__ import annotations
 
 import json
@@ -52,4 +52,5 @@ def distillation_report(distiller, task, data, student_dir: Path) -> dict:
     return {"teachers": d.teachers or [d.teacher_logits], "teacher_mode": d.teacher_mode.value, "alpha": d.alpha,
             "temperature": d.temperature, "hidden_weight": d.hidden_weight,
             "layer_map": d.layer_map or distiller.cfg.model.keep_layers, "teacher_results": teacher_results,
-            "teacher_cache_hits": distiller.cache_hits, "comparison": rows}
+            "teacher_cache_hits": distiller.cache_hits, "comparison": rows, "transfer": distiller.transfer,
+            "training_rows": {"labelled": len(data.train), "transfer": sum(t["texts"] for t in distiller.transfer)}}

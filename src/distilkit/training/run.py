@@ -149,12 +149,13 @@ def _train(cfg: RunConfig, resume_from: str | None, preemption: Preemption, suit
     notes = list(data.notes)
     train_ds = task.preprocess(data.train, tokenizer, notes, training=True)
     val_ds = task.preprocess(data.validation, tokenizer, notes) if data.validation else None
+    counts = task.class_counts(train_ds)  # before attach: class weights count labelled rows, not transfer texts
     started = time.time()
-    train_ds = distiller.attach(train_ds, data.train)
+    train_ds = distiller.attach(train_ds, data.train, tokenizer, [data.validation, data.test, *extras.values()])
     teacher_s = time.time() - started
 
     model = build_model(cfg, task)
-    loss_fn = distiller.wrap(build_loss(cfg.loss, task.class_counts(train_ds)), model, tokenizer)
+    loss_fn = distiller.wrap(build_loss(cfg.loss, counts), model, tokenizer)
 
     from .trainer import DistilkitTrainer
 
