@@ -127,6 +127,9 @@ class ClinicDataOptions(Checked):
     unanswerable: float = bounded(0.25, "share of questions without an answer", at_least=0, at_most=0.5)
     """Share of every split's questions that the note does not answer (an untreated or unmentioned eye, an acuity,
     drug or interval the note does not record), written in SQuAD v2 form; 0 writes the files of before."""
+    train_styles: float = bounded(0.2, "share of training notes in other hands' styles", at_least=0, at_most=0.5)
+    """With unanswerable questions on, the share of training notes written as letters, nurse injection records or
+    one-eye shorthand that names the untreated eye (distilkit/data/clinic/styled.py); 0 writes the files of before."""
 
 
 @dataclass

@@ -187,7 +187,8 @@ def check_qa(files: list[str], fix_offsets: bool = False, output: str | None = N
 def make_clinic_data(output_dir: str, train: int = 3000, validation: int = 300, test: int = 400, seed: int = 42,
                      holdout_families: list[str] | None = None, test_unseen: int = 400,
                      augment: list[str] | None = None, validation_holdout: list[str] | None = None,
-                     validation_unseen: int = 300, train_detail: str = "procedure-tables", unanswerable: float = 0.25):
+                     validation_unseen: int = 300, train_detail: str = "procedure-tables", unanswerable: float = 0.25,
+                     train_styles: float = 0.2):
     """Write seeded synthetic ophthalmology clinic notes with questions (train/validation/test JSON Lines, plus
     test_unseen.jsonl and validation_unseen.jsonl, each made only of its own held-out surface families).
 
@@ -217,6 +218,10 @@ def make_clinic_data(output_dir: str, train: int = 3000, validation: int = 300, 
         unanswerable: Share of every split's questions that the note does not answer (an untreated or unmentioned
             eye, an acuity, drug or review interval the note does not record; SQuAD v2 rows with empty answers and
             is_impossible), 0 to 0.5 (default 0.25); 0 writes the files of before, byte for byte.
+        train_styles: With unanswerable above 0, share of the training notes written in other hands' styles: letters
+            to the GP, nurse injection records and one-eye shorthand that names the untreated eye (`OS avastin,
+            OD obs`), with questions answered in them and not; some grammar notes also name their untreated eye.
+            0 to 0.5 (default 0.2); 0 writes the files of before, byte for byte. Other splits never have them.
     """
     from ..data.clinic import DEFAULT_AUGMENT, make_clinic_data as make
 
@@ -225,7 +230,7 @@ def make_clinic_data(output_dir: str, train: int = 3000, validation: int = 300, 
 
     print(json.dumps(make(output_dir, train, validation, test, seed, spec(holdout_families), test_unseen,
                           DEFAULT_AUGMENT if augment is None else spec(augment), spec(validation_holdout),
-                          validation_unseen, train_detail, unanswerable), indent=2))
+                          validation_unseen, train_detail, unanswerable, train_styles), indent=2))
 
 
 @feeds(NliDataOptions)

@@ -16,7 +16,8 @@ record, in SQuAD v2 form: an untreated or unmentioned eye, an acuity, drug or re
 Modules: vocab (word lists), families and wording (the families per dimension), holdout (the registry,
 the default held-out list), detail (what training notes may carry beside the fields: procedure lines, clinicians'
 wordings, per-eye rows), drawing (one note's content and its fields), notes (rendering and questioning one note,
-its copies, the stream of notes), unanswerable (the questions a note does not answer).
+its copies, the stream of notes), unanswerable (the questions a note does not answer), styles, draft and styled
+(training notes in other hands' styles: letters, nurse records, one-eye shorthand naming the untreated eye).
 """
 from __future__ import annotations
 
@@ -33,11 +34,13 @@ from .detail import Detail
 from .holdout import (DEFAULT_HOLDOUT, FAMILIES, FAMILY_NAMES, VALIDATION_HOLDOUT, allowed_families, check_disjoint,
                       parse_holdout)
 from .notes import note_stream, swap_eyes
+from .styled import style_counts, styles_text
 from .unanswerable import KINDS as UNANSWERABLE_KINDS
 from .vocab import DRUGS
 
-__all__ = ["AUGMENTATIONS", "DEFAULT_HOLDOUT", "DEFAULT_UNANSWERABLE", "DRUGS", "Detail", "FAMILIES", "FAMILY_NAMES",
-           "UNANSWERABLE_KINDS", "VALIDATION_HOLDOUT", "generate_clinic_notes", "make_clinic_data"]
+__all__ = ["AUGMENTATIONS", "DEFAULT_HOLDOUT", "DEFAULT_TRAIN_STYLES", "DEFAULT_UNANSWERABLE", "DRUGS", "Detail",
+           "FAMILIES", "FAMILY_NAMES", "UNANSWERABLE_KINDS", "VALIDATION_HOLDOUT", "generate_clinic_notes",
+           "make_clinic_data"]
 
 SPLIT_OFFSETS = {"train": 0, "validation": 1000, "test": 2000, "test_unseen": 3000, "validation_unseen": 4000}
 
@@ -57,6 +60,7 @@ AUGMENTATIONS = {
 }
 DEFAULT_AUGMENT = ("eye_swap",)  # chosen on validation (bench/clinic_generalisation.py)
 DEFAULT_UNANSWERABLE = ClinicDataOptions.unanswerable  # a quarter of every split's questions have no answer
+DEFAULT_TRAIN_STYLES = ClinicDataOptions.train_styles  # a fifth of train's notes in other hands' styles (styled.py)
 
 
 def parse_augment(spec: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -72,7 +76,7 @@ def parse_augment(spec: str | Iterable[str] | None) -> tuple[str, ...]:
 
 
 def _take(seed: int, n: int, exclude: set[str], allowed: dict[str, list[str]], augment: tuple[str, ...] = (),
-          copies: bool = False, detail: Detail = Detail.PLAIN, unanswerable: float = 0.0):
+          copies: bool = False, detail: Detail = Detail.PLAIN, unanswerable: float = 0.0, styles: float = 0.0):
     """(n examples plus their augmented copies, the families of each example's note, notes skipped, the contexts
     of every augmentation's copies) from the seed's stream, skipping notes whose context is in exclude.
 
@@ -80,10 +84,10 @@ def _take(seed: int, n: int, exclude: set[str], allowed: dict[str, list[str]], a
     every augmentation's copies are made (kept only for the names in augment) so that later splits can avoid
     their contexts whichever augmentations were kept: validation and test never depend on augment. unanswerable:
     the share of the n questions that have no answer (unanswerable.py); the record of such an example also names
-    its kind ("unanswerable": kind)."""
+    its kind ("unanswerable": kind). styles: the share of notes in other hands' styles (styled.py; train only)."""
     made = {name: (a.transform, a.tag) for name, a in AUGMENTATIONS.items()} if copies or augment else None
     rows, records, skipped, taken, extra = [], [], 0, 0, set()
-    stream = note_stream(seed, allowed, made, detail, unanswerable)
+    stream = note_stream(seed, allowed, made, detail, unanswerable, styles)
     while taken < n:
         group, extras, families = next(stream)
         if group[0]["context"] in exclude or any(e[0]["context"] in exclude for e in extras.values()):
@@ -120,13 +124,14 @@ def generate_clinic_notes(n: int, seed: int, holdout_families: Iterable[str] | s
     return clinic_examples(n, seed, holdout_families, unseen, unanswerable)[0]
 
 
-def _share(value: float) -> float:
-    """The unanswerable share, within the bounds ClinicDataOptions declares for --unanswerable."""
+def _share(value: float, name: str = "unanswerable", of: str = "questions") -> float:
+    """A share (--unanswerable, --train-styles) within the bounds ClinicDataOptions declares for it."""
+    flag = "--" + name.replace("_", "-")
     try:
         share = float(value)
     except (TypeError, ValueError):
-        raise DistilkitError(f"--unanswerable {value!r}: give a share of the questions, e.g. 0.25") from None
-    check_value("--unanswerable", share, field_bounds(ClinicDataOptions)["unanswerable"])
+        raise DistilkitError(f"{flag} {value!r}: give a share of the {of}, e.g. 0.25") from None
+    check_value(flag, share, field_bounds(ClinicDataOptions)[name])
     return share
 
 
@@ -146,7 +151,8 @@ def make_clinic_data(output_dir, train: int = 3000, validation: int = 300, test:
                      validation_holdout: Iterable[str] | str | None = VALIDATION_HOLDOUT,
                      validation_unseen: int = 300,
                      train_detail: Detail | str = Detail.PROCEDURE_TABLES,
-                     unanswerable: float = DEFAULT_UNANSWERABLE) -> dict[str, str]:
+                     unanswerable: float = DEFAULT_UNANSWERABLE,
+                     train_styles: float = DEFAULT_TRAIN_STYLES) -> dict[str, str]:
     """Write train/validation/test.jsonl (+ test_unseen.jsonl and validation_unseen.jsonl when families are held
     out), families.json and a README.md into output_dir; returns {split: path}.
 
@@ -165,22 +171,27 @@ def make_clinic_data(output_dir, train: int = 3000, validation: int = 300, test:
     rows, unanswerable.py), in train, validation, test, test_unseen and validation_unseen alike (twins ask their
     note's with the same words); 0 writes the files of before, byte for byte (SQuAD v1 rows). The defaults (3,000
     questions, eye_swap, procedure-tables) are those bench/clinic_generalisation.py and bench/clinic_seeds.py chose
-    on validation; 1,200 plain questions without twins was the first recipe's.
+    on validation; 1,200 plain questions without twins was the first recipe's. train_styles (with unanswerable above
+    0; train only): the share of training notes written in other hands' styles (styles.py: letters, nurse records,
+    one-eye shorthand naming the untreated eye), some grammar notes naming their untreated eye too (styled.py); 0
+    writes the files of before it existed, byte for byte.
     """
     holdout, augment = parse_holdout(holdout_families), parse_augment(augment)
     detail, unanswerable = Detail.parse(train_detail, "--train-detail"), _share(unanswerable)
+    styles = _share(train_styles, "train_styles", "training notes")
+    styles = styles if unanswerable else 0.0  # they come with unanswerable questions: none in SQuAD v1 files
     val_holdout = parse_holdout(validation_holdout, VALIDATION_HOLDOUT, "--validation-holdout")
     check_disjoint(holdout, val_holdout)
     out = Path(output_dir)
     with PathLock(out, "OUTPUT_DIR"):  # a second writer of the same folder is refused before anything is written
         out.mkdir(parents=True, exist_ok=True)
         return _write(out, train, validation, test, seed, holdout, test_unseen, augment, val_holdout,
-                      validation_unseen, detail, unanswerable)
+                      validation_unseen, detail, unanswerable, styles)
 
 
 def _write(out: Path, train: int, validation: int, test: int, seed: int, holdout: tuple, test_unseen: int,
            augment: tuple, val_holdout: tuple, validation_unseen: int, detail: Detail,
-           unanswerable: float = 0.0) -> dict[str, str]:
+           unanswerable: float = 0.0, styles: float = 0.0) -> dict[str, str]:
     """Generate every split, then write them all as one change (a kill leaves the old set or the new one)."""
     seen_families = allowed_families(holdout + val_holdout)
     plan = [("train", train, seen_families), ("validation", validation, seen_families),
@@ -193,12 +204,14 @@ def _write(out: Path, train: int, validation: int, test: int, seed: int, holdout
     for split, n, allowed in plan:
         split_seed = seed + SPLIT_OFFSETS[split]
         train_split = split == "train"
+        styled = styles if train_split else 0.0
         rows, records, skipped, copies = _take(split_seed, n, seen, allowed, augment if train_split else (),
-                                               copies=train_split, unanswerable=unanswerable)
+                                               copies=train_split, unanswerable=unanswerable, styles=styled)
         if train_split and detail is not Detail.PLAIN:
             # The plain train's notes are kept out of later splits all the same: those never depend on detail.
             copies |= {r["context"] for r in rows}
-            rows, records, skipped, more = _take(split_seed, n, seen, allowed, augment, True, detail, unanswerable)
+            rows, records, skipped, more = _take(split_seed, n, seen, allowed, augment, True, detail, unanswerable,
+                                                 styled)
             copies |= more
         contexts = {r["context"] for r in rows}
         table.append(f"| {split} | {split_seed} | {len(rows)} | {len(contexts)} | {skipped} | {len(contexts & seen)} |")
@@ -207,21 +220,26 @@ def _write(out: Path, train: int, validation: int, test: int, seed: int, holdout
         kinds = Counter(rec["unanswerable"] for rec in records if "unanswerable" in rec)
         impossible[split] = {"questions": len(rows), "unanswerable": sum(kinds.values()),
                              "kinds": {k: kinds[k] for k in UNANSWERABLE_KINDS if kinds[k]}}
+        if styled:  # notes per style (a twin counted with its note), beside the grammar's
+            impossible[split]["styles"] = style_counts(rows, records)
         paths[split] = str(out / f"{split}.jsonl")
         files[f"{split}.jsonl"] = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
     # With no unanswerable questions, families.json and the README are those of before (byte for byte).
-    noans = {"unanswerable": {"share": unanswerable, "per_split": impossible}} if unanswerable else {}
+    noans = {"unanswerable": {"share": unanswerable, "per_split": impossible, **(
+        {"train_styles": styles} if styles else {})}} if unanswerable else {}
     files["families.json"] = json.dumps({"holdout": list(holdout), "validation_holdout": list(val_holdout),
                                          "notes_per_family": used, **noans}, indent=1) + "\n"
     extra = "".join(f" Train is augmented with `{a}`: {AUGMENTATIONS[a].description}." for a in augment)
     extra += f" Train notes have `{detail.value}` detail: {_DETAIL[detail]}." if detail is not Detail.PLAIN else ""
     extra += _noans_text(unanswerable, impossible) if unanswerable else ""
+    extra += styles_text(styles, impossible["train"]["styles"]) if styles and "train" in impossible else ""
     files["README.md"] = (
         f"# Synthetic clinic notes (extractive QA)\n\nWritten by `distilkit.data.clinic.make_clinic_data("
         f"output_dir, train={train}, validation={validation}, test={test}, seed={seed}, holdout_families="
         f"{list(holdout)!r}, test_unseen={test_unseen}, augment={list(augment)!r}, validation_holdout="
         f"{list(val_holdout)!r}, validation_unseen={validation_unseen}, train_detail={detail.value!r}"
-        + (f", unanswerable={unanswerable}" if unanswerable else "") + ")`. "
+        + (f", unanswerable={unanswerable}" if unanswerable else "")
+        + (f", train_styles={styles}" if styles else "") + ")`. "
         "SYNTHETIC: drawn from a grammar of ophthalmology shorthand (docs/clinic-notes.md), not from real patients. "
         "SQuAD-flat JSON Lines; "
         f"each note gives 1-3 questions.\n\nHeld out for test: {_held(holdout, used, 'test_unseen')}. Held out for "
@@ -267,3 +285,4 @@ def _noans_text(share: float, impossible: dict) -> str:
             "`answers`, `\"is_impossible\": true`; every row has `is_impossible`): "
             + "; ".join(f"`{k}` ({v.description})" for k, v in UNANSWERABLE_KINDS.items())
             + f". Unanswerable questions per split (train: its eye-swap twins included): {counts}.")
+

@@ -12,6 +12,7 @@ from typing import Callable, Iterator
 from .detail import Detail
 from .drawing import CLINIC_ORDER, MAX_ATTEMPTS, Note, draw_note  # noqa: F401  (public here)
 from .families import Cell, Mark, separators
+from .styled import Restyle
 from .unanswerable import NoAnswerPlan
 from .vocab import DOSES
 from .wording import CLINICIAN_WORDING, QUESTION
@@ -88,7 +89,8 @@ def swap_eyes(fields: list[list], marks: dict[str, str]) -> list[list] | None:
 
 def note_stream(seed: int, allowed: dict[str, list[str]],
                 copies: dict[str, tuple[Callable, str]] | None = None, detail: Detail = Detail.PLAIN,
-                unanswerable: float = 0.0) -> Iterator[tuple[list[dict], dict[str, list[dict]], dict[str, str]]]:
+                unanswerable: float = 0.0, styles: float = 0.0
+                ) -> Iterator[tuple[list[dict], dict[str, list[dict]], dict[str, str]]]:
     """Endless (examples, {name: examples of its copy}, families) per note; what comes first never depends on
     how much is drawn, nor on copies. copies: name -> (transform(fields, marks) -> fields or None, id tag), e.g.
     swap_eyes: each copy is rendered from the same random state (same gaps, same question wording) and answered
@@ -99,13 +101,19 @@ def note_stream(seed: int, allowed: dict[str, list[str]],
     answerable questions and drawn from a random stream of their own, so the notes and their answerable questions
     are those of unanswerable=0 (which draws nothing more: its output is the same, byte for byte); a copy asks
     them too, with the same words, answered from the changed note. Their rows carry ``is_impossible`` (every row
-    does when the share is above 0) and the kind of each, as ``row.kind`` (unanswerable.Row)."""
+    does when the share is above 0) and the kind of each, as ``row.kind`` (unanswerable.Row).
+
+    styles (a training split's, with unanswerable above 0): the share of notes written in other hands' styles
+    (styled.py: letters, nurse records, one-eye shorthand; each after the grammar note it follows, with its family
+    record's "style"), some grammar notes naming their untreated eye too; drawn from a stream of their own."""
     rng, index = random.Random(seed), 0
     plan = NoAnswerPlan(unanswerable, seed) if unanswerable else None
+    restyle = Restyle(seed, allowed, plan, styles) if plan and styles else None
     while True:
         n, fields = draw_note(rng, allowed, detail)
         state = rng.getstate()
         side = plan.note(index, n, fields) if plan else None  # may write an observation-only visit as such
+        own = restyle.negate(index, n, fields) if restyle else None  # may name the untreated eye
         context, spans = _render(n, fields)
         group, made = _questions(n, seed, index, context, spans), {}
         asks = side.asks(n, fields, spans, len(group)) if side else []
@@ -125,4 +133,7 @@ def note_stream(seed: int, allowed: dict[str, list[str]],
                         plan.ask(a, seed, index, twin_context, twin_spans, len(made[name]) + k + 1, tag)
                         for k, a in enumerate(asks)]
         yield group, made, dict(n.used)
+        styled = restyle.note(own, index, copies) if restyle else None
+        if styled:
+            yield styled
         index += 1
