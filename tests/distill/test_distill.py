@@ -213,6 +213,27 @@ def test_search_reports_trials_on_validation_only(tmp_path, teacher, tiny_distil
     assert "test" not in trial["results"]
 
 
+def test_search_sizes_epochs_and_transfer_sets(tmp_path, teacher, tiny_distilbert, toy_data, monkeypatch):
+    from distilkit.config import TransferSource
+    from distilkit.distill import search as search_module
+    from tests.conftest import one_line_error
+
+    cfg = distill_config(tiny_distilbert, toy_data, tmp_path / "s", teacher=teacher)
+    assert "no distill.transfer sources" in one_line_error(search_module.search, cfg, ["transfer_share"], 1)
+    cfg.distill.transfer = [TransferSource(kind="mask", size=40, seed=1), TransferSource(kind="ngram", size=2, seed=2)]
+    seen = []
+    monkeypatch.setattr("distilkit.training.train", lambda c: seen.append(c) or {
+        "results": {"validation": {"accuracy": c.training.epochs / 10}}})
+    result = search_module.search(cfg, ["epochs", "transfer_share"], trials=4)
+    for row, trial_cfg in zip(result["trials"], seen):
+        assert isinstance(row["epochs"], int) and 1 <= row["epochs"] <= 10 and trial_cfg.training.epochs == row["epochs"]
+        assert row["transfer_share"] in (0.0, 0.25, 0.5, 0.75, 1.0)
+        sizes = [s.size for s in trial_cfg.distill.transfer]
+        expected = [n for n in (round(40 * row["transfer_share"]), round(2 * row["transfer_share"])) if n >= 1]
+        assert sizes == expected and trial_cfg.data.test is None
+    assert result["best_params"]["epochs"] == max(r["epochs"] for r in result["trials"])
+
+
 def test_distill_command_requires_a_teacher(capsys):
     from distilkit.cli import main
 

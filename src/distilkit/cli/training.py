@@ -142,7 +142,8 @@ def distill(recipe: str, overrides: list[str] | None = None, output_dir: str | N
         epochs: Number of epochs (training.epochs).
         resume: Continue the run in output_dir from its last checkpoint ('--resume auto': when one exists).
         overwrite: Replace a finished model in output_dir (refused otherwise).
-        search: Settings to search with Optuna on validation data, e.g. alpha,temperature.
+        search: Settings to search with Optuna on validation data, e.g. alpha,temperature (also epochs,
+            transfer_share, learning_rate, gamma, hidden_weight).
         trials: Number of search trials.
     """
     from ..recipe import load_recipe

@@ -1,4 +1,5 @@
-"""Hyperparameter search for distillation (alpha, temperature, ...) with Optuna, on validation data.
+"""Hyperparameter search for distillation (alpha, temperature, epochs, transfer-set size, ...) with Optuna, on
+validation data.
 
 Each trial is an ordinary run in ``OUTPUT_DIR/trials/trial-N`` scored on the validation split only
 (the test split is never looked at). The teacher's logits are cached by the first trial, so the
@@ -15,14 +16,28 @@ from ..config import RunConfig
 from ..errors import DistilkitError
 from ..io import PathLock, write_atomic
 
-# Search space per parameter: (config section, field, low, high, log scale).
+# Search space per parameter: (config section, field, low, high, log scale[, step]); int bounds suggest integers.
 SPACE = {
     "alpha": ("distill", "alpha", 0.0, 1.0, False),
     "temperature": ("distill", "temperature", 1.0, 10.0, True),
     "learning_rate": ("training", "learning_rate", 1e-5, 5e-4, True),
     "gamma": ("loss", "gamma", 0.0, 5.0, False),
     "hidden_weight": ("distill", "hidden_weight", 0.0, 1.0, False),
+    "epochs": ("training", "epochs", 1, 10, False),
+    # A share of every distill.transfer source's size: 0 trains on the labelled rows alone, 1 on all of each.
+    # In quarters: the teacher labels each share's texts once (cached), not once per trial.
+    "transfer_share": ("distill", "transfer", 0.0, 1.0, False, 0.25),
 }
+
+
+def _transfer_share(sources: list, share: float) -> list:
+    """Each transfer source cut to ``share`` of its size (sources cut to nothing dropped); the same seeds, so a
+    smaller share takes a prefix of the larger one's texts."""
+    return [dataclasses.replace(s, size=round(s.size * share)) for s in sources if round(s.size * share) >= 1]
+
+
+APPLY = {"transfer_share": _transfer_share}
+"""Parameters whose value is not the field's own: how the suggested value becomes the field's."""
 
 
 def _optuna():
@@ -45,6 +60,9 @@ def search(cfg: RunConfig, params: list[str], trials: int) -> dict:
         raise DistilkitError("--trials must be >= 1")
     if not cfg.data.validation and not cfg.data.validation_fraction:
         raise DistilkitError("--search scores trials on validation data: set data.validation or data.validation_fraction")
+    if "transfer_share" in params and not cfg.distill.transfer:
+        raise DistilkitError("--search transfer_share: the recipe has no distill.transfer sources to size: add some "
+                             "(docs/distillation.md#transfer-sets) or search other parameters")
     optuna = _optuna()
     out = Path(cfg.training.output_dir)
     metric = cfg.training.metric_for_best_model or "accuracy"
@@ -54,10 +72,14 @@ def search(cfg: RunConfig, params: list[str], trials: int) -> dict:
         c = copy.deepcopy(cfg)
         row = {"trial": trial.number}
         for name in params:
-            section, field, low, high, log = SPACE[name]
-            row[name] = trial.suggest_float(name, low, high, log=log)
+            section, field, low, high, log, *step = SPACE[name]
+            if isinstance(low, int):
+                row[name] = trial.suggest_int(name, low, high, log=log)
+            else:
+                row[name] = trial.suggest_float(name, low, high, log=log, step=step[0] if step else None)
+            value = APPLY[name](getattr(getattr(c, section), field), row[name]) if name in APPLY else row[name]
             # replace(), not setattr(): the section's __post_init__ validates the new value
-            setattr(c, section, dataclasses.replace(getattr(c, section), **{field: row[name]}))
+            setattr(c, section, dataclasses.replace(getattr(c, section), **{field: value}))
         c.data.test = None  # trials never see the test split
         c.data.behaviour_tests = None  # nor the behaviour tests: they document the final model
         c.training.output_dir = str(out / "trials" / f"trial-{trial.number}")
