@@ -12,9 +12,9 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "distilkit"
 FLOORS = [
     # bounds: how limits are declared on fields; options: the commands' own settings, bounded like config's;
     # choices, config_data and config_transfer: config's string enums, its data section and the entries of
-    # distill.transfer (config re-exports them all)
+    # distill.transfer (config re-exports them all); hardware: the CPU's features and the precision they decide
     {"errors", "io", "compat", "bounds", "choices", "config", "config_data", "config_transfer", "options", "recipe",
-     "models", "packaged", "plots"},
+     "models", "packaged", "plots", "hardware"},
     {"data", "suggest"},  # suggest: a recipe chosen from the data
     {"tasks", "losses", "metrics", "ood"},  # ood: out-of-scope detectors (numpy), which tasks and predictors apply
     {"inference"},

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import time
 from pathlib import Path
 
@@ -18,29 +17,18 @@ from .config import DataConfig
 from .errors import DistilkitError
 
 
-# The CPU flags that change which precision and backend is fastest (bf16 is ~20x slower than fp32 without
-# AVX512-BF16 or AMX and ~2.5x faster with it; VNNI speeds int8): a timing is read with them.
-SPEED_FLAGS = ("avx2", "avx512f", "avx512_bf16", "avx512_vnni", "avx_vnni", "amx_bf16", "amx_int8")
-
-
 def hardware(threads: int | None = None) -> str:
-    """CPU model and its speed-relevant flags, cores, memory, torch version and the thread count a
-    measurement ran with."""
-    cpu, flags = platform.processor() or "cpu", set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name") and cpu == (platform.processor() or "cpu"):
-                cpu = line.split(":", 1)[1].strip()
-            elif line.startswith("flags") and not flags:
-                flags = set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
+    """CPU model and its speed-relevant flags (``distilkit.hardware``: bf16 is ~20x slower than fp32 without
+    AVX512-BF16 or AMX and ~2.5x faster with it; VNNI speeds int8), cores, memory, torch version and the thread
+    count a measurement ran with."""
     import torch
 
+    from .hardware import cpu
+
+    found = cpu()
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    shown = " ".join(f for f in SPEED_FLAGS if f in flags) or "none of " + "/".join(SPEED_FLAGS)
-    return (f"{cpu} (flags: {shown}), {os.cpu_count()} cores, {mem:.0f} GiB RAM, torch {torch.__version__}, "
-            f"{threads or torch.get_num_threads()} threads")
+    return (f"{found.model} (flags: {found.speed_flags()}), {os.cpu_count()} cores, {mem:.0f} GiB RAM, "
+            f"torch {torch.__version__}, {threads or torch.get_num_threads()} threads")
 
 
 def bench_models(models: list[str], data: str, backends: list[str], threads: int | None = None,
@@ -65,10 +53,14 @@ def bench_models(models: list[str], data: str, backends: list[str], threads: int
             metrics = {k: v for k, v in report["metrics"].items() if k != "loss" and isinstance(v, (int, float))}
             metrics.update({f"{k}_without_threshold": v for k, v in report.get("metrics_without_threshold", {}).items()})
             measured = measure_predictor(predictor, predictor.items(split)[:1024], latency_runs, batch_size)
-            rows.append({"model": model, "backend": backend, "task": predictor.task, "metric": task.default_metric,
-                         "score": metrics[task.default_metric], **metrics, **measured})
-            print(f"{model} [{backend}]: {task.default_metric} {metrics[task.default_metric]:.4f}, "
-                  f"p50 {measured['latency_p50_ms']:.2f} ms", flush=True)
+            # What ran: 'auto -> torch-bf16' for --backends auto, with the one line saying why
+            why = {"backend_why": predictor.backend_why} if predictor.backend_why else {}
+            rows.append({"model": model, "backend": predictor.backend_name, "task": predictor.task,
+                         "metric": task.default_metric, "score": metrics[task.default_metric], **metrics, **measured,
+                         **why})
+            print(f"{model} [{predictor.backend_name}]: {task.default_metric} {metrics[task.default_metric]:.4f}, "
+                  f"p50 {measured['latency_p50_ms']:.2f} ms" + (f" ({predictor.backend_why})" if why else ""),
+                  flush=True)
     return {"data": data, "hardware": hardware(threads), "threads": threads, "date": time.strftime("%Y-%m-%d"),
             "rows": rows}
 

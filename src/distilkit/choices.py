@@ -26,8 +26,9 @@ class Choice(str, enum.Enum):
 
 
 class Precision(Choice):
+    AUTO = "auto"  # bf16 where the CPU has native bf16 (AVX512-BF16, AMX) and a measured matmul is faster; else fp32
     FP32 = "fp32"
-    BF16 = "bf16"  # bf16 autocast; on CPUs without fast bf16 matmuls it can be slower
+    BF16 = "bf16"  # bf16 autocast; on CPUs without native bf16 matmuls it is many times slower (said once on stderr)
 
 
 class Freeze(Choice):

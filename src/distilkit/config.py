@@ -101,7 +101,9 @@ class TrainingConfig:
     seed: int = bounded(42, "a random seed", at_least=0, at_most=2**32 - 1)  # numpy's seeds are 32-bit
     """Seed for initialisation, shuffling and dropout."""
     precision: Precision = Precision.FP32
-    """'fp32' or 'bf16' (autocast). Measured slower on our AVX-512 CPU, so fp32 is the default."""
+    """'fp32', 'bf16' (autocast) or 'auto': bf16 only where the CPU has native bf16 (AVX512-BF16 or AMX) and a short
+    matmul measurement finds it faster here (``distilkit.hardware``); the card says which ran and why. fp32 is the
+    default: bf16 measured slower on our own benchmark machine, whose CPU flags claim AVX512-BF16 and AMX."""
     sampling: Sampling = Sampling.GROUP_BY_LENGTH
     """Batch composition: 'group_by_length' (fewer pad tokens) or 'random'."""
     eval_strategy: EvalStrategy = EvalStrategy.EPOCH

@@ -41,4 +41,4 @@ def test_bench_bad_backend_and_unlabelled_data(toy_runs, tmp_path, capsys):
     assert main(["bench", model, "--data", str(unlabelled), "--backends", "torch", "--latency-runs", "2"]) == 2
     assert "has no labels" in capsys.readouterr().err
     assert main(["bench", model, "--data", str(unlabelled), "--backends", "tensorrt"]) == 2
-    assert "choose one of torch, torch-bf16, onnx, onnx-int8" in capsys.readouterr().err
+    assert "choose one of torch, torch-bf16, onnx, onnx-int8, auto" in capsys.readouterr().err

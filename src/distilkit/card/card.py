@@ -134,6 +134,7 @@ def render_body(summary: RunRecord) -> str:
         f"Training took {summary.train_runtime_s:.0f} s ({summary.train_samples_per_second:.1f} training "
         f"examples/s) on {d['device']} with {d['torch_threads']} threads and {d['num_processes']} process(es)."
         + (f" Resumed from `{summary.resumed_from}`." if summary.resumed_from else "") + "\n",
+        sections.precision_section(summary.precision),
         sections.distillation_section(summary.distillation),
         "### Training results\n",
         sections.table(summary.history),

@@ -121,6 +121,10 @@ class RunRecord:
     """The last `distilkit bench --card` of this folder."""
     deployment: Deployment | None = None
     """Set in folders written by `distilkit export`: what was exported and how it was verified."""
+    precision: dict | None = None
+    """What ``training.precision`` ran as and why: 'asked', 'ran', 'why' (one line), 'speedup' (bf16 against
+    fp32, where measured), 'check' (after a bf16 run: validation in fp32 and bf16 inference, points) and
+    'default_backend' (the folder's)."""
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -262,3 +262,28 @@ def deployment_section(dep: Deployment | None) -> str:
         "come from `distilkit.json`. ONNX Runtime alone runs it too (inputs: `input_ids`, `attention_mask`, and "
         "`token_type_ids` for BERT); thresholds stored in `distilkit.json` are then yours to apply.\n",
     ] if line)
+
+
+def precision_section(precision: dict | None) -> str:
+    """What ``training.precision`` ran as and why, and after a bf16 run how bf16 inference scored on validation
+    against fp32 (``RunRecord.precision``; records written before it existed have none: nothing is said)."""
+    if not precision:
+        return ""
+    ran, asked = precision["ran"], precision["asked"]
+    why = precision["why"].partition(": ")[2] or precision["why"]  # 'bf16: AMX present, ...' without 'bf16: '
+    lines = [f"Precision: **{ran}** (`training.precision: {asked}`): {why}."]
+    check, default = precision.get("check"), precision.get("default_backend", "torch")
+    if ran == "bf16" and check:
+        verdict = (f"within the {check['max_drop']} points allowed" if check["ok"]
+                   else f"more than the {check['max_drop']} points allowed: bf16 inference is not used for this "
+                        "model by default or by `--backend auto`")
+        drop = check["drop_points"]
+        lines.append(f"bf16 inference on validation ({check['examples']} examples): {check['metric']} "
+                     f"{check['bf16']:.2f} against {check['fp32']:.2f} in fp32, {abs(drop):.2f} points "
+                     f"{'lower' if drop >= 0 else 'higher'}, {verdict}.")
+    elif ran == "bf16":
+        lines.append("bf16 inference was not checked against fp32 (no labelled validation split), so "
+                     "`--backend auto` runs this model in fp32.")
+    lines.append(f"Default backend of the folder: `{default}`.")
+    return " ".join(lines) + "\n"
+

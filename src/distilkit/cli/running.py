@@ -32,7 +32,8 @@ def eval(model: str, *, data: str, output: str | None = None, oos_label: str = "
         label_names: Names for integer labels 0..k-1 in the data, e.g. negative,positive.
         batch_size: Examples per batch.
         max_eval_samples: Evaluate on a seeded random sample of N rows.
-        backend: torch, torch-bf16, onnx or onnx-int8 (default: the folder's own; torch for trained folders).
+        backend: torch, torch-bf16, onnx, onnx-int8 or auto (auto: the fastest safe one for the folder here;
+            default: the folder's own; torch for trained folders).
         threads: CPU threads for the backend.
         tune_threshold: Pick the out-of-scope threshold on DATA (validation data, never test) and store it in the
             folder's distilkit.json.
@@ -76,7 +77,8 @@ def predict(model: str, texts: list[str] | None = None, file: str | None = None,
         top_k: Labels returned per text, best first.
         batch_size: Examples per batch.
         on_empty: What an empty text in a file does: 'error' or 'skip' (counted).
-        backend: torch, torch-bf16, onnx or onnx-int8 (default: the folder's own; torch for trained folders).
+        backend: torch, torch-bf16, onnx, onnx-int8 or auto (auto: the fastest safe one for the folder here;
+            default: the folder's own; torch for trained folders).
         threads: CPU threads for the backend.
         engine: Batch mode engine: 'local' (this process) or 'ray' (Ray Data, one model per actor; pip install ray).
         actors: With --engine ray: model actors (each loads the model once).
@@ -142,7 +144,8 @@ def zero_shot(model: str, texts: list[str] | None = None, labels: list[str] | No
             a distill.teacher_logits file).
         batch_size: Texts (NLI: text-label pairs) per batch.
         on_empty: What an empty text in a file does: 'error' or 'skip' (counted).
-        backend: torch, torch-bf16, onnx or onnx-int8 (default: the folder's own).
+        backend: torch, torch-bf16, onnx, onnx-int8 or auto (auto: the fastest safe one for the folder here;
+            default: the folder's own).
         threads: CPU threads for the backend.
         method: How labels are scored: 'nli' (entailment), 'embedding' (cosine of sentence embeddings, one pass
             per text), or 'auto': nli for a model with entailment/contradiction labels, else embedding for a
@@ -211,7 +214,8 @@ def qa(model: str, question: str | None = None, context: str | None = None, file
         max_answer_length: Longest answer in tokens (default: training's, else 15 as the pipeline).
         question_column: Column holding the question in batch mode.
         context_column: Column holding the context in batch mode.
-        backend: torch, torch-bf16, onnx or onnx-int8 (default: the folder's own; ONNX graphs go in MODEL/onnx/).
+        backend: torch, torch-bf16, onnx, onnx-int8 or auto (auto: the fastest safe one for the folder here;
+            default: the folder's own; ONNX graphs go in MODEL/onnx/).
         threads: CPU threads for the backend.
         best_span: With a no-answer: also give the best span the model found, under "best_span" (null if none).
     """

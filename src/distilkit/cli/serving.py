@@ -13,7 +13,8 @@ def serve(folders: list[str] | None = None, model: list[str] | None = None, back
     Args:
         folders: Model folders to serve, each named after its folder.
         model: Models as NAME=PATH, e.g. emotion=runs/emotion: served at /v1/models/NAME/...
-        backend: torch, torch-bf16, onnx or onnx-int8 for every model, or NAME=BACKEND for one, e.g. onnx,clinic=torch.
+        backend: torch, torch-bf16, onnx, onnx-int8 or auto for every model, or NAME=BACKEND for one, e.g.
+            onnx,clinic=torch.
         settings: Batching, limits, binding and the API key: every other flag, one per ServeSettings field.
     """
     from ..serve import ModelSpec, run_server

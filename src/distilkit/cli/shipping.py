@@ -24,7 +24,8 @@ def check(model: str, tests: str, *, backend: str | None = None, batch_size: int
     Args:
         model: Model folder (or hub id) of the kind the tests file names (task: question-answering, ...).
         tests: The tests file (see tests/behaviour/*.yaml and docs/behaviour-tests.md).
-        backend: torch, torch-bf16, onnx or onnx-int8 (default: the folder's own).
+        backend: torch, torch-bf16, onnx, onnx-int8 or auto (auto: the fastest safe one for the folder here;
+            default: the folder's own).
         batch_size: Inputs per batch.
         threads: CPU threads for the backend.
         output: JSON report (default: MODEL/behaviour_<tests file name>.json).
@@ -89,7 +90,8 @@ def bench(models: list[str], *, data: str, backends: list[str] | None = None, th
     Args:
         models: Model folders (trained or exported).
         data: Labelled data to score every model on (e.g. the test split).
-        backends: Backends to run each model with (default: torch,onnx,onnx-int8).
+        backends: Backends to run each model with (default: torch,onnx,onnx-int8; auto: each model's fastest safe one
+            here, reported as auto -> NAME).
         threads: CPU threads, the same for every backend.
         output: Folder for bench.json, bench.md and bench.png.
         card: Record the result in each model's run record and card (its Benchmark section, replaced by a later

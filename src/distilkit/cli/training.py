@@ -13,7 +13,7 @@ def train(recipe: str | None = None, train_data: str | None = None, validation_d
           test_data: str | None = None, text_column: str | None = None, label_column: str | None = None,
           label_names: list[str] | None = None, model: str | None = None, overrides: list[str] | None = None,
           output_dir: str | None = None, max_train_samples: int | None = None, max_eval_samples: int | None = None,
-          epochs: float | None = None, resume: str | None = None, overwrite: bool = False):
+          epochs: float | None = None, resume: str | None = None, overwrite: bool = False, strict: bool = False):
     """Fine-tune a classifier from a YAML recipe, or from your own data with --train FILE and no recipe
     (settings chosen from the data and printed); writes the model folder, its card and evaluations.
 
@@ -34,6 +34,8 @@ def train(recipe: str | None = None, train_data: str | None = None, validation_d
         resume: Continue the run in output_dir from its last checkpoint; '--resume auto' does so when one exists and
             starts afresh otherwise (for requeue scripts).
         overwrite: Replace a finished model in output_dir (refused otherwise).
+        strict: Refuse training.precision bf16 where it would be slow (a CPU without native bf16: no AVX512-BF16
+            or AMX), instead of training anyway after a one-line warning.
     """
     from ..recipe import load_recipe
 
@@ -51,7 +53,7 @@ def train(recipe: str | None = None, train_data: str | None = None, validation_d
             raise DistilkitError(f"train: {flag} is for training without a recipe; with {recipe}, set it in the "
                                  "recipe or with --set (e.g. --set data.train=FILE)")
         cfg = load_recipe(recipe, flags)
-    _run(cfg, resume, overwrite)
+    _run(cfg, resume, overwrite, strict)
 
 
 def _suggested(train_data, validation_data, test_data, text_column, label_column, label_names, model, output_dir,
@@ -104,10 +106,10 @@ def init(*, train_data: str, validation_data: str | None = None, test_data: str 
     print(f"wrote {path}: edit it, then run `distilkit train {path}`")
 
 
-def run_training(cfg, resume: str | None, overwrite: bool = False):
+def run_training(cfg, resume: str | None, overwrite: bool = False, strict: bool = False):
     from ..training import train as run
 
-    return run(cfg, resume=resume or False, overwrite=overwrite)
+    return run(cfg, resume=resume or False, overwrite=overwrite, strict=strict)
 
 
 def _flag_overrides(overrides, output_dir, max_train_samples, max_eval_samples, epochs) -> list[str]:
@@ -116,9 +118,9 @@ def _flag_overrides(overrides, output_dir, max_train_samples, max_eval_samples, 
     return list(overrides or []) + [f"{k}={v}" for k, v in flags.items() if v is not None]
 
 
-def _run(cfg, resume, overwrite) -> None:
+def _run(cfg, resume, overwrite, strict: bool = False) -> None:
     """Train (the recipe's behaviour tests run on the finished model, onto its card) and print the results."""
-    summary = run_training(cfg, resume, overwrite)
+    summary = run_training(cfg, resume, overwrite, strict)
     if not summary:  # the non-main processes of a multi-process run
         return
     print(json.dumps({"output_dir": summary["config"]["training"]["output_dir"], "results": summary["results"],
@@ -130,7 +132,8 @@ def _run(cfg, resume, overwrite) -> None:
 @feeds(RecipeFlags, SearchOptions)
 def distill(recipe: str, overrides: list[str] | None = None, output_dir: str | None = None,
             max_train_samples: int | None = None, max_eval_samples: int | None = None, epochs: float | None = None,
-            resume: str | None = None, overwrite: bool = False, search: list[str] | None = None, trials: int = 10):
+            resume: str | None = None, overwrite: bool = False, search: list[str] | None = None, trials: int = 10,
+            strict: bool = False):
     """Train a student from a teacher (a recipe with a distill section); optionally search its settings.
 
     Args:
@@ -145,6 +148,7 @@ def distill(recipe: str, overrides: list[str] | None = None, output_dir: str | N
         search: Settings to search with Optuna on validation data, e.g. alpha,temperature (also epochs,
             transfer_share, learning_rate, gamma, hidden_weight).
         trials: Number of search trials.
+        strict: Refuse training.precision bf16 where it would be slow (no native bf16), instead of a warning.
     """
     from ..recipe import load_recipe
 
@@ -154,11 +158,14 @@ def distill(recipe: str, overrides: list[str] | None = None, output_dir: str | N
                              "or use `distilkit train` for plain fine-tuning")
     if search:
         from ..distill.search import search as run_search
+        from ..training.run import training_precision
+
+        training_precision(cfg, strict)  # refused (--strict) or said once, before the first trial
 
         result = run_search(cfg, [p for p in search if p], trials)
         print(json.dumps({k: result[k] for k in ("metric", "best_params", "best_value", "best_model")}, indent=2))
         return
-    _run(cfg, resume, overwrite)
+    _run(cfg, resume, overwrite, strict)
 
 
 def check_qa(files: list[str], fix_offsets: bool = False, output: str | None = None,

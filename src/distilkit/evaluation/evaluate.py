@@ -118,6 +118,8 @@ def evaluate(model_dir: str, data: str, output: str | None = None, oos_label: st
     if tune_threshold:
         report["settings_written"] = str(Path(predictor.folder) / "distilkit.json")
     report["backend"] = predictor.backend_name
+    if predictor.backend_why:  # --backend auto: why this one runs here
+        report["backend_why"] = predictor.backend_why
     if zero_shot:
         report["zero_shot"] = predictor.metadata()  # method, labels, template (and calibration) it was scored with
     json_path = Path(output) if output else Path(model_dir) / f"eval_{Path(data.split('::')[0]).stem}.json"

@@ -78,7 +78,11 @@ class ModelSettings:
     backends: dict[str, BackendFile] = field(default_factory=dict)
     """Exported graphs by backend name (onnx, onnx-int8)."""
     default_backend: str = "torch"
-    """Backend used when none is asked for: 'torch' for trained folders, the exported one for export folders."""
+    """Backend used when none is asked for: 'torch' for trained folders ('auto' after a ``precision: auto`` run
+    whose bf16 check passed), the exported one for export folders."""
+    bf16_check: dict | None = None
+    """After a bf16 training run: the validation metric in fp32 and in bf16 inference, in points ('metric',
+    'fp32', 'bf16', 'drop_points', 'max_drop', 'ok'); the ``auto`` backend runs bf16 only where 'ok' is true."""
     deployment: dict = field(default_factory=dict)
     """For exported folders: what the export was verified against, and how it did."""
     format_version: int = FORMAT_VERSION

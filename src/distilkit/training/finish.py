@@ -10,7 +10,8 @@ import yaml
 
 from ..card import with_behaviour
 from ..card.record import RECORD, RunRecord
-from ..config import RunConfig
+from ..config import Precision, RunConfig
+from ..hardware import BF16_MAX_DROP, PrecisionChoice
 from ..inference.measure import parameters
 from .behaviour import run_suites
 from .history import epoch_table, training_losses
@@ -46,6 +47,8 @@ class Trained:
     resume_from: str | None
     suites: list
     """The recipe's behaviour tests, parsed."""
+    precision: object = None
+    """What ``training.precision`` ran as, and why (a ``hardware.PrecisionChoice``; None: fp32 as asked)."""
 
 
 def write_finished(final: Path, cfg: RunConfig, run: Trained) -> dict:
@@ -59,14 +62,18 @@ def write_finished(final: Path, cfg: RunConfig, run: Trained) -> dict:
     tune_on = ["validation", *(cfg.data.extra_validation or {})]  # thresholds are chosen on these together
     scored = {"validation": data.validation, **{n: run.extras[n] for n in tune_on[1:]}, "test": data.test,
               **{n: s for n, s in run.extras.items() if n not in tune_on}}
-    evaluation = _evaluate(trainer.model, run.tokenizer, task, scored, final, tune_on, data.train)
+    precision = run.precision or PrecisionChoice(Precision.FP32, Precision.FP32, "fp32: asked for")
+    evaluation, bf16_check, default_backend = _evaluate(trainer.model, run.tokenizer, task, scored, final, tune_on,
+                                                        data.train, precision)
     name = cfg.card.get("model_name") or Path(cfg.training.output_dir).name
     result, wall = run.result, run.wall
     record = RunRecord(
         task=task.name, pipeline_tag=task.pipeline_tag, **task.summary_fields(), card_text=task.card_text(name),
         config_sections=list(task.config_sections), images=[img for v in evaluation.values() for img in v["images"]],
         config=cfg.to_dict(),
-        derived={**_derived(trainer, run.args, run.model, run.n_train), "teacher_logits_s": round(run.teacher_s, 2)},
+        derived={**_derived(trainer, run.args, run.model, run.n_train), "teacher_logits_s": round(run.teacher_s, 2),
+                 "precision": precision.precision.value},
+        precision={**precision.to_dict(), "check": bf16_check, "default_backend": default_backend},
         data={name: {"source": s.source, "rows": len(s)} for name, s in {"train": data.train, **scored}.items()
               if s is not None},
         notes=run.notes,
@@ -90,10 +97,14 @@ def write_finished(final: Path, cfg: RunConfig, run: Trained) -> dict:
     return {**record.to_dict(), **({"behaviour_tests": passed} if passed else {})}
 
 
-def _evaluate(model, tokenizer, task, splits: dict, out: Path, tune_on: list[str], train=None) -> dict:
+def _evaluate(model, tokenizer, task, splits: dict, out: Path, tune_on: list[str], train=None,
+              precision: PrecisionChoice | None = None) -> tuple[dict, dict | None, str]:
     """Write distilkit.json, evaluate the saved model through its predictor on each split (thresholds are tuned
     first, on the validation splits ``tune_on`` together; an out-of-scope detector that reads features is fitted
-    on ``train`` before that), then store the tuned thresholds in distilkit.json and the detector's state."""
+    on ``train`` before that), then store the tuned thresholds in distilkit.json and the detector's state.
+    After a bf16 run, validation is scored again in bf16 inference (``bf16_check``): stored in distilkit.json, and
+    after ``precision: auto`` a check that holds makes ``auto`` the folder's default backend.
+    Returns (evaluation, the bf16 check or None, the default backend)."""
     from ..evaluation.evaluate import evaluate_splits, fit_detectors
     from ..inference import PREDICTORS, ModelSettings
     from ..inference.settings import weights_sha256
@@ -103,8 +114,34 @@ def _evaluate(model, tokenizer, task, splits: dict, out: Path, tune_on: list[str
     predictor = PREDICTORS[task.name](str(out), settings=settings, loaded=(model.eval(), tokenizer))
     fit_detectors(predictor, task, train)
     evaluation = evaluate_splits(predictor, task, splits, out, tune_on)
-    settings.update(**task.inference_settings()).write(out)
-    return evaluation
+    settings = settings.update(**task.inference_settings())
+    check = None
+    if precision is not None and precision.precision is Precision.BF16:
+        check = bf16_check(model, tokenizer, task, out, settings, splits.get("validation"),
+                           evaluation.get("validation"))
+    if check and check["ok"] and precision.asked is Precision.AUTO:
+        settings = settings.update(default_backend="auto")  # bf16 where the machine runs it fast, else fp32
+    settings.update(bf16_check=check).write(out)
+    return evaluation, check, settings.default_backend
+
+
+def bf16_check(model, tokenizer, task, out: Path, settings, split, fp32_report: dict | None) -> dict | None:
+    """The task's main metric on ``split`` (validation) in bf16 inference against fp32's ``fp32_report``, in points:
+    'ok' while bf16 loses at most ``hardware.BF16_MAX_DROP``. None without a labelled validation split."""
+    from ..evaluation.evaluate import evaluate_split
+    from ..inference import PREDICTORS
+    from ..inference.backends import BY_PRECISION
+
+    if split is None or fp32_report is None:
+        return None
+    predictor = PREDICTORS[task.name](str(out), backend=BY_PRECISION["bf16"], settings=settings,
+                                      loaded=(model, tokenizer))
+    report = evaluate_split(predictor, task, split)
+    metric = task.default_metric
+    fp32, bf16 = (r["metrics"][metric] * task.metric_scale for r in (fp32_report, report))
+    drop = fp32 - bf16
+    return {"metric": metric, "fp32": round(fp32, 4), "bf16": round(bf16, 4), "drop_points": round(drop, 4),
+            "max_drop": BF16_MAX_DROP, "ok": drop <= BF16_MAX_DROP, "examples": len(split)}
 
 
 def _derived(trainer, args, model, n_train: int) -> dict:

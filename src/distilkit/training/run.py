@@ -9,6 +9,7 @@ from pathlib import Path
 from ..compat import sampling_kwargs, warmup_kwargs
 from ..config import Checkpoints, Freeze, Precision, RunConfig
 from ..errors import DistilkitError
+from ..hardware import PrecisionChoice, choose, refuse_or_warn
 from ..distill import Distiller, check_layers, keep_layers
 from ..losses import build_loss
 from ..models import load_model, load_tokenizer
@@ -22,7 +23,9 @@ from .finish import Trained, write_finished
 from .preemption import Preempted, Preemption, StopEvaluation, stop_message
 
 
-def training_arguments(cfg: RunConfig, checkpoint_dir: Path, has_validation: bool, metric: str):
+def training_arguments(cfg: RunConfig, checkpoint_dir: Path, has_validation: bool, metric: str,
+                       precision: Precision = Precision.FP32):
+    """``precision``: what runs (fp32 or bf16), as ``training_precision`` resolved the recipe's."""
     from transformers import TrainingArguments
 
     t = cfg.training
@@ -40,7 +43,7 @@ def training_arguments(cfg: RunConfig, checkpoint_dir: Path, has_validation: boo
         lr_scheduler_type=t.scheduler,
         optim=t.optimizer,
         seed=t.seed,
-        bf16=t.precision is Precision.BF16,
+        bf16=precision is Precision.BF16,
         use_cpu=not _has_accelerator(),
         **sampling_kwargs(t.sampling.value),
         length_column_name="length",
@@ -65,6 +68,22 @@ def _has_accelerator() -> bool:
     import torch
 
     return torch.cuda.is_available()
+
+
+def training_precision(cfg: RunConfig, strict: bool = False) -> PrecisionChoice:
+    """What ``training.precision`` runs as on this machine, and why (``distilkit.hardware``): auto measures bf16
+    at the thread count training uses, once per process (flags alone with several processes, which must agree).
+    bf16 asked where it will be slow is said once on stderr, or refused in one line with ``strict``."""
+    import torch
+
+    if cfg.training.num_threads:
+        torch.set_num_threads(cfg.training.num_threads)
+    several = int(os.environ.get("WORLD_SIZE", "1")) > 1
+    gpu_bf16 = torch.cuda.is_bf16_supported() if _has_accelerator() else None
+    choice = choose(cfg.training.precision, "train", measure=not several, gpu_bf16=gpu_bf16)
+    if strict or is_main_process():
+        refuse_or_warn(choice, strict)
+    return choice
 
 
 def _callbacks(cfg: RunConfig, has_validation: bool) -> list:
@@ -106,35 +125,40 @@ def _check_layers_early(cfg: RunConfig) -> None:
         check_layers(config, cfg.model.keep_layers, cfg.model.name)
 
 
-def train(cfg: RunConfig, resume: bool | str = False, overwrite: bool = False) -> dict:
+def train(cfg: RunConfig, resume: bool | str = False, overwrite: bool = False, strict: bool = False) -> dict:
     """Train, evaluate and document a model. Returns the run summary (also saved as JSON).
 
     ``resume``: True / 'last' continues from the last checkpoint, 'auto' does so when one exists.
     ``overwrite``: replace a finished model in ``training.output_dir`` (refused otherwise).
+    ``strict``: refuse ``precision: bf16`` where it would be slow (no native bf16), rather than warn once.
     The recipe's behaviour tests (data.behaviour_tests) then run on the model, onto its card: the summary's
     ``behaviour_tests`` says how many passed per file."""
     from ..io import PathLock
 
     out = Path(cfg.training.output_dir)
+    precision = training_precision(cfg, strict)  # refused (--strict) before anything is read or locked
     suites = load_suites(cfg)  # read first: a bad tests file stops the run before any training
     with Preemption() as preemption:  # SIGTERM / SIGUSR1: a checkpoint, then exit 128 + signal
         if not is_main_process():  # rank 0 checks and locks the folder; the others follow its checkpoints
-            return _train(cfg, None if overwrite else resume_point(out / "checkpoints", resume), preemption)
+            return _train(cfg, None if overwrite else resume_point(out / "checkpoints", resume), preemption,
+                          precision=precision)
         # The lock comes first: a run refused because another one writes OUT must not have touched OUT
         with PathLock(out, "--output-dir"):
             resume_from = prepare_output(out, overwrite, resume)
-            return _train(cfg, resume_from, preemption, suites, fresh=overwrite)
+            return _train(cfg, resume_from, preemption, suites, fresh=overwrite, precision=precision)
 
 
 def _train(cfg: RunConfig, resume_from: str | None, preemption: Preemption, suites: list | None = None,
-           fresh: bool = False) -> dict:
+           fresh: bool = False, precision: PrecisionChoice | None = None) -> dict:
     """The run itself, under OUT's lock (rank 0). ``fresh``: --overwrite, whose earlier checkpoints are removed
-    only once everything that could refuse the run (data, model, settings) has loaded."""
+    only once everything that could refuse the run (data, model, settings) has loaded. ``precision``: what
+    ``training.precision`` resolved to (``training_precision``)."""
     import torch
     import transformers
 
     if cfg.training.num_threads:
         torch.set_num_threads(cfg.training.num_threads)
+    precision = precision or training_precision(cfg)
     transformers.set_seed(cfg.training.seed)
     out = Path(cfg.training.output_dir)
     checkpoint_dir = out / "checkpoints"
@@ -159,7 +183,7 @@ def _train(cfg: RunConfig, resume_from: str | None, preemption: Preemption, suit
 
     from .trainer import DistilkitTrainer
 
-    args = training_arguments(cfg, checkpoint_dir, val_ds is not None, metric)
+    args = training_arguments(cfg, checkpoint_dir, val_ds is not None, metric, precision.precision)
     trainer = DistilkitTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=val_ds,
                                processing_class=tokenizer, data_collator=task.collator(tokenizer),
                                compute_metrics=task.trainer_metrics(data.validation, val_ds) if val_ds else None,
@@ -179,7 +203,8 @@ def _train(cfg: RunConfig, resume_from: str | None, preemption: Preemption, suit
         staging_folder(out)
         trained = Trained(trainer=trainer, args=args, model=model, tokenizer=tokenizer, task=task, data=data,
                           extras=extras, notes=notes, distiller=distiller, n_train=len(train_ds), result=result,
-                          wall=wall, teacher_s=teacher_s, resume_from=resume_from, suites=suites or [])
+                          wall=wall, teacher_s=teacher_s, resume_from=resume_from, suites=suites or [],
+                          precision=precision)
         summary = write_finished(final, cfg, trained)
     except Exception as exc:
         if not is_write_failure(exc):

@@ -5,8 +5,10 @@
     onnx         ONNX Runtime fp32, all graph optimisations on
     onnx-int8    ONNX Runtime with int8 weights (dynamic quantisation; static with calibration data
                  through ``distilkit export --calibration-data``)
+    auto         one of the above, chosen for the folder on this machine when it loads (``auto_backend``)
 
-A new backend is a module with a class that satisfies ``base.Backend`` and one entry below.
+A new backend is a module with a class that satisfies ``base.Backend`` and one entry below (an entry may also
+name a function that builds another entry's backend: ``auto``).
 """
 from __future__ import annotations
 
@@ -19,7 +21,10 @@ BACKENDS = {
     "torch-bf16": "torch_backend:TorchBf16Backend",
     "onnx": "onnx_backend:OnnxBackend",
     "onnx-int8": "onnx_backend:OnnxInt8Backend",
+    "auto": "auto_backend:auto_backend",
 }
+BY_PRECISION = {"fp32": "torch", "bf16": "torch-bf16"}
+"""The PyTorch backend that runs each precision (``auto`` picks between them)."""
 
 
 def check_backend(name: str) -> str:
@@ -35,4 +40,4 @@ def load_backend(name: str, source: ModelSource) -> Backend:
     return getattr(importlib.import_module(f"{__name__}.{module}"), cls)(source)
 
 
-__all__ = ["BACKENDS", "INPUT_KEYS", "Backend", "ModelSource", "check_backend", "load_backend"]
+__all__ = ["BACKENDS", "BY_PRECISION", "INPUT_KEYS", "Backend", "ModelSource", "check_backend", "load_backend"]

@@ -63,6 +63,10 @@ class Predictor:
                              [k for k in INPUT_KEYS if k in self.tokenizer.model_input_names], trust_remote_code,
                              threads, loaded[0] if loaded else None)
         self.backend = load_backend(self.backend_name, source)
+        if self.backend.name != self.backend_name:  # a backend that picks another ('auto'): say what runs
+            self.backend_name = f"{self.backend_name} -> {self.backend.name}"
+        self.backend_why: str | None = getattr(self.backend, "why", None)
+        """Why this backend runs, where it was chosen for the folder and machine (``--backend auto``)."""
 
     @classmethod
     def runs(cls) -> tuple[str, ...]:
