@@ -13,7 +13,10 @@ from tests.conftest import FILLER, NEGATIVE, POSITIVE, one_line_error, tiny_conf
 
 
 def test_tuning_separates_confident_in_scope_from_unsure_out_of_scope():
-    from distilkit.tasks.thresholds import decide, tune_threshold
+    from distilkit.tasks.thresholds import best_threshold, decide
+
+    def tune_threshold(*args, **kwargs):
+        return best_threshold(*args, **kwargs)[0]
 
     rng = np.random.default_rng(0)
     confident = np.full((50, 3), 0.05)
@@ -41,16 +44,20 @@ def _rows(n: int, seed: int) -> list[dict]:
     return rows
 
 
-@pytest.fixture(scope="session")
-def oos_run(tmp_path_factory, tiny_distilbert):
+def train_oos_run(folder, model: str, **data_settings):
+    """A toy run with an out-of-scope label (4 epochs): (folder, summary, data files)."""
     from distilkit import train
 
-    folder = tmp_path_factory.mktemp("oos")
     data = {name: str(write_jsonl(folder / f"{name}.jsonl", _rows(n, seed)))
             for name, n, seed in (("train", 180, 1), ("validation", 60, 2), ("test", 60, 3))}
     out = folder / "run"
-    cfg = tiny_config(tiny_distilbert, data, out, sections={"data": {**data, "oos_label": "oos"}}, epochs=4)
+    cfg = tiny_config(model, data, out, sections={"data": {**data, "oos_label": "oos", **data_settings}}, epochs=4)
     return out, train(cfg), data
+
+
+@pytest.fixture(scope="session")
+def oos_run(tmp_path_factory, tiny_distilbert):
+    return train_oos_run(tmp_path_factory.mktemp("oos"), tiny_distilbert)
 
 
 def test_training_tunes_stores_and_reports_the_threshold(oos_run):

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from distilkit.cli import main
-from tests.conftest import one_line_error, tiny_config, write_jsonl
-from tests.inference.test_threshold import _rows
+from tests.conftest import one_line_error
+from tests.inference.test_threshold import train_oos_run
 
 
 def _blobs(seed: int = 0, n: int = 60, width: int = 8):
@@ -78,15 +78,7 @@ def test_state_round_trips_through_safetensors_beside_other_detectors(tmp_path):
 
 @pytest.fixture(scope="module")
 def detector_run(tmp_path_factory, tiny_distilbert):
-    from distilkit import train
-
-    folder = tmp_path_factory.mktemp("ood")
-    data = {name: str(write_jsonl(folder / f"{name}.jsonl", _rows(n, seed)))
-            for name, n, seed in (("train", 180, 1), ("validation", 60, 2), ("test", 60, 3))}
-    out = folder / "run"
-    cfg = tiny_config(tiny_distilbert, data, out, epochs=4,
-                      sections={"data": {**data, "oos_label": "oos", "oos_detector": "auto"}})
-    return out, train(cfg), data
+    return train_oos_run(tmp_path_factory.mktemp("ood"), tiny_distilbert, oos_detector="auto")
 
 
 def test_auto_fits_every_detector_and_stores_the_one_chosen_on_validation(detector_run):

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..ood import softmax
 
-__all__ = ["softmax", "decide", "objective_value", "tune_threshold", "best_threshold", "choose_detector",
+__all__ = ["softmax", "decide", "objective_value", "best_threshold", "choose_detector",
            "split_outputs", "detector_scores"]
 
 
@@ -57,11 +57,6 @@ def best_threshold(probs: np.ndarray, labels, oos_id: int, objective: str = "bal
             best, best_value = float(t), value
     # Probabilities are stored rounded (readable in distilkit.json); other scores exactly, so no row moves side.
     return (round(best, 6) if scores is None else best), best_value
-
-
-def tune_threshold(probs: np.ndarray, labels, oos_id: int, objective: str = "balanced") -> float:
-    """The top-probability threshold in [0, 1) that maximises ``objective`` on these rows; the smallest on ties."""
-    return best_threshold(probs, labels, oos_id, objective)[0]
 
 
 def split_outputs(outputs) -> tuple[np.ndarray, np.ndarray | None]:
