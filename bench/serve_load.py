@@ -58,11 +58,17 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def client(port: int, texts: list[str], until: float, out: list, rng: random.Random, path: str) -> None:
+def inputs(text: str) -> dict:
+    return {"inputs": text}
+
+
+async def client(port: int, texts: list[str], until: float, out: list, rng: random.Random, path: str,
+                 make=inputs) -> None:
+    """Requests one after another on one keep-alive connection until ``until``; ``make``: text -> JSON body."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         while time.perf_counter() < until:
-            body = json.dumps({"inputs": rng.choice(texts)}).encode()
+            body = json.dumps(make(rng.choice(texts))).encode()
             writer.write(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                          f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
             sent = time.perf_counter()
@@ -78,12 +84,13 @@ async def client(port: int, texts: list[str], until: float, out: list, rng: rand
         writer.close()
 
 
-def load(port: int, texts: list[str], clients: int, seconds: float, path: str) -> dict:
+def load(port: int, texts: list[str], clients: int, seconds: float, path: str, make=inputs) -> dict:
     results: list = []
 
     async def run():
         until = time.perf_counter() + seconds
-        await asyncio.gather(*(client(port, texts, until, results, random.Random(i), path) for i in range(clients)))
+        await asyncio.gather(*(client(port, texts, until, results, random.Random(i), path, make)
+                               for i in range(clients)))
     started = time.perf_counter()
     asyncio.run(run())
     elapsed = time.perf_counter() - started

@@ -1,4 +1,4 @@
-"""Serving and batch-inference tables (bench/serve_load.py, ray_batch.py)."""
+"""Serving and batch-inference tables (bench/serve_load.py, serve_protocols.py, ray_batch.py)."""
 from __future__ import annotations
 
 
@@ -28,6 +28,28 @@ def serve_load_table(r: dict) -> list[str]:
     return lines
 
 
+def serve_protocols_table(r: dict) -> list[str]:
+    m, runs = r["metrics"], r["runs"]
+    backends = [k[:-len("_offline")] for k in runs if k.endswith("_offline")]
+    lines = [f"Model `{r['model']}`; {r['clients']} concurrent clients, {r['seconds']:.0f} s per row, single-text "
+             f"requests, {r['threads']} threads in the server and offline. Offline batch 32: one `embed` call per 32 "
+             "consecutive texts (`inference.measure.throughput`, every distilkit benchmark's batch-32 figure and the "
+             "target's reference); offline sorted file: every text in one call, sorted by length across the file so "
+             "that batches barely pad, which a server that sees only the requests in flight cannot do.", "",
+             "| backend | how | texts/s | vs offline | p50 ms | p99 ms | errors |", "|---|---|---|---|---|---|---|"]
+    for b in backends:
+        lines.append(f"| {b} | offline, batch 32 | {m[b + '_offline_batch32_tps']} | 1.00 | | | |")
+        if b + "_offline_sorted_file_tps" in m:
+            lines.append(f"| {b} | offline, sorted file | {m[b + '_offline_sorted_file_tps']} | "
+                         f"{m[b + '_offline_sorted_file_tps'] / m[b + '_offline_batch32_tps']:.2f} | | | |")
+        for route, how in (("embed", "`POST /v1/models/m/embed`"), ("openai", "`POST /v1/embeddings` (OpenAI)")):
+            if f"{b}_{route}_throughput_rps" in m:
+                lines.append(f"| {b} | {how} | {m[f'{b}_{route}_throughput_rps']} | {m[f'{b}_{route}_vs_offline']:.2f} | "
+                             f"{m[f'{b}_{route}_p50_ms']} | {m[f'{b}_{route}_p99_ms']} | {m[f'{b}_{route}_errors']} |")
+    return lines + ["", "Target (issue 32): the embed route >= 0.80 of the same backend's offline batch-32 "
+                    "throughput, 0 errors."]
+
+
 def ray_batch_table(r: dict) -> list[str]:
     m, t = r["metrics"], r["timings"]
     return ["| engine | rows | seconds | rows/s |", "|---|---|---|---|",
@@ -42,4 +64,6 @@ SERVING = [("serve_load", "Serving: distilkit serve (dynamic batching) vs a naiv
             "(one run)", serve_load_table),
            ("serve_load_clinc", "Serving the CLINC150 3-layer model (151 intents, the distilled student's shape): "
             "distilkit serve vs a naive server (one run)", serve_load_table),
+           ("serve_protocols", "Serving embeddings: the embed and OpenAI routes under load vs offline batch-32 "
+            "embedding, same backend (one run)", serve_protocols_table),
            ("ray_batch", "Batch inference: Ray Data vs single process on 20,000 rows (one run)", ray_batch_table)]

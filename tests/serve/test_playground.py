@@ -8,6 +8,7 @@ import os
 
 import pytest
 
+from tests.inference.test_embedding_zero_shot import st_model  # noqa: F401  (a session fixture)
 from tests.serve.browser import chromium, launch, missing_reason
 from tests.serve.conftest import call
 
@@ -92,5 +93,40 @@ def test_the_page_asks_for_the_api_key_and_then_works(browser, served_models):
         page.fill("#text", "a wonderful happy day")
         page.click("#submit")
         page.wait_for_selector("#result .row", timeout=10_000)
+    finally:
+        running.stop()
+
+
+def test_an_embedding_model_ranks_sentences_and_classifies_zero_shot(browser, st_model):  # noqa: F811
+    """A sentence-embedding folder offers two routes: embed (the other lines ranked by cosine to the first, as
+    the API's vectors give) and zero-shot."""
+    import numpy as np
+
+    from distilkit.serve import ModelSpec, ServeSettings, load_models
+    from tests.serve.conftest import Running
+
+    running = Running(load_models([ModelSpec("emb", st_model)], ServeSettings()), ServeSettings())
+    try:
+        page = browser.new_page()
+        page.goto(running.url + "/")
+        page.wait_for_selector("body[data-ready='1']", timeout=15_000)
+        assert page.is_visible("#task") and "embeddings" in page.inner_text("#model-meta")
+        page.select_option("#task", "feature-extraction")
+        assert not page.is_visible("#labels")
+        lines = ["the match went to extra time", "rates rose again", "a goal in the last minute", "rain all week"]
+        page.fill("#text", "\n".join(lines))
+        page.click("#submit")
+        page.wait_for_selector("#result .row", timeout=10_000)
+        vectors = np.array(call(f"{running.url}/v1/models/emb/embed", {"inputs": lines})[1])
+        cosines = vectors[1:] @ vectors[0]
+        expected = [lines[1 + i] for i in np.argsort(-cosines)]
+        assert page.locator("#result .row span:first-child").all_inner_texts() == expected
+
+        page.select_option("#task", "zero-shot-classification")
+        assert page.is_visible("#labels")
+        page.fill("#text", lines[0])
+        page.fill("#labels", "sports, finance")
+        page.click("#submit")
+        page.wait_for_function("document.querySelectorAll('#result .row').length == 2", timeout=10_000)
     finally:
         running.stop()

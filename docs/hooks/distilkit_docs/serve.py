@@ -1,6 +1,6 @@
 """The serving page: the server's settings (``ServeSettings``, one flag each) and the request body of each route.
 
-The request bodies are the pydantic models of serve/routes.py, read from its source (field, type, default,
+The request bodies are the pydantic models of serve/routes/, serve/tei.py and serve/openai_api.py, read from its source (field, type, default,
 docstring, ``Field`` bounds), with the path, task and example of the ``Route`` class that takes each.
 """
 from __future__ import annotations
@@ -57,22 +57,49 @@ def _body_rows(node: ast.ClassDef) -> list[list[str]]:
     return rows
 
 
+def _posts(node: ast.FunctionDef, bodies: dict) -> tuple[str, str] | None:
+    """(path, body class) of a handler decorated ``@app.post("/path")`` whose body argument is a request body."""
+    for deco in node.decorator_list:
+        if (isinstance(deco, ast.Call) and getattr(deco.func, "attr", "") == "post" and deco.args
+                and isinstance(deco.args[0], ast.Constant)):
+            body = next((a.annotation.id for a in node.args.args
+                         if isinstance(a.annotation, ast.Name) and a.annotation.id in bodies), None)
+            if body:
+                return deco.args[0].value, body
+    return None
+
+
 def gen_serve_requests() -> str:
-    bodies, routes = {}, []
-    for node in source_tree(SRC / "serve" / "routes.py").body:
-        if not isinstance(node, ast.ClassDef):
-            continue
-        bases = {b.id for b in node.bases if isinstance(b, ast.Name)}
-        assigns = {t.id: stmt.value for stmt in node.body if isinstance(stmt, ast.Assign)
-                   for t in stmt.targets if isinstance(t, ast.Name)}
-        if "Body" in bases:
-            bodies[node.name] = _body_rows(node)
-        elif "Route" in bases and "path" in assigns:
-            routes.append((ast.literal_eval(assigns["path"]), ast.literal_eval(assigns["task"]),
-                           assigns["request"].id, ast.unparse(assigns.get("example", ast.Constant(None)))))
+    """Per route its request body: the ``Route`` subclasses of serve/routes/ (``/v1/models/{name}/<path>``), then
+    the other protocols' handlers (serve/tei.py, serve/openai_api.py) whose body argument is a ``Body``."""
+    files = sorted((SRC / "serve" / "routes").glob("*.py")) + [SRC / "serve" / "tei.py",
+                                                              SRC / "serve" / "openai_api.py"]
+    bodies, routes, faces = {}, [], []
+    for path in files:
+        for node in source_tree(path).body:
+            if isinstance(node, ast.ClassDef):
+                bases = {b.id for b in node.bases if isinstance(b, ast.Name)}
+                assigns = {t.id: stmt.value for stmt in node.body if isinstance(stmt, ast.Assign)
+                           for t in stmt.targets if isinstance(t, ast.Name)}
+                if "Body" in bases:
+                    bodies[node.name] = _body_rows(node)
+                elif "Route" in bases and "path" in assigns:
+                    routes.append((ast.literal_eval(assigns["path"]), ast.literal_eval(assigns["task"]),
+                                   assigns["request"].id, ast.unparse(assigns.get("example", ast.Constant(None)))))
+    for path in files[-2:]:
+        for node in ast.walk(source_tree(path)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and (found := _posts(node, bodies)):
+                faces.append((found, ast.get_docstring(node) or ""))
     out = []
     for path, task, body, example in routes:
         out += [f"### `POST /v1/models/{{name}}/{path}`", "", f"For `{task}` models. Request body (`{body}`):", "",
                 table(["Field", "Type", "Default", "Meaning"], bodies[body]), "", "Example:", "", "```json",
                 json.dumps(ast.literal_eval(example), ensure_ascii=False), "```", ""]
+    nested = [name for name in bodies if name.endswith(("Parameters", "Input"))]
+    for name in nested:
+        out += [f"### `{name}`", "", "Nested in the body above that names it.", "",
+                table(["Field", "Type", "Default", "Meaning"], bodies[name]), ""]
+    for (path, body), doc in faces:
+        out += [f"### `POST {path}`", "", f"{doc} Request body (`{body}`):".strip(), "",
+                table(["Field", "Type", "Default", "Meaning"], bodies[body]), ""]
     return "\n".join(out)

@@ -49,7 +49,14 @@ class ServedModel:
 
     @property
     def route(self) -> type[Route]:
+        """The route of the model's own kind."""
         return ROUTES[self.kind]
+
+    @property
+    def tasks(self) -> list[str]:
+        """Every route task that answers this model: its own kind first, then those accepting its predictor (a
+        sentence-embedding folder served for zero-shot also embeds)."""
+        return list(dict.fromkeys([self.kind, *(t for t, r in ROUTES.items() if r.accepts(self.predictor))]))
 
     def describe(self) -> dict:
         p = self.predictor
@@ -57,6 +64,8 @@ class ServedModel:
         meta = {k: self.card_meta[k] for k in ("license", "language", "datasets", "base_model", "tags")
                 if k in self.card_meta}
         return {"name": self.name, "task": self.kind, "route": f"/v1/models/{self.name}/{self.route.path}",
+                "routes": {t: f"/v1/models/{self.name}/{ROUTES[t].path}" for t in self.tasks},
+                "dimension": getattr(p, "dimension", None),  # embedding models: the vectors' length
                 "labels": labels, "method": getattr(p, "method", None), "backend": p.backend_name,
                 "max_length": p.settings.max_length,
                 "folder": self.folder, "card": meta, "example": self.route.example}
@@ -93,7 +102,8 @@ def load_models(specs: list[ModelSpec], settings: ServeSettings) -> list[ServedM
     served = []
     for spec in specs:
         try:
-            kind = kind_of(spec.path, served=ROUTES)  # a sentence-embedding folder is served for zero-shot
+            # A model loads for a route that loads models: a sentence-embedding folder as a zero-shot classifier.
+            kind = kind_of(spec.path, served=[task for task, route in ROUTES.items() if route.loads])
             if kind not in ROUTES:
                 raise DistilkitError(f"a {kind} model cannot be served yet (served: {', '.join(ROUTES)})")
             predictor = load_predictor(spec.path, spec.backend, task=kind, threads=settings.threads,

@@ -3,11 +3,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...errors import DistilkitError
 from ...ood import load_detector, needs_features
 from ...tasks.thresholds import decide, detector_scores, softmax, split_outputs
 from ..features import FEATURES
 from ..settings import ModelSettings
 from .base import Predictor, as_array, check_texts
+
+SCORE_FUNCTIONS = {"softmax": softmax, "sigmoid": lambda logits: 1 / (1 + np.exp(-logits)),
+                   "none": lambda logits: logits}
+"""How logits become the scores ``predict`` shows (the Hugging Face pipeline's ``function_to_apply``). The order
+of the labels, and the out-of-scope rule, are the softmax's whatever is shown."""
 
 
 class Classifier(Predictor):
@@ -82,15 +88,22 @@ class Classifier(Predictor):
         return probs, decide(probs, self.oos_id, threshold, scores)
 
     def predict(self, texts: list[str], pairs: list[str] | None = None, top_k: int = 1,
-                progress: bool = False) -> list[list[dict]]:
+                progress: bool = False, function_to_apply: str = "softmax") -> list[list[dict]]:
         """Best labels per text, best first: [{"label", "score"}]. Below the out-of-scope threshold the
-        out-of-scope label comes first (with its own probability), the rest follow by score."""
-        probs, chosen = self.decisions(self.forward(texts, pairs, progress))
+        out-of-scope label comes first (with its own probability), the rest follow by score. ``function_to_apply``
+        (``SCORE_FUNCTIONS``): what the scores shown are: 'softmax' probabilities, per-label 'sigmoid', or raw
+        logits ('none')."""
+        if function_to_apply not in SCORE_FUNCTIONS:
+            raise DistilkitError(f"function_to_apply '{function_to_apply}' is not one of: "
+                                 f"{', '.join(SCORE_FUNCTIONS)}")
+        outputs = self.forward(texts, pairs, progress)
+        probs, chosen = self.decisions(outputs)
+        shown = SCORE_FUNCTIONS[function_to_apply](split_outputs(outputs)[0])
         names, k = self.labels, min(top_k, probs.shape[-1])
         results = []
-        for row, first in zip(probs, chosen):
+        for row, values, first in zip(probs, shown, chosen):
             ranked = [int(first)] + [int(i) for i in np.argsort(-row, kind="stable") if i != first]
-            results.append([{"label": names[i], "score": round(float(row[i]), 6)} for i in ranked[:k]])
+            results.append([{"label": names[i], "score": round(float(values[i]), 6)} for i in ranked[:k]])
         return results
 
     def items(self, split) -> list:

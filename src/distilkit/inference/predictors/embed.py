@@ -79,14 +79,21 @@ class Embedder(Predictor):
     def embed(self, texts: list[str], normalize: bool | None = None, progress: bool = False) -> np.ndarray:
         """[texts, dimension] float32 embeddings, in input order; unit length when the folder says so (or
         ``normalize``)."""
+        return self.embed_counted(texts, normalize, progress)[0]
+
+    def embed_counted(self, texts: list[str], normalize: bool | None = None,
+                      progress: bool = False) -> tuple[np.ndarray, list[int]]:
+        """``embed``'s vectors and the tokens each text was read as (after truncation; usage reports)."""
         check_texts(texts, "text")
         if not texts:
-            return np.zeros((0, self.dimension or 0), dtype=np.float32)
-        rows = run_batches(self._pooled, self.encode(texts), self.batch_size, self.tokenizer.pad_token_id or 0,
+            return np.zeros((0, self.dimension or 0), dtype=np.float32), []
+        encoding = self.encode(texts)
+        rows = run_batches(self._pooled, encoding, self.batch_size, self.tokenizer.pad_token_id or 0,
                            False, self.tokenizer.padding_side == "left", progress, "embed", "text",
                            self.max_pass_tokens)["embedding"]
         vectors = np.stack(rows).astype(np.float32)
-        return unit(vectors) if (self.pooling.normalize if normalize is None else normalize) else vectors
+        counts = [len(ids) for ids in encoding["attention_mask"]]
+        return (unit(vectors) if (self.pooling.normalize if normalize is None else normalize) else vectors), counts
 
     def items(self, split) -> list:
         return list(split.texts)

@@ -77,9 +77,9 @@ class QuestionAnswerer(Predictor):
         answers = self.predict([question], [context], top_k, best_span=best_span)[0]
         return answers[0] if top_k == 1 else answers
 
-    def windows(self, questions: list[str], contexts: list[str], where=None):
+    def windows(self, questions: list[str], contexts: list[str], where=None, doc_stride: int | None = None):
         s = self.settings
-        return make_windows(self.tokenizer, list(questions), list(contexts), s.max_length, s.doc_stride,
+        return make_windows(self.tokenizer, list(questions), list(contexts), s.max_length, doc_stride or s.doc_stride,
                             *([where] if where else []))
 
     def split_encoding(self, split) -> dict:
@@ -87,14 +87,15 @@ class QuestionAnswerer(Predictor):
         return {k: encoding[k] for k in self.backend.input_names}
 
     def decoded(self, questions: list[str], contexts: list[str], top_k: int = 1, progress: bool = False,
-                where=None) -> tuple[list[dict], int]:
-        """Per question: {"answers": best spans, "null_score"}; and the number of windows read."""
+                where=None, doc_stride: int | None = None, max_answer_len: int | None = None) -> tuple[list[dict], int]:
+        """Per question: {"answers": best spans, "null_score"}; and the number of windows read. ``doc_stride`` and
+        ``max_answer_len`` (tokens) override the folder's for this call."""
         s = self.settings
-        windows = self.windows(questions, contexts, where)
+        windows = self.windows(questions, contexts, where, doc_stride)
         encoding = {k: windows.encoding[k] for k in self.backend.input_names}
         out = self.run(encoding, progress, "answer", "window")
         starts, ends = out.get("start_logits", []), out.get("end_logits", [])
-        return decode(windows, starts, ends, list(contexts), top_k, s.n_best, s.max_answer_length or 15,
+        return decode(windows, starts, ends, list(contexts), top_k, s.n_best, max_answer_len or s.max_answer_length or 15,
                       self.align_to_words), len(windows)
 
     @property
@@ -102,23 +103,34 @@ class QuestionAnswerer(Predictor):
         """Whether this folder may answer that the context records none (it has a null threshold)."""
         return self.settings.null_threshold is not None
 
-    def predict(self, questions: list[str], contexts: list[str], top_k: int = 1,
-                progress: bool = False, best_span: bool = False) -> list[list[dict]]:
+    def predict(self, questions: list[str], contexts: list[str], top_k: int = 1, progress: bool = False,
+                best_span: bool = False, doc_stride: int | None = None, max_answer_len: int | None = None,
+                null_threshold: float | None = None) -> list[list[dict]]:
         """Best answers per question, best first: {"answer", "score", "start", "end"} with character
         offsets into the context (``answer == context[start:end]``) and score p(start) * p(end). With a null
         threshold (see the class), the first may be the no-answer one (``answer`` None, ``no_answer`` True; its
-        ``best_span`` too with ``best_span``), and every span answer has ``no_answer`` False."""
+        ``best_span`` too with ``best_span``), and every span answer has ``no_answer`` False. ``doc_stride`` (less
+        than the folder's max_length), ``max_answer_len`` (tokens) and ``null_threshold`` (0: no answer wherever
+        the no-answer score beats the best span's, as the pipeline's handle_impossible_answer) override the
+        folder's for this call."""
         if len(questions) != len(contexts):
             raise DistilkitError(f"got {len(questions)} questions but {len(contexts)} contexts: give one context "
                                  "per question")
         check_texts(questions, "question")
         check_texts(contexts, "context")
-        decoded, _ = self.decoded(questions, contexts, top_k, progress)
-        return [self._with_null(d, top_k, best_span) for d in decoded]
+        if doc_stride is not None and not 0 < doc_stride < self.settings.max_length:
+            raise DistilkitError(f"doc_stride {doc_stride}: give a number above 0 and below max_length "
+                                 f"{self.settings.max_length}")
+        if max_answer_len is not None and max_answer_len < 1:
+            raise DistilkitError(f"max_answer_len {max_answer_len}: give a number of tokens, at least 1")
+        decoded, _ = self.decoded(questions, contexts, top_k, progress, doc_stride=doc_stride,
+                                  max_answer_len=max_answer_len)
+        threshold = self.settings.null_threshold if null_threshold is None else null_threshold
+        return [self._with_null(d, top_k, best_span, threshold) for d in decoded]
 
-    def _with_null(self, decoded: dict, top_k: int, best_span: bool = False) -> list[dict]:
+    def _with_null(self, decoded: dict, top_k: int, best_span: bool = False,
+                   threshold: float | None = None) -> list[dict]:
         answers = [{**a, "score": float(a["score"])} for a in decoded["answers"]]
-        threshold = self.settings.null_threshold
         if threshold is None:
             return answers
         answers = [{**a, "no_answer": False} for a in answers]
