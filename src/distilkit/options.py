@@ -48,6 +48,8 @@ class PredictOptions(RunOptions):
     """With --engine ray: model actors (each loads the model once)."""
     chunk_size: int = bounded(1024, "rows per chunk", at_least=1)
     """Rows per chunk in batch mode: the unit written at once, that a killed run resumes from."""
+    server_timeout_s: float = bounded(30.0, "seconds to wait for the server", above=0, at_most=3600)
+    """With --server: how long to wait for the server's answer."""
 
 
 @dataclass

@@ -63,7 +63,8 @@ def eval(model: str, *, data: str, output: str | None = None, oos_label: str = "
 def predict(model: str, texts: list[str] | None = None, file: str | None = None, output: str | None = None,
             text_column: str = "text", text_pair_column: str | None = None, top_k: int = 1, batch_size: int = 64,
             on_empty: str = "error", backend: str | None = None, threads: int | None = None, engine: str = "local",
-            actors: int = 2, ray_address: str | None = None, chunk_size: int = 1024):
+            actors: int = 2, ray_address: str | None = None, chunk_size: int = 1024, server: str | None = None,
+            api_key: str | None = None, server_timeout_s: float = 30.0):
     """Classify texts given on the command line, or every row of a file (JSON Lines or Parquet out; a killed run
     started again resumes after its last finished chunk).
 
@@ -85,11 +86,17 @@ def predict(model: str, texts: list[str] | None = None, file: str | None = None,
         ray_address: With --engine ray: a Ray cluster to join (default: RAY_ADDRESS, else a local Ray).
         chunk_size: Rows per chunk in batch mode: the unit written at once, that a killed run resumes from, and that
             a Ray actor takes at a time.
+        server: A running `distilkit serve` (e.g. http://127.0.0.1:8000) to ask instead of loading the model here
+            (a fraction of a second instead of seconds); MODEL is then a name it serves, or a folder it serves.
+        api_key: With --server: the server's API key (default: the DISTILKIT_API_KEY environment variable).
+        server_timeout_s: With --server: how long to wait for the server's answer.
     """
-    from ..inference import load_predictor
-
     if not texts and not file:
         raise DistilkitError("predict: give texts to classify or --file FILE")
+    if server:
+        return predict_via_server(model, texts, file, backend, threads, top_k, server, api_key, server_timeout_s)
+    from ..inference import load_predictor
+
     if engine not in ("local", "ray"):
         raise DistilkitError(f"--engine: '{engine}' is not one of: local, ray")
     if engine == "ray":
@@ -113,6 +120,18 @@ def predict(model: str, texts: list[str] | None = None, file: str | None = None,
         counts = clf.predict_file(file, output or "predictions.jsonl", text_column, text_pair_column, top_k,
                                   chunk_size=chunk_size, on_empty=on_empty)
         print(json.dumps({"output": output or "predictions.jsonl", **counts}))
+
+
+def predict_via_server(model, texts, file, backend, threads, top_k, server, api_key, timeout_s) -> None:
+    """``predict``'s texts answered by a running server, printed as a local run prints them."""
+    given = [flag for flag, value in (("--file", file), ("--backend", backend), ("--threads", threads)) if value]
+    if given:
+        raise DistilkitError(f"{given[0]}: runs the model here; with --server the server runs it (its own backend "
+                             f"and threads): drop {given[0]} or --server")
+    from ..serve.client import Server
+
+    for text, preds in zip(texts, Server(server, api_key, timeout_s).classify(model, texts, top_k)):
+        print(json.dumps({"text": text, "predictions": preds}, ensure_ascii=False))
 
 
 @feeds(RunOptions)
