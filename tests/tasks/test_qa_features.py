@@ -121,3 +121,33 @@ def test_null_score_is_reported(tokenizer):
     start[0], end[0] = 20.0, 20.0  # [CLS]: "no answer"
     result = decode(windows, [start], [end], [context])[0]
     assert result["null_score"] > 0.99 and result["answers"][0]["score"] < 0.01
+
+
+def test_chunked_windows_equal_one_pass_and_training_rows_too(tokenizer, monkeypatch):
+    """Tokenized a chunk at a time (memory follows the chunk), the windows and the training rows built from them
+    (negative windows sampled) are those of one pass over every question; an error still names its question."""
+    import distilkit.tasks.qa_features as qf
+    from distilkit.config import DataConfig, QAConfig
+    from distilkit.data.qa import QASplit
+    from distilkit.tasks import QuestionAnsweringTask
+
+    rng = np.random.default_rng(3)
+    questions, contexts, answers = [], [], []
+    for i in range(23):
+        context, start = _long_context(int(rng.integers(5, 200)), "eylea", 3)
+        questions.append(f"which drug {i}?"), contexts.append(context)
+        answers.append({"text": ["eylea"], "answer_start": [start]})
+    whole = make_windows(tokenizer, questions, contexts, max_length=48, doc_stride=8)
+    task = QuestionAnsweringTask(DataConfig(), 48, QAConfig(doc_stride=8, negative_windows=0.5))
+    split = QASplit("toy", [str(i) for i in range(23)], questions, contexts, answers, [str(i) for i in range(23)])
+    rows = task.preprocess(split, tokenizer, training=True).to_dict()
+    monkeypatch.setattr(qf, "CHUNK_QUESTIONS", 4)
+    monkeypatch.setattr(qf, "CHUNK_CHARS", 700)
+    assert len(list(qf.chunks(contexts))) > 6  # both limits cut
+    chunked = make_windows(tokenizer, questions, contexts, max_length=48, doc_stride=8)
+    assert chunked.encoding == whole.encoding and chunked.example == whole.example
+    assert chunked.offsets == whole.offsets and chunked.words == whole.words
+    assert task.preprocess(split, tokenizer, training=True).to_dict() == rows
+    assert 0 < rows["start_positions"].count(0) < len(rows["start_positions"])  # negatives sampled, some kept
+    long_question = questions[:9] + ["why " * 60] + questions[10:]
+    assert "question 10" in one_line_error(make_windows, tokenizer, long_question, contexts, 48, 8)

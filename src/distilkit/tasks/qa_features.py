@@ -10,6 +10,7 @@ answer, or with position 0 (the [CLS] token, "no answer here") when the answer i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterator
 
 from ..errors import DistilkitError
 
@@ -49,8 +50,49 @@ def check_questions(tokenizer, questions: list[str], max_length: int, doc_stride
                                  "shorten the question, raise model.max_length or lower qa.doc_stride")
 
 
+CHUNK_QUESTIONS = 2000
+CHUNK_CHARS = 1_000_000
+"""Questions tokenized at a time: at most CHUNK_QUESTIONS, and at most CHUNK_CHARS characters of context (a
+chunk's encodings, with their per-token strings and offsets, take ~80 KB per window until they are converted: 66
+COVID-QA papers of ~30,000 characters make ~1,300 windows of 192 tokens; 2,000 of them made 24,000, 2.6 GB)."""
+
+
+def chunks(contexts: list[str]) -> Iterator[tuple[int, int]]:
+    """(first, last) bounds of consecutive questions, within CHUNK_QUESTIONS and CHUNK_CHARS (one question each
+    at least)."""
+    first, chars = 0, 0
+    for i, context in enumerate(contexts):
+        if i > first and (i - first >= CHUNK_QUESTIONS or chars + len(context) > CHUNK_CHARS):
+            yield first, i
+            first, chars = i, 0
+        chars += len(context)
+    if first < len(contexts):
+        yield first, len(contexts)
+
+
+def iter_windows(tokenizer, questions: list[str], contexts: list[str], max_length: int, doc_stride: int,
+                 where=lambda i: f"question {i + 1}") -> Iterator[tuple[int, Windows]]:
+    """(first question, its chunk's windows) chunk by chunk: what ``make_windows`` joins, for callers that keep
+    less than the whole (training keeps only ids and positions)."""
+    for first, last in chunks(contexts):
+        yield first, _windows(tokenizer, questions[first:last], contexts[first:last], max_length, doc_stride,
+                              lambda i, a=first: where(a + i))
+
+
 def make_windows(tokenizer, questions: list[str], contexts: list[str], max_length: int, doc_stride: int,
                  where=lambda i: f"question {i + 1}") -> Windows:
+    """Every question's windows, tokenized chunk by chunk (``chunks``) so that memory follows a chunk."""
+    parts = [(first, w) for first, w in iter_windows(tokenizer, questions, contexts, max_length, doc_stride, where)]
+    if len(parts) == 1:
+        return parts[0][1]
+    keys = parts[0][1].encoding.keys() if parts else ("input_ids", "attention_mask")
+    return Windows({k: [row for _, w in parts for row in w.encoding[k]] for k in keys},
+                   [first + e for first, w in parts for e in w.example],
+                   [o for _, w in parts for o in w.offsets], [x for _, w in parts for x in w.words])
+
+
+def _windows(tokenizer, questions: list[str], contexts: list[str], max_length: int, doc_stride: int,
+             where) -> Windows:
     check_questions(tokenizer, questions, max_length, doc_stride, where)
     first = question_first(tokenizer)
     # The tokenizers library strips leading whitespace of questions badly in some vocabularies.

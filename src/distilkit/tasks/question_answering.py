@@ -19,7 +19,7 @@ from ..io import write_atomic
 from ..metrics.calibration import calibration
 from ..metrics.squad import apply_null_threshold, best_null_threshold, per_example, squad_metrics
 from .base import TaskData
-from .qa_features import answer_positions, make_windows
+from .qa_features import answer_positions, iter_windows, make_windows
 from .qa_postprocess import decode
 
 INPUT_KEYS = ("input_ids", "attention_mask", "token_type_ids")  # what the collator passes to the model
@@ -108,30 +108,59 @@ class QuestionAnsweringTask:
     def preprocess(self, split: QASplit, tokenizer, notes: list[str] | None = None, training: bool = False):
         import datasets
 
+        if training:
+            return self._training_windows(split, tokenizer, notes)
         windows = self.windows(split, tokenizer)
-        if not training:  # kept to decode this split's evaluation predictions
-            self._windows[id(split)] = windows
+        self._windows[id(split)] = windows  # kept to decode this split's evaluation predictions
         columns = dict(windows.encoding)
         columns["length"] = [len(ids) for ids in windows.encoding["input_ids"]]
         if split.answers is not None:
             columns["start_positions"], columns["end_positions"] = answer_positions(windows, split.answers)
-        if training and self.qa.negative_windows < 1.0:
-            columns = self._drop_negatives(columns, split, notes)
-        if notes is not None and len(windows) > len(split):
-            notes.append(f"{split.source}: {len(split)} questions became {len(windows)} windows of at most "
-                         f"{self.max_length} tokens (doc_stride {self.qa.doc_stride})")
-        return datasets.Dataset.from_dict(columns)
+        self._note_windows(notes, split, len(windows))
+        return datasets.Dataset.from_dict(columns, features=self._features(columns))
 
-    def _drop_negatives(self, columns: dict, split: QASplit, notes: list[str] | None) -> dict:
-        """Keep a seeded fraction of the training windows that do not hold the answer: long documents
-        (COVID-QA papers span 20+ windows) would otherwise be mostly "no answer here" windows."""
-        rng = np.random.default_rng(0)
-        positive = np.asarray(columns["start_positions"]) > 0
-        keep = positive | (rng.random(len(positive)) < self.qa.negative_windows)
-        if notes is not None:
-            notes.append(f"{split.source}: kept {int(keep.sum() - positive.sum())} of {int((~positive).sum())} "
-                         f"training windows without the answer (qa.negative_windows={self.qa.negative_windows})")
-        return {k: [v for v, ok in zip(values, keep) if ok] for k, values in columns.items()}
+    def _training_windows(self, split: QASplit, tokenizer, notes: list[str] | None):
+        """The training windows, featurised chunk by chunk (``qa_features.chunks``) into compact Arrow columns: a
+        chunk's encodings, token offsets and word ids live for that chunk only, so peak memory follows the chunk,
+        not the corpus. The rows and their order are those of featurising the whole split at once; the negative
+        windows kept are the same (one random stream)."""
+        import datasets
+
+        rng, parts, total, negatives, kept = np.random.default_rng(0), [], 0, 0, 0
+        where = lambda i: f"{split.source}: {split.rows[i]} (id {split.ids[i]})"  # noqa: E731
+        for first, windows in iter_windows(tokenizer, split.questions, split.contexts, self.max_length,
+                                           self.qa.doc_stride, where):
+            columns = dict(windows.encoding)
+            columns["length"] = [len(ids) for ids in windows.encoding["input_ids"]]
+            answers = split.answers[first:first + windows.example[-1] + 1] if len(windows) else []
+            columns["start_positions"], columns["end_positions"] = answer_positions(windows, answers)
+            total += len(windows)
+            if self.qa.negative_windows < 1.0:  # long documents would otherwise be mostly "no answer here"
+                positive = np.asarray(columns["start_positions"]) > 0
+                keep = positive | (rng.random(len(positive)) < self.qa.negative_windows)
+                negatives, kept = negatives + int((~positive).sum()), kept + int(keep.sum() - positive.sum())
+                columns = {k: [v for v, ok in zip(values, keep) if ok] for k, values in columns.items()}
+            del windows
+            parts.append(datasets.Dataset.from_dict(columns, features=self._features(columns)))
+        if notes is not None and self.qa.negative_windows < 1.0:
+            notes.append(f"{split.source}: kept {kept} of {negatives} training windows without the answer "
+                         f"(qa.negative_windows={self.qa.negative_windows})")
+        self._note_windows(notes, split, total)
+        return datasets.concatenate_datasets(parts)
+
+    def _note_windows(self, notes: list[str] | None, split: QASplit, windows: int) -> None:
+        if notes is not None and windows > len(split):
+            notes.append(f"{split.source}: {len(split)} questions became {windows} windows of at most "
+                         f"{self.max_length} tokens (doc_stride {self.qa.doc_stride})")
+
+    @staticmethod
+    def _features(columns: dict):
+        """Compact Arrow types: token ids in int32, masks in int8 (int64 lists by default: 4-8x the bytes)."""
+        import datasets
+
+        small = {"attention_mask": "int8", "token_type_ids": "int8"}
+        return datasets.Features({k: datasets.Sequence(datasets.Value(small.get(k, "int32"))) if k in INPUT_KEYS
+                                  else datasets.Value("int32") for k in columns})
 
     def collator(self, tokenizer):
         return _Collator(tokenizer)

@@ -1,0 +1,84 @@
+"""Peak memory (RSS) of every recipe that trains on its own, and of the squad recipe before the chunked QA
+featurisation, in one run (issue 31, item 3).
+
+    python bench/peak_rss.py [--recipes emotion squad ...] [--steps 20] [--baseline REV --baseline-recipes squad]
+
+Each recipe runs as a user runs it, `distilkit train RECIPE`, in its own process, with every row read and
+featurised, every validation and test set scored and the behaviour tests run, but training stopped after --steps
+optimizer steps (memory is flat after the first steps: the model, its gradients and the optimizer state are
+allocated by then; the corpus and its features before). The peak is the child's own maximum resident set
+(``os.wait4``'s ru_maxrss). --baseline REV runs --baseline-recipes again from a git worktree of REV (the code
+before the change), side by side. The KD recipes (clinc-distill, *-kd-minilm) need a trained teacher folder and
+are not run here.
+Target (issue 31): every recipe <= 2.5 GB peak RSS (squad: 6.0 GB before), metrics unchanged.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, sets, write_result  # noqa: E402
+
+RECIPES = ["emotion", "sst2", "clinc", "clinic-qa", "squad", "nli", "universal", "emotion-zero-shot",
+           "emotion-teacher", "clinc-teacher"]
+LIMIT_GB = 2.5
+
+
+def peak_gb(recipe: str, steps: int, src: Path, out: Path) -> tuple[float, float, int]:
+    """(peak RSS in GB, seconds, exit code) of one training run of ``recipe`` with the package at ``src``."""
+    cmd = [sys.executable, "-m", "distilkit.cli", "train", str(ROOT / "recipes" / f"{recipe}.yaml"),
+           "--output-dir", str(out), *sets(f"training.max_steps={steps}", "training.num_threads=1")]
+    env = {**os.environ, "PYTHONPATH": str(src), "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    print("$", " ".join(cmd), flush=True)
+    started = time.time()
+    child = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    return round(usage.ru_maxrss / 1024 / 1024, 2), round(time.time() - started, 1), code
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--recipes", nargs="+", default=RECIPES)
+    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--baseline", help="a git revision to run --baseline-recipes from as well (the code before)")
+    ap.add_argument("--baseline-recipes", nargs="+", default=["squad"])
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="peak-rss-"))
+    metrics, timings, failed = {}, {}, []
+    runs = [(recipe, "", ROOT / "src") for recipe in args.recipes]
+    if args.baseline:
+        tree = work / "baseline"
+        subprocess.run(["git", "worktree", "add", "--detach", str(tree), args.baseline], cwd=ROOT, check=True)
+        runs += [(recipe, "_before", tree / "src") for recipe in args.baseline_recipes]
+    try:
+        for recipe, suffix, src in runs:
+            gb, seconds, code = peak_gb(recipe, args.steps, src, work / f"{recipe}{suffix}")
+            print(f"{recipe}{suffix}: peak {gb} GB, {seconds} s, exit {code}", flush=True)
+            if code != 0:
+                failed.append(f"{recipe}{suffix} (exit {code})")
+                continue
+            metrics[f"{recipe}{suffix}_peak_rss_gb"] = gb
+            timings[f"{recipe}{suffix}_s"] = seconds
+    finally:
+        if args.baseline:
+            subprocess.run(["git", "worktree", "remove", "--force", str(work / "baseline")], cwd=ROOT)
+        shutil.rmtree(work, ignore_errors=True)
+    mine = [v for k, v in metrics.items() if not k.endswith("_before_peak_rss_gb")]
+    metrics["max_peak_rss_gb"] = max(mine) if mine else float("nan")
+    metrics["recipes_over_limit"] = sum(v > LIMIT_GB for v in mine)
+    write_result("peak_rss", {
+        "dataset": "each recipe's own data (every row read and featurised; validation and test scored)",
+        "split": "train, validation, test", "steps": args.steps, "baseline": args.baseline, "failed": failed,
+        "targets": f"every recipe <= {LIMIT_GB} GB peak RSS (issue 31)", "metrics": metrics, "timings": timings})
+
+
+if __name__ == "__main__":
+    main()
