@@ -14,7 +14,7 @@ from tables.format import provenance, targets_line  # noqa: E402
 from tables.deployment import DEPLOYMENT  # noqa: E402
 from tables.qa import (clinic_generalisation_table, clinic_noans_table, clinic_seeds_table, qa_pipeline_table,  # noqa: E402
                        qa_seeds_table)
-from tables.robustness import cli_start_table, resume_table  # noqa: E402
+from tables.robustness import cli_start_table, peak_rss_table, resume_table  # noqa: E402
 from tables.serving import SERVING  # noqa: E402
 from tables.training import (RECIPES, TEACHERS, distill_tables, is_variant, own_data_table, recipe_table,  # noqa: E402
                              speed_table)
@@ -96,6 +96,9 @@ def main():
     if "cli_start" in results:
         out += ["## How fast the CLI answers (fresh process per command, median of runs)", ""] + \
             cli_start_table(results["cli_start"]) + [""] + provenance(results["cli_start"])
+    if "peak_rss" in results:
+        out += ["## Peak memory of each recipe (one run per recipe, fresh process)", ""] + \
+            peak_rss_table(results["peak_rss"]) + [""] + provenance(results["peak_rss"])
     if "resume" in results:
         out += ["## Preemption: SIGTERM mid-run and `--resume` vs the same run left alone (MiniLM-L6, emotion)", ""] + \
             resume_table(results["resume"]) + [""] + provenance(results["resume"])

@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, sets, write_result  # noqa: E402
 
-RECIPES = ["emotion", "sst2", "clinc", "clinic-qa", "squad", "nli", "universal", "emotion-zero-shot",
+RECIPES = ["squad", "clinic-qa", "nli", "universal", "sst2", "clinc", "emotion", "emotion-zero-shot",
            "emotion-teacher", "clinc-teacher"]
 LIMIT_GB = 2.5
 
@@ -34,7 +34,7 @@ LIMIT_GB = 2.5
 def peak_gb(recipe: str, steps: int, src: Path, out: Path) -> tuple[float, float, int]:
     """(peak RSS in GB, seconds, exit code) of one training run of ``recipe`` with the package at ``src``."""
     cmd = [sys.executable, "-m", "distilkit.cli", "train", str(ROOT / "recipes" / f"{recipe}.yaml"),
-           "--output-dir", str(out), *sets(f"training.max_steps={steps}", "training.num_threads=1")]
+           "--output-dir", str(out), *sets(f"training.max_steps={steps}")]
     env = {**os.environ, "PYTHONPATH": str(src), "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     print("$", " ".join(cmd), flush=True)
     started = time.time()
@@ -57,7 +57,8 @@ def main() -> None:
     if args.baseline:
         tree = work / "baseline"
         subprocess.run(["git", "worktree", "add", "--detach", str(tree), args.baseline], cwd=ROOT, check=True)
-        runs += [(recipe, "_before", tree / "src") for recipe in args.baseline_recipes]
+        before = [(recipe, "_before", tree / "src") for recipe in args.baseline_recipes]
+        runs = [run for mine in runs for run in [mine] + [b for b in before if b[0] == mine[0]]]
     try:
         for recipe, suffix, src in runs:
             gb, seconds, code = peak_gb(recipe, args.steps, src, work / f"{recipe}{suffix}")

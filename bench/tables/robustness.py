@@ -1,4 +1,5 @@
-"""Tables for the CLI's start-up time (bench/cli_start.py) and preemption (bench/resume.py)."""
+"""Tables for the CLI's start-up time (bench/cli_start.py), preemption (bench/resume.py) and memory
+(bench/peak_rss.py)."""
 from __future__ import annotations
 
 
@@ -31,3 +32,18 @@ def resume_table(r: dict) -> list[str]:
             f"finished and its checkpoint was written). Largest weight difference between the two final models: "
             f"{m['max_abs_weight_difference']:.3g}; test accuracy difference {m['test_accuracy_difference']:.4f}.",
             f"The run's message: `{r['message']}`"]
+
+
+def peak_rss_table(r: dict) -> list[str]:
+    m, t = r["metrics"], r["timings"]
+    recipes = [k[:-len("_peak_rss_gb")] for k in m if k.endswith("_peak_rss_gb") and not k.endswith("_before_peak_rss_gb")]
+    lines = ["| recipe | peak RSS GB | before the change | seconds |", "|---|---|---|---|"]
+    for name in recipes:
+        before = m.get(f"{name}_before_peak_rss_gb")
+        lines.append(f"| {name} | {m[f'{name}_peak_rss_gb']} | {before if before is not None else ''} | "
+                     f"{t.get(f'{name}_s', '')} |")
+    failed = f" Failed: {', '.join(r['failed'])}." if r.get("failed") else ""
+    return lines + ["", f"Each run: every row read and featurised, validation and test scored, behaviour tests run, "
+                    f"training stopped after {r['steps']} steps. 'Before': the same recipe from "
+                    f"{r.get('baseline')}, before the chunked QA featurisation. Recipes over 2.5 GB (issue 31's "
+                    f"target): {m['recipes_over_limit']}.{failed}"]

@@ -179,6 +179,8 @@ LONG = "word " * 70  # 72 tokens: over the tiny embedding model's max_length (64
     ("/v1/embeddings", {"model": "emb", "input": "x", "encoding_format": "hex"}, 422, "encoding_format"),
     ("/v1/embeddings", {"input": "x"}, 422, "model"),
     ("/rerank", {"query": "x", "texts": []}, 422, "texts"),
+    ("/rerank", {"query": "x", "texts": ["y"] * 8}, 413, "texts: 8 texts and the query"),
+    ("/v1/embeddings", {"model": "emb", "input": ["x"] * 9}, 413, "input: 9 texts"),
     ("/tokenize", {"inputs": "x", "prompt_name": "query"}, 422, "prompt_name"),
     ("/", {"question": "why?"}, 422, "inputs"),
 ])

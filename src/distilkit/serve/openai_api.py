@@ -52,6 +52,9 @@ def add_routes(app: FastAPI, served) -> None:
         if any(not isinstance(t, str) for t in texts):
             raise RequestError(422, "input: token ids are not served: send the texts (LangChain's OpenAIEmbeddings: "
                                "check_embedding_ctx_length=False)", "validation_error")
+        if len(texts) > served.settings.max_texts:
+            raise RequestError(413, f"input: {len(texts)} texts, more than the limit of {served.settings.max_texts}: "
+                               "split the request", "payload_too_large")
         if body.model not in served.by_name:
             raise RequestError(404, f"model: no model named '{body.model}': served models are "
                                f"{', '.join(served.by_name)}", "not_found")

@@ -83,6 +83,9 @@ def add_routes(app: FastAPI, served) -> None:
         """The texts ranked by the cosine of their embeddings to the query's, best first."""
         if not body.texts:
             raise RequestError(422, "texts: empty list: give at least one text to rank", "validation_error")
+        if len(body.texts) + 1 > served.settings.max_texts:  # the query is embedded beside them
+            raise RequestError(413, f"texts: {len(body.texts)} texts and the query, more than the limit of "
+                               f"{served.settings.max_texts}: rank fewer per request", "payload_too_large")
 
         def answer(work, outputs):
             query, rest = outputs[0][0], [v for v, _ in outputs[1:]]
