@@ -27,6 +27,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from ..ood import sigmoid
+
 DEFAULT_TEMPERATURE = 0.05
 DEFAULT_THRESHOLD = 0.15
 """Cosine at which an uncalibrated label's multi-label score is 0.5: midway between MiniLM-L6's mean cosine of a
@@ -78,7 +80,7 @@ def scores(logits: np.ndarray, multi_label: bool) -> np.ndarray:
     """Scores from one text's logits: softmax over labels, or per label a sigmoid (multi-label, or a single label,
     whose softmax would always be 1.0)."""
     if multi_label or logits.shape[-1] == 1:
-        return 1.0 / (1.0 + np.exp(-logits))
+        return sigmoid(logits)
     z = np.exp(logits - logits.max(-1, keepdims=True))
     return z / z.sum(-1, keepdims=True)
 

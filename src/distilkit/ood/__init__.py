@@ -10,7 +10,7 @@ import numpy as np
 
 from ..choices import OOSDetector
 from ..errors import DistilkitError
-from .base import STATE_FILE, Detector, softmax
+from .base import STATE_FILE, Detector, sigmoid, softmax
 from .knn import KNN
 from .logit_scores import Energy, MaxSoftmax
 from .mahalanobis import Mahalanobis
@@ -74,4 +74,4 @@ def load_detector(folder: str | Path, name: str | None) -> Detector:
 
 
 __all__ = ["AUTO", "DEFAULT", "DETECTORS", "Detector", "STATE_FILE", "check_name", "load_detector", "needs_features",
-           "save_state", "softmax"]
+           "save_state", "sigmoid", "softmax"]

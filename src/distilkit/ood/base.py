@@ -23,6 +23,11 @@ def softmax(logits) -> np.ndarray:
     return (e / e.sum(-1, keepdims=True)).astype(np.float32)
 
 
+def sigmoid(logits) -> np.ndarray:
+    """Per-label probabilities from logits, in the logits' own dtype."""
+    return 1.0 / (1.0 + np.exp(-logits))
+
+
 class Detector:
     name: ClassVar[str]
     """The registry key, stored in distilkit.json as ``oos_detector``."""

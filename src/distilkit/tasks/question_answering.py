@@ -101,9 +101,14 @@ class QuestionAnsweringTask:
             self.unanswerable = self.unanswerable or split.has_unanswerable
         return split.subset(self.data.max_eval_samples, 42)
 
+    @staticmethod
+    def _where(split: QASplit):
+        """Question i of ``split`` as an error names it: source, row, id."""
+        return lambda i: f"{split.source}: {split.rows[i]} (id {split.ids[i]})"
+
     def windows(self, split: QASplit, tokenizer):
-        where = lambda i: f"{split.source}: {split.rows[i]} (id {split.ids[i]})"  # noqa: E731
-        return make_windows(tokenizer, split.questions, split.contexts, self.max_length, self.qa.doc_stride, where)
+        return make_windows(tokenizer, split.questions, split.contexts, self.max_length, self.qa.doc_stride,
+                            self._where(split))
 
     def preprocess(self, split: QASplit, tokenizer, notes: list[str] | None = None, training: bool = False):
         import datasets
@@ -127,9 +132,8 @@ class QuestionAnsweringTask:
         import datasets
 
         rng, parts, total, negatives, kept = np.random.default_rng(0), [], 0, 0, 0
-        where = lambda i: f"{split.source}: {split.rows[i]} (id {split.ids[i]})"  # noqa: E731
         for first, windows in iter_windows(tokenizer, split.questions, split.contexts, self.max_length,
-                                           self.qa.doc_stride, where):
+                                           self.qa.doc_stride, self._where(split)):
             columns = dict(windows.encoding)
             columns["length"] = [len(ids) for ids in windows.encoding["input_ids"]]
             answers = split.answers[first:first + windows.example[-1] + 1] if len(windows) else []

@@ -4,14 +4,13 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import DistilkitError
-from ...ood import load_detector, needs_features
+from ...ood import load_detector, needs_features, sigmoid
 from ...tasks.thresholds import decide, detector_scores, softmax, split_outputs
 from ..features import FEATURES
 from ..settings import ModelSettings
 from .base import Predictor, as_array, check_texts
 
-SCORE_FUNCTIONS = {"softmax": softmax, "sigmoid": lambda logits: 1 / (1 + np.exp(-logits)),
-                   "none": lambda logits: logits}
+SCORE_FUNCTIONS = {"softmax": softmax, "sigmoid": sigmoid, "none": lambda logits: logits}
 """How logits become the scores ``predict`` shows (the Hugging Face pipeline's ``function_to_apply``). The order
 of the labels, and the out-of-scope rule, are the softmax's whatever is shown."""
 

@@ -118,15 +118,20 @@ class QuestionAnswerer(Predictor):
                                  "per question")
         check_texts(questions, "question")
         check_texts(contexts, "context")
+        self.check_overrides(doc_stride, max_answer_len)
+        decoded, _ = self.decoded(questions, contexts, top_k, progress, doc_stride=doc_stride,
+                                  max_answer_len=max_answer_len)
+        threshold = self.settings.null_threshold if null_threshold is None else null_threshold
+        return [self._with_null(d, top_k, best_span, threshold) for d in decoded]
+
+    def check_overrides(self, doc_stride: int | None, max_answer_len: int | None) -> None:
+        """Refuse a per-call ``doc_stride`` (above 0, below the folder's max_length) or ``max_answer_len`` (at least
+        1 token) out of range, with a line that starts with its name."""
         if doc_stride is not None and not 0 < doc_stride < self.settings.max_length:
             raise DistilkitError(f"doc_stride {doc_stride}: give a number above 0 and below max_length "
                                  f"{self.settings.max_length}")
         if max_answer_len is not None and max_answer_len < 1:
             raise DistilkitError(f"max_answer_len {max_answer_len}: give a number of tokens, at least 1")
-        decoded, _ = self.decoded(questions, contexts, top_k, progress, doc_stride=doc_stride,
-                                  max_answer_len=max_answer_len)
-        threshold = self.settings.null_threshold if null_threshold is None else null_threshold
-        return [self._with_null(d, top_k, best_span, threshold) for d in decoded]
 
     def _with_null(self, decoded: dict, top_k: int, best_span: bool = False,
                    threshold: float | None = None) -> list[dict]:

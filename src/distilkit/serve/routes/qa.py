@@ -5,6 +5,7 @@ from typing import Any, Hashable, Optional, Union
 
 from pydantic import Field, StrictBool, StrictStr
 
+from ...errors import DistilkitError
 from .base import Body, Route, Work, invalid, one_or_many, tokens
 
 
@@ -79,10 +80,11 @@ class QARoute(Route):
         k = (hf.top_k or 1) if hf else body.top_k
         impossible = bool(hf and hf.handle_impossible_answer)
         stride = hf.doc_stride if hf else None
-        limit = getattr(getattr(self.predictor, "settings", None), "max_length", None)
-        if stride is not None and limit is not None and stride >= limit:
-            raise invalid(f"parameters.doc_stride: {stride} must be below the model's max_length {limit}: send a "
-                          "smaller stride")
+        if self.predictor is not None:  # refused here, by the predictor's rule: in the batch it would fail others
+            try:
+                self.predictor.check_overrides(stride, hf.max_answer_len if hf else None)
+            except DistilkitError as exc:
+                raise invalid(f"parameters.{exc}") from None
         threshold = None
         if impossible and self.predictor is not None and not self.predictor.says_no_answer:
             threshold = 0.0  # the pipeline's rule: no answer wherever the null score beats the best span's
