@@ -174,13 +174,13 @@ def test_health_and_metrics_answer_while_the_model_computes(served_models):
 
     running = Running(served_models, ServeSettings())
     try:
-        with slowed(running.model("toy").predictor, 1.5):
+        with slowed(running.model("toy").predictor, 2.5):  # blocked, the probes would wait >= 2.2 s
             busy = threading.Thread(target=call, args=(f"{running.url}/v1/models/toy/classify", {"inputs": "x"}))
             busy.start()
             time.sleep(0.3)
             start = time.perf_counter()
             assert call(f"{running.url}/health")[0] == 200 and call(f"{running.url}/metrics")[0] == 200
-            assert time.perf_counter() - start < 0.5
+            assert time.perf_counter() - start < 1.2  # margin for a busy CI machine, far below 2.2
             busy.join()
     finally:
         running.stop()
