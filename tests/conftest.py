@@ -217,3 +217,13 @@ def qa_runs(tmp_path_factory, tiny_bert, tiny_distilbert, qa_data) -> dict:
     other = str(write_jsonl(tmp_path_factory.mktemp("qa-other") / "other.jsonl", make_qa_rows(30, 4)))
     return _train_each_arch(tmp_path_factory, {"bert": tiny_bert, "distilbert": tiny_distilbert}, "qa-run",
                             lambda model, out: qa_config(model, {**qa_data, "extra_tests": {"other": other}}, out))
+
+
+@pytest.fixture(scope="session")
+def int8_export(toy_runs, toy_data, tmp_path_factory):
+    """The DistilBERT toy run exported to a verified onnx-int8 folder: (folder, export result)."""
+    from distilkit import export_model
+
+    out = tmp_path_factory.mktemp("exports") / "toy-int8"
+    result = export_model(str(toy_runs["distilbert"][0]), "onnx-int8", str(out), data=toy_data["validation"])
+    return out, result

@@ -19,15 +19,6 @@ def _one_line_error(capsys, argv) -> str:
     return errors[0]
 
 
-@pytest.fixture(scope="session")
-def int8_export(toy_runs, toy_data, tmp_path_factory):
-    from distilkit import export_model
-
-    out = tmp_path_factory.mktemp("exports") / "toy-int8"
-    result = export_model(str(toy_runs["distilbert"][0]), "onnx-int8", str(out), data=toy_data["validation"])
-    return out, result
-
-
 def test_int8_export_folder_is_complete_and_verified(int8_export):
     out, result = int8_export
     assert (out / "onnx" / "model-int8.onnx").is_file() and not (out / "onnx" / "model.onnx").exists()

@@ -33,11 +33,26 @@ def check_backend(name: str) -> str:
     return name
 
 
-def load_backend(name: str, source: ModelSource) -> Backend:
+def _entry(name: str):
     import importlib
 
     module, cls = BACKENDS[check_backend(name)].split(":")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), cls)(source)
+    return getattr(importlib.import_module(f"{__name__}.{module}"), cls)
 
 
-__all__ = ["BACKENDS", "BY_PRECISION", "INPUT_KEYS", "Backend", "ModelSource", "check_backend", "load_backend"]
+def load_backend(name: str, source: ModelSource) -> Backend:
+    return _entry(name)(source)
+
+
+def torch_free(name: str, settings) -> bool:
+    """True when backend ``name`` would run the folder of ``settings`` without PyTorch (its class says
+    ``needs_torch = False``); an entry that picks another backend says which through ``resolves_to(settings)``
+    when it can tell without measuring, None otherwise. The predictor then loads without transformers."""
+    entry = _entry(name)
+    if hasattr(entry, "resolves_to"):
+        picked = entry.resolves_to(settings)
+        return picked is not None and picked != name and torch_free(picked, settings)
+    return getattr(entry, "needs_torch", True) is False
+
+
+__all__ = ["BACKENDS", "BY_PRECISION", "INPUT_KEYS", "Backend", "ModelSource", "check_backend", "load_backend", "torch_free"]

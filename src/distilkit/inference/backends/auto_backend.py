@@ -16,12 +16,18 @@ from ..settings import ModelSettings
 from .base import Backend, ModelSource
 
 
+def verified_export(settings: ModelSettings) -> str | None:
+    """The backend of the folder's verified export (rule 1), None when it has none."""
+    verified = settings.deployment.get("verification") if settings.deployment else None
+    return settings.default_backend if settings.default_backend in settings.backends and verified else None
+
+
 def resolve(settings: ModelSettings, measure: bool = True) -> tuple[str, str]:
     """(backend name, why) for a folder with ``settings``, on this machine."""
     from . import BY_PRECISION
 
-    verified = settings.deployment.get("verification") if settings.deployment else None
-    if settings.default_backend in settings.backends and verified:
+    if verified_export(settings):
+        verified = settings.deployment["verification"]
         drop = verified.get("drop_points")
         return settings.default_backend, (f"the folder's verified export ({verified.get('metric')} "
                                           f"{'-' if drop is None else f'{drop:.2f}'} points from PyTorch)")
@@ -48,3 +54,6 @@ def auto_backend(source: ModelSource) -> Backend:
     backend = load_backend(name, source)
     backend.requested, backend.why = "auto", why
     return backend
+
+
+auto_backend.resolves_to = verified_export  # known without measuring only for an export (backends.torch_free)

@@ -39,8 +39,9 @@ class ModelSource:
     folder: Path
     """Local model folder (weights, config, tokenizer, distilkit.json)."""
     settings: ModelSettings
-    auto_class: type
-    """transformers class that loads the weights (AutoModelForSequenceClassification, ...)."""
+    auto_class_name: str
+    """transformers class that loads the weights (AutoModelForSequenceClassification, ...), by name: importing
+    transformers' model classes imports PyTorch, which an ONNX backend never needs."""
     output_names: tuple[str, ...]
     """Model outputs the predictor reads ('logits', or 'start_logits' and 'end_logits')."""
     input_names: list[str]
@@ -59,7 +60,10 @@ class ModelSource:
                 have = ", ".join(self.settings.backends) or "nothing"
                 raise DistilkitError(f"{self.folder} holds no PyTorch weights (only {have}): use --backend "
                                      f"{next(iter(self.settings.backends), 'onnx')}")
-            self.model = load_model(self.auto_class, str(self.folder), self.trust_remote_code, strict=True)
+            import transformers
+
+            self.model = load_model(getattr(transformers, self.auto_class_name), str(self.folder),
+                                    self.trust_remote_code, strict=True)
         from ..features import FEATURES, with_features
 
         if FEATURES in self.output_names and not getattr(self.model, "returns_features", False):

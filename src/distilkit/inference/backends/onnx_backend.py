@@ -22,6 +22,7 @@ committed benchmark)."""
 
 class OnnxBackend:
     name = "onnx"
+    needs_torch = False  # tokenizers + onnxruntime only: the predictor may load without transformers (lean.py)
 
     def __init__(self, source: ModelSource):
         ort = import_ort()

@@ -45,8 +45,6 @@ def method_names(task: str) -> list[str]:
 def task_of(model: str, trust_remote_code: bool = False) -> str:
     """The task of a model folder: from distilkit.json, else from its own files (a sentence-transformers folder),
     else from config.json's architectures."""
-    from transformers import AutoConfig
-
     from ...models import resolve_model
 
     folder = resolve_model(model)
@@ -56,6 +54,8 @@ def task_of(model: str, trust_remote_code: bool = False) -> str:
     for cls in PREDICTORS.values():
         if Path(folder).is_dir() and cls.recognizes(Path(folder)):
             return cls.task
+    from transformers import AutoConfig  # here: it imports PyTorch, which a folder with distilkit.json may not need
+
     try:
         architectures = AutoConfig.from_pretrained(folder, trust_remote_code=trust_remote_code).architectures or []
     except (OSError, ValueError) as exc:
@@ -74,14 +74,14 @@ def kind_of(model: str, trust_remote_code: bool = False, served=None) -> str:
     that task claims the model (an NLI classifier is served as a zero-shot classifier). With ``served`` (the
     tasks a server has routes for), a task outside it gives way to one inside it that a predictor runs such
     models for (a sentence-embedding folder is served as a zero-shot classifier)."""
-    from transformers import AutoConfig
-
     from ...models import resolve_model
 
     found = task_of(model, trust_remote_code)
     others = [cls for cls in predictor_classes() if found in cls.runs() and cls.task != found]
     kind = found
     if others:
+        from transformers import AutoConfig
+
         config = AutoConfig.from_pretrained(resolve_model(model), trust_remote_code=trust_remote_code)
         kind = next((cls.task for cls in others if cls.claims(config)), found)
     if served is not None and kind not in served:

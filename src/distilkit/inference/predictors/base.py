@@ -13,8 +13,9 @@ import numpy as np
 
 from ...errors import DistilkitError
 from ...models import load_tokenizer, resolve_model
-from ..backends import INPUT_KEYS, ModelSource, check_backend, load_backend
+from ..backends import INPUT_KEYS, ModelSource, check_backend, load_backend, torch_free
 from ..batching import run_batches
+from ..lean import FolderConfig, LeanTokenizer, usable
 from ..settings import ModelSettings
 
 
@@ -35,6 +36,9 @@ class Predictor:
     """True when outputs have one score per token (cut back to each row's length)."""
     command: ClassVar[str]
     """The CLI command that predicts with this kind of model (for error messages)."""
+    lean_load: ClassVar[bool] = False
+    """True when the predictor's tokenizer calls are those ``inference.lean.LeanTokenizer`` answers, so that on
+    an ONNX backend it loads without transformers and PyTorch (question answering's windows need transformers')."""
     method: ClassVar[str | None] = None
     """For a task several predictors can do (zero-shot: 'nli', 'embedding'), this one's name in
     ``predictors.METHODS``; None for a task with one predictor."""
@@ -46,8 +50,17 @@ class Predictor:
         if backend is not None:
             check_backend(backend)
         self.folder = Path(resolve_model(model))
-        self.tokenizer = loaded[1] if loaded else load_tokenizer(str(self.folder), trust_remote_code)
-        self.settings = settings or ModelSettings.read(self.folder) or self.default_settings(self.tokenizer)
+        settings = settings or (ModelSettings.read(self.folder) if self.folder.is_dir() else None)
+        wanted = backend or ("torch" if loaded else settings.default_backend if settings else None)
+        # An ONNX graph runs without PyTorch: read the tokenizer and config without transformers (lean.py).
+        self.lean = bool(self.lean_load and settings and wanted and not trust_remote_code and usable(self.folder)
+                         and torch_free(wanted, settings))
+        """True when this predictor loaded without transformers (``inference.lean``)."""
+        if self.lean:
+            self.tokenizer = LeanTokenizer(self.folder)
+        else:
+            self.tokenizer = loaded[1] if loaded else load_tokenizer(str(self.folder), trust_remote_code)
+        self.settings = settings or self.default_settings(self.tokenizer)
         if self.settings.task not in self.runs():
             raise DistilkitError(f"{model} is a {self.settings.task} model, not {self.task}: load it with "
                                  "distilkit.load_predictor, which picks the predictor its task needs")
@@ -55,11 +68,15 @@ class Predictor:
         self.max_pass_tokens: int | None = None
         """Padded tokens per forward pass at most (rows x longest row); None: only ``batch_size`` bounds it."""
         self.backend_name = backend or ("torch" if loaded else self.settings.default_backend)
-        from transformers import AutoConfig
+        if self.lean:
+            self.config = FolderConfig(self.folder)
+        elif loaded:
+            self.config = loaded[0].config
+        else:
+            from transformers import AutoConfig
 
-        self.config = loaded[0].config if loaded else AutoConfig.from_pretrained(
-            str(self.folder), trust_remote_code=trust_remote_code)
-        source = ModelSource(self.folder, self.settings, self.auto_class(), self.wanted_outputs(),
+            self.config = AutoConfig.from_pretrained(str(self.folder), trust_remote_code=trust_remote_code)
+        source = ModelSource(self.folder, self.settings, self.auto_class_name, self.wanted_outputs(),
                              [k for k in INPUT_KEYS if k in self.tokenizer.model_input_names], trust_remote_code,
                              threads, loaded[0] if loaded else None)
         self.backend = load_backend(self.backend_name, source)
@@ -102,12 +119,6 @@ class Predictor:
     def scored_as(cls) -> str:
         """Task whose report scores this predictor's outputs."""
         return cls.report_task or cls.task
-
-    @classmethod
-    def auto_class(cls):
-        import transformers
-
-        return getattr(transformers, cls.auto_class_name)
 
     @classmethod
     def default_settings(cls, tokenizer) -> ModelSettings:

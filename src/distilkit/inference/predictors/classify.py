@@ -28,6 +28,7 @@ class Classifier(Predictor):
     """
 
     task = "text-classification"
+    lean_load = True  # texts or pairs cut to max_length: the lean tokenizer's call
     auto_class_name = "AutoModelForSequenceClassification"
     architecture_suffix = "ForSequenceClassification"
     output_names = ("logits",)

@@ -33,6 +33,7 @@ class Embedder(Predictor):
     """
 
     task = "feature-extraction"
+    lean_load = True  # texts cut to max_length: the lean tokenizer's call
     auto_class_name = "AutoModel"
     architecture_suffix = "Model"  # BertModel, MPNetModel, DistilBertModel: a bare encoder
     output_names = ("last_hidden_state",)

@@ -82,6 +82,7 @@ class ZeroShotClassifier(ZeroShotBase, Predictor):
     """
 
     method = "nli"
+    lean_load = True  # PairEncoder: backend_tokenizer and its special-token count, which the lean one has
     model_tasks = ("text-classification",)
     auto_class_name = "AutoModelForSequenceClassification"
     architecture_suffix = "ForSequenceClassification"
