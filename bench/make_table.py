@@ -17,7 +17,7 @@ from tables.qa import (clinic_generalisation_table, clinic_noans_table, clinic_s
 from tables.robustness import cli_start_table, peak_rss_table, resume_table  # noqa: E402
 from tables.serving import SERVING  # noqa: E402
 from tables.training import (RECIPES, TEACHERS, distill_tables, is_variant, own_data_table, recipe_table,  # noqa: E402
-                             speed_table)
+                             speed_table, train_speed_table)
 from tables.ood import OOD  # noqa: E402
 from tables.zero_shot import ZERO_SHOT  # noqa: E402
 
@@ -42,6 +42,10 @@ def main():
                 "batch to its longest. On a 2,000-row sample trained for 2 epochs, validation accuracy moves by a "
                 "point or two with batch composition alone (compare the two Trainer rows); equal accuracy at full "
                 "scale is shown by the emotion recipe run above.", ""] + speed_table(r) + [""] + provenance(r)
+    if "train_speed" in results:
+        r = results["train_speed"]
+        out += ["## Training speed levers: the emotion recipe before and after, one run", ""] + \
+            train_speed_table(r) + [""] + provenance(r)
     if "distill" in results:
         r = results["distill"]
         out += ["## Knowledge distillation: CLINC150 plus, teacher vs 3-layer students (one run)", ""] + \

@@ -25,7 +25,12 @@ def test_emotion_recipe_on_a_few_hundred_rows(tmp_path, monkeypatch):
     assert summary["results"]["validation"]["accuracy"] > majority + 0.05
     assert summary["loss_curve"][-1][1] < summary["loss_curve"][0][1]
     assert summary["labels"] == ["anger", "fear", "joy", "love", "sadness", "surprise"]
-    clf = Classifier(str(tmp_path))
+    # The recipe says precision: auto: what ran, and why, is recorded (bf16 on a CPU that runs it natively and
+    # faster, fp32 elsewhere), and the default backend follows the bf16 check.
+    ran = summary["precision"]
+    assert ran["asked"] == "auto" and ran["ran"] in ("bf16", "fp32") and ran["why"].startswith(ran["ran"])
+    assert ran["default_backend"] == ("auto" if ran["check"] and ran["check"]["ok"] else "torch")
+    clf = Classifier(str(tmp_path), backend="torch")  # fp32: the reference the ONNX graphs are compared with
     assert clf.labels == summary["labels"]
     assert len(clf.predict(["i feel wonderful and loved"], top_k=6)[0]) == 6
     # The real model on the ONNX backends: fp32 gives the same labels, int8 nearly all of them.

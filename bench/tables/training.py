@@ -52,6 +52,24 @@ def speed_table(r: dict) -> list[str]:
     return lines
 
 
+def train_speed_table(r: dict) -> list[str]:
+    """The emotion recipe before and after each training-speed lever (bench/train_speed.py)."""
+    m = r["metrics"]
+    lines = ["| variant | what changes | precision ran | train s | x recipe | wall s | validation acc | test acc | "
+             "test macro-F1 |", "|---|---|---|---|---|---|---|---|---|"]
+    for name, v in r["variants"].items():
+        lines.append(f"| {name}{' (chosen)' if name == r['chosen'] else ''} | {v['lever']} | {v['precision']} | "
+                     f"{m[name + '_train_s']} | {m[name + '_train_time_ratio']:.2f} | {m[name + '_wall_s']} | "
+                     f"{m[name + '_validation_accuracy']:.4f} | {m[name + '_test_accuracy']:.4f} | "
+                     f"{m[name + '_test_f1_macro']:.4f} |")
+    chosen = r["chosen"]
+    return lines + ["", f"Chosen on {r['chosen_on']}: **{chosen}**, {m['chosen_train_time_ratio']:.2f}x the recipe's "
+                    f"training time, test accuracy {m['chosen_test_accuracy']:.4f}. Target (issue 31): >= 0.93 test "
+                    f"accuracy in <= 0.5x the recipe's time: {'met' if m['target_met'] else 'missed'}. Variants run "
+                    "one after another, alone; this machine's speed drifts during a run (the same step rate varied "
+                    "1.6-2.4 it/s within the recipe's run), so the ratio carries that noise."]
+
+
 def distill_tables(r: dict) -> list[str]:
     cols = ["validation_accuracy", "test_accuracy", "test_in_scope_accuracy", "test_oos_recall", "parameters",
             "size_mb", "latency_ms_batch1", "throughput_batch32"]

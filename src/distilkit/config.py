@@ -103,7 +103,13 @@ class TrainingConfig:
     precision: Precision = Precision.FP32
     """'fp32', 'bf16' (autocast) or 'auto': bf16 only where the CPU has native bf16 (AVX512-BF16 or AMX) and a short
     matmul measurement finds it faster here (``distilkit.hardware``); the card says which ran and why. fp32 is the
-    default: bf16 measured slower on our own benchmark machine, whose CPU flags claim AVX512-BF16 and AMX."""
+    default: on our own benchmark machine, whose CPU flags claim AVX512-BF16 and AMX, bf16 training measured slower on
+    one day and 1.3-1.4x faster on another; recipes that have been checked both ways say ``auto``."""
+    gradient_checkpointing: bool = False
+    """Recompute each layer's activations during the backward pass instead of keeping them from the forward one:
+    activation memory falls from one copy per layer to about one layer's, for roughly a third more compute per
+    step. For long inputs in large batches (question answering's 192-token windows), where activations, not the
+    model, set the peak memory."""
     sampling: Sampling = Sampling.GROUP_BY_LENGTH
     """Batch composition: 'group_by_length' (fewer pad tokens) or 'random'."""
     eval_strategy: EvalStrategy = EvalStrategy.EPOCH

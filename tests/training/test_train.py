@@ -63,16 +63,25 @@ def test_every_registry_loss_trains(tmp_path, tiny_bert, toy_data, loss):
     assert summary["config"]["loss"]["name"] == loss["name"]
 
 
-def test_frozen_embeddings_stay_fixed(tmp_path, tiny_bert, toy_data):
+def test_frozen_embeddings_stay_fixed_under_gradient_checkpointing(tmp_path, tiny_bert, toy_data, monkeypatch):
+    """Embeddings frozen and layers recomputed in the backward pass (training.gradient_checkpointing): every
+    layer still learns (non-reentrant checkpoints pass gradients on although the embeddings need none)."""
+    import transformers.modeling_utils as modeling
     from transformers import AutoModel
 
-    cfg = tiny_config(tiny_bert, toy_data, tmp_path, epochs=1)
+    calls = []
+    recompute = modeling.checkpoint
+    monkeypatch.setattr(modeling, "checkpoint", lambda *a, **k: calls.append(1) or recompute(*a, **k))
+    cfg = tiny_config(tiny_bert, toy_data, tmp_path, epochs=1, gradient_checkpointing=True)
     cfg.model.freeze = cfg.model.freeze.parse("embeddings", "model.freeze")
     summary = train(cfg)
-    before = AutoModel.from_pretrained(tiny_bert).get_input_embeddings().weight
-    after = AutoModel.from_pretrained(tmp_path).get_input_embeddings().weight
-    assert torch.equal(before, after)
+    before, after = AutoModel.from_pretrained(tiny_bert), AutoModel.from_pretrained(tmp_path)
+    assert torch.equal(before.get_input_embeddings().weight, after.get_input_embeddings().weight)
     assert summary["derived"]["trainable_parameters"] < summary["derived"]["parameters"]
+    steps = summary["derived"]["steps_completed"]
+    assert len(calls) >= steps * before.config.num_hidden_layers  # each layer of each training step recomputed
+    for name, weight in before.encoder.named_parameters():  # the first layer too: gradients went through
+        assert not torch.equal(weight, after.encoder.get_parameter(name)), name
 
 
 def test_early_stopping_stops_before_the_last_epoch(tmp_path, tiny_bert, toy_data):

@@ -44,6 +44,9 @@ def training_arguments(cfg: RunConfig, checkpoint_dir: Path, has_validation: boo
         optim=t.optimizer,
         seed=t.seed,
         bf16=precision is Precision.BF16,
+        gradient_checkpointing=t.gradient_checkpointing,
+        # Non-reentrant: gradients reach the layers even with the embeddings frozen (their outputs need no grad).
+        gradient_checkpointing_kwargs={"use_reentrant": False} if t.gradient_checkpointing else None,
         use_cpu=not _has_accelerator(),
         **sampling_kwargs(t.sampling.value),
         length_column_name="length",
