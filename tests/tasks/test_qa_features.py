@@ -151,3 +151,25 @@ def test_chunked_windows_equal_one_pass_and_training_rows_too(tokenizer, monkeyp
     assert 0 < rows["start_positions"].count(0) < len(rows["start_positions"])  # negatives sampled, some kept
     long_question = questions[:9] + ["why " * 60] + questions[10:]
     assert "question 10" in one_line_error(make_windows, tokenizer, long_question, contexts, 48, 8)
+
+
+def test_the_question_answerer_answers_the_same_chunk_by_chunk(qa_runs, monkeypatch):
+    import distilkit.tasks.qa_features as qf
+
+    """Prediction and evaluation featurise, run and decode a chunk of questions at a time (memory follows a chunk):
+    the answers, scores and window count are those of one pass over everything; long contexts (several windows
+    each) and short ones mixed."""
+    from distilkit import QuestionAnswerer
+    from tests.conftest import make_qa_rows
+
+    rows = make_qa_rows(30, seed=5)
+    questions = [r["question"] for r in rows]
+    contexts = [(r["context"] + " and then ") * (1 + 3 * (i % 4)) for i, r in enumerate(rows)]
+    qa = QuestionAnswerer(str(qa_runs["bert"][0]))
+    whole, windows = qa.decoded(questions, contexts, top_k=2)
+    assert windows > len(questions)  # some contexts need several windows
+    monkeypatch.setattr(qf, "CHUNK_QUESTIONS", 7)
+    assert len(list(qf.chunks(contexts))) == 5
+    assert qa.decoded(questions, contexts, top_k=2) == (whole, windows)
+    assert qa.predict(questions, contexts, top_k=2) == [qa._with_null(d, 2, False, qa.settings.null_threshold)
+                                                        for d in whole]

@@ -8,7 +8,7 @@ are sorted by length and batched, and decoding is vectorised per window.
 from __future__ import annotations
 
 from ...errors import DistilkitError
-from ...tasks.qa_features import make_windows
+from ...tasks.qa_features import iter_windows, make_windows
 from ...tasks.qa_postprocess import decode
 from ..settings import ModelSettings
 from .base import Predictor, check_texts
@@ -82,6 +82,13 @@ class QuestionAnswerer(Predictor):
         return make_windows(self.tokenizer, list(questions), list(contexts), s.max_length, doc_stride or s.doc_stride,
                             *([where] if where else []))
 
+    def chunked_windows(self, questions: list[str], contexts: list[str], where=None, doc_stride: int | None = None):
+        """(first question, questions in the chunk, its windows) chunk by chunk (``qa_features.chunks``)."""
+        s = self.settings
+        for first, windows in iter_windows(self.tokenizer, list(questions), list(contexts), s.max_length,
+                                           doc_stride or s.doc_stride, *([where] if where else [])):
+            yield first, (windows.example[-1] + 1) if len(windows) else 0, windows  # every question has a window
+
     def split_encoding(self, split) -> dict:
         encoding = self.windows(split.questions, split.contexts).encoding
         return {k: encoding[k] for k in self.backend.input_names}
@@ -91,12 +98,17 @@ class QuestionAnswerer(Predictor):
         """Per question: {"answers": best spans, "null_score"}; and the number of windows read. ``doc_stride`` and
         ``max_answer_len`` (tokens) override the folder's for this call."""
         s = self.settings
-        windows = self.windows(questions, contexts, where, doc_stride)
-        encoding = {k: windows.encoding[k] for k in self.backend.input_names}
-        out = self.run(encoding, progress, "answer", "window")
-        starts, ends = out.get("start_logits", []), out.get("end_logits", [])
-        return decode(windows, starts, ends, list(contexts), top_k, s.n_best, max_answer_len or s.max_answer_length or 15,
-                      self.align_to_words), len(windows)
+        decoded, count = [], 0
+        # Chunk by chunk: tokenized windows, their logits and their offsets are kept for one chunk of questions at
+        # a time, so memory follows a chunk, not the split (SQuAD dev's 10,570 questions held 5 GB at once).
+        for first, n, windows in self.chunked_windows(questions, contexts, where, doc_stride):
+            encoding = {k: windows.encoding[k] for k in self.backend.input_names}
+            out = self.run(encoding, progress, "answer", "window")
+            decoded += decode(windows, out.get("start_logits", []), out.get("end_logits", []),
+                              list(contexts[first:first + n]), top_k, s.n_best,
+                              max_answer_len or s.max_answer_length or 15, self.align_to_words)
+            count += len(windows)
+        return decoded, count
 
     @property
     def says_no_answer(self) -> bool:
