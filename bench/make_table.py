@@ -102,7 +102,7 @@ def main():
             cli_start_table(results["cli_start"]) + [""] + provenance(results["cli_start"])
     if "peak_rss" in results:
         out += ["## Peak memory of each recipe (one run per recipe, fresh process)", ""] + \
-            peak_rss_table(results["peak_rss"]) + [""] + provenance(results["peak_rss"])
+            peak_rss_table(results["peak_rss"]) + [""] + provenance(results["peak_rss"]) + [""]
     if "resume" in results:
         out += ["## Preemption: SIGTERM mid-run and `--resume` vs the same run left alone (MiniLM-L6, emotion)", ""] + \
             resume_table(results["resume"]) + [""] + provenance(results["resume"])

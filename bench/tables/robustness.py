@@ -53,6 +53,8 @@ def peak_rss_table(r: dict) -> list[str]:
                      f"{t.get(f'{name}_s', '')} |")
     failed = f" Failed: {', '.join(r['failed'])}." if r.get("failed") else ""
     return lines + ["", f"Each run: every row read and featurised, validation and test scored, behaviour tests run, "
-                    f"training stopped after {r['steps']} steps. 'Before': the same recipe from "
-                    f"{r.get('baseline')}, before the chunked QA featurisation. Recipes over 2.5 GB (issue 31's "
-                    f"target): {m['recipes_over_limit']}.{failed}"]
+                    f"training stopped after {r['steps']} steps."
+                    + (f" 'Before': the same recipe from {r['baseline']}, the code before the change."
+                       if r.get("baseline") else "")
+                    + f" Recipes over 2.5 GB (issue 31's target): {m['recipes_over_limit']} of the "
+                    f"{len(recipes)} run.{failed}"]
