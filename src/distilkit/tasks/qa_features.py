@@ -50,11 +50,13 @@ def check_questions(tokenizer, questions: list[str], max_length: int, doc_stride
                                  "shorten the question, raise model.max_length or lower qa.doc_stride")
 
 
-CHUNK_QUESTIONS = 2000
-CHUNK_CHARS = 1_000_000
+CHUNK_QUESTIONS = 500
+CHUNK_CHARS = 250_000
 """Questions tokenized at a time: at most CHUNK_QUESTIONS, and at most CHUNK_CHARS characters of context (a
 chunk's encodings, with their per-token strings and offsets, take ~80 KB per window until they are converted: 66
-COVID-QA papers of ~30,000 characters make ~1,300 windows of 192 tokens; 2,000 of them made 24,000, 2.6 GB)."""
+COVID-QA papers of ~30,000 characters make ~1,300 windows of 192 tokens; 2,000 of them made 24,000, 2.6 GB).
+Prediction and evaluation hold one chunk's windows, logits and offsets at a time as well; at 2,000 questions and
+1,000,000 characters the squad recipe peaked at 2.70 GB (bench/peak_rss.py)."""
 
 
 def chunks(contexts: list[str]) -> Iterator[tuple[int, int]]:
