@@ -45,12 +45,14 @@ def resume_table(r: dict) -> list[str]:
 
 def peak_rss_table(r: dict) -> list[str]:
     m, t = r["metrics"], r["timings"]
-    recipes = [k[:-len("_peak_rss_gb")] for k in m if k.endswith("_peak_rss_gb") and not k.endswith("_before_peak_rss_gb")]
+    recipes = [k[:-len("_peak_rss_gb")] for k in m if k.endswith("_peak_rss_gb")
+               and not k.endswith("_before_peak_rss_gb") and k != "max_peak_rss_gb"]
     lines = ["| recipe | peak RSS GB | before the change | seconds |", "|---|---|---|---|"]
     for name in recipes:
         before = m.get(f"{name}_before_peak_rss_gb")
         lines.append(f"| {name} | {m[f'{name}_peak_rss_gb']} | {before if before is not None else ''} | "
                      f"{t.get(f'{name}_s', '')} |")
+    lines.append(f"| **largest** | {m['max_peak_rss_gb']} | | |")
     failed = f" Failed: {', '.join(r['failed'])}." if r.get("failed") else ""
     return lines + ["", f"Each run: every row read and featurised, validation and test scored, behaviour tests run, "
                     f"training stopped after {r['steps']} steps."

@@ -43,6 +43,23 @@ class EmbedRoute(Route):
     def tei_type(cls, predictor) -> dict:
         return {"embedding": {"pooling": "+".join(predictor.pooling.modes), "dimension": predictor.dimension}}
 
+    def lengths(self, texts: list[str]) -> list[list[int]]:
+        """Untruncated token ids, from a private copy of the predictor's Rust tokenizer. Not the shared tokenizer:
+        a transformers tokenizer call sets truncation on it and then encodes, so a request checked here while the
+        batching thread encodes another would read (or leave) the other's truncation (seen under load: an
+        over-long text passed as short)."""
+        counter = getattr(self, "_counter", None)
+        if counter is None and not hasattr(self.predictor.tokenizer, "backend_tokenizer"):  # a Python tokenizer
+            return self.predictor.tokenizer(texts, truncation=False)["input_ids"]
+        if counter is None:
+            from tokenizers import Tokenizer
+
+            counter = Tokenizer.from_str(self.predictor.tokenizer.backend_tokenizer.to_str())
+            counter.no_truncation()
+            counter.no_padding()
+            self._counter = counter
+        return [e.ids for e in counter.encode_batch(texts)]
+
     def prepare(self, body: EmbedBody) -> Work:
         if body.prompt_name is not None:
             raise invalid(f"prompt_name: '{body.prompt_name}': this model has no prompts: drop prompt_name")
@@ -54,7 +71,7 @@ class EmbedRoute(Route):
         texts = self.texts(values, "inputs")
         if not body.truncate and self.predictor is not None:
             limit = self.predictor.settings.max_length
-            for i, ids in enumerate(self.predictor.tokenizer(texts, truncation=False)["input_ids"]):
+            for i, ids in enumerate(self.lengths(texts)):
                 if len(ids) > limit:
                     where = f"inputs[{i}]" if not single else "inputs"
                     raise RequestError(413, f"{where}: {len(ids)} tokens, more than the model's max_length {limit}: "
