@@ -67,7 +67,8 @@ def classifier_folder() -> str:
 
 def export(folder: str) -> str:
     """The classifier exported as `distilkit export --backend onnx-int8` writes it (verified on 500 emotion
-    validation rows; forced, as the head is untrained): its default backend is the graph, which predicts without PyTorch (inference/lean.py)."""
+    validation rows; forced, as the head is untrained): its default backend is the graph, which predicts without
+    PyTorch (inference/lean.py)."""
     from distilkit import export_model
 
     out = tempfile.mkdtemp(prefix="cli-start-export-") + "/int8"
@@ -123,8 +124,9 @@ def main():
     metrics["target_predict_export_under_1_5s"] = int(metrics["predict_export_one_text_s"] <= 1.5)  # its export
     write_result("cli_start", {"dataset": "none (command-line timings)", "split": [], "metrics": metrics,
                                "timings": {"runs_per_figure": args.runs, "statistic": "median"},
-                               "model": "MiniLM-L6 with a 6-label head (real size), saved as a classifier folder (default backend "
-                                        "torch), and that folder exported to onnx-int8 (default backend the graph)"})
+                               "model": "MiniLM-L6 with a 6-label head (real size), saved as a classifier folder "
+                                        "(default backend torch), and that folder exported to onnx-int8 (default "
+                                        "backend the graph)"})
 
 
 if __name__ == "__main__":

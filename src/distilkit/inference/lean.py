@@ -8,8 +8,13 @@ the ``tokenizers`` library it wraps) and ``config.json`` (the labels and sizes t
 
 ``LeanTokenizer`` answers the calls the predictors and the server make (texts or pairs, truncation to a length,
 'only_first' for NLI hypotheses, offsets for TEI's /tokenize), with the same ids, attention masks, token type ids
-and offsets as ``AutoTokenizer`` (tested on the tiny BERT and DistilBERT folders and on MiniLM). Anything else it refuses with a TypeError, and predictors that
-need more (question answering's overflowing windows) keep transformers' tokenizer (``Predictor.lean = False``).
+and offsets as ``AutoTokenizer`` (tested on the tiny BERT and DistilBERT folders and on MiniLM). Anything else it
+refuses with a TypeError, and predictors that need more (question answering's overflowing windows) keep
+transformers' tokenizer (``Predictor.lean_load = False``).
+
+``private_copy`` gives code that encodes beside the batching thread (the server's length checks, NLI pair
+assembly) a Rust tokenizer of its own: a transformers tokenizer call sets truncation on its shared tokenizer and
+then encodes, so two threads calling it with different truncation can read each other's.
 """
 from __future__ import annotations
 
@@ -122,6 +127,21 @@ class FolderConfig:
     @property
     def num_labels(self) -> int:
         return len(getattr(self, "id2label", {}) or {})
+
+
+def private_copy(tokenizer):
+    """A copy of ``tokenizer``'s Rust tokenizer (transformers' fast tokenizers and ``LeanTokenizer`` expose it as
+    ``backend_tokenizer``) with truncation and padding off, that no other caller changes; None for a Python
+    tokenizer, which has none."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        return None
+    from tokenizers import Tokenizer
+
+    copy = Tokenizer.from_str(backend.to_str())
+    copy.no_truncation()
+    copy.no_padding()
+    return copy
 
 
 def usable(folder: Path) -> bool:

@@ -73,18 +73,18 @@ def chunks(contexts: list[str]) -> Iterator[tuple[int, int]]:
 
 
 def iter_windows(tokenizer, questions: list[str], contexts: list[str], max_length: int, doc_stride: int,
-                 where=lambda i: f"question {i + 1}") -> Iterator[tuple[int, Windows]]:
-    """(first question, its chunk's windows) chunk by chunk: what ``make_windows`` joins, for callers that keep
-    less than the whole (training keeps only ids and positions)."""
+                 where=lambda i: f"question {i + 1}") -> Iterator[tuple[int, int, Windows]]:
+    """(first question, one past its last, the chunk's windows) chunk by chunk: what ``make_windows`` joins, for
+    callers that keep less than the whole (training keeps only ids and positions; prediction decodes a chunk)."""
     for first, last in chunks(contexts):
-        yield first, _windows(tokenizer, questions[first:last], contexts[first:last], max_length, doc_stride,
+        yield first, last, _windows(tokenizer, questions[first:last], contexts[first:last], max_length, doc_stride,
                               lambda i, a=first: where(a + i))
 
 
 def make_windows(tokenizer, questions: list[str], contexts: list[str], max_length: int, doc_stride: int,
                  where=lambda i: f"question {i + 1}") -> Windows:
     """Every question's windows, tokenized chunk by chunk (``chunks``) so that memory follows a chunk."""
-    parts = [(first, w) for first, w in iter_windows(tokenizer, questions, contexts, max_length, doc_stride, where)]
+    parts = [(first, w) for first, _, w in iter_windows(tokenizer, questions, contexts, max_length, doc_stride, where)]
     if len(parts) == 1:
         return parts[0][1]
     keys = parts[0][1].encoding.keys() if parts else ("input_ids", "attention_mask")

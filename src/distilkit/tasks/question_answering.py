@@ -132,11 +132,11 @@ class QuestionAnsweringTask:
         import datasets
 
         rng, parts, total, negatives, kept = np.random.default_rng(0), [], 0, 0, 0
-        for first, windows in iter_windows(tokenizer, split.questions, split.contexts, self.max_length,
+        for first, last, windows in iter_windows(tokenizer, split.questions, split.contexts, self.max_length,
                                            self.qa.doc_stride, self._where(split)):
             columns = dict(windows.encoding)
             columns["length"] = [len(ids) for ids in windows.encoding["input_ids"]]
-            answers = split.answers[first:first + windows.example[-1] + 1] if len(windows) else []
+            answers = split.answers[first:last]
             columns["start_positions"], columns["end_positions"] = answer_positions(windows, answers)
             total += len(windows)
             if self.qa.negative_windows < 1.0:  # long documents would otherwise be mostly "no answer here"

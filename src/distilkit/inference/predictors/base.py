@@ -67,7 +67,7 @@ class Predictor:
         self.batch_size = batch_size
         self.max_pass_tokens: int | None = None
         """Padded tokens per forward pass at most (rows x longest row); None: only ``batch_size`` bounds it."""
-        self.backend_name = backend or ("torch" if loaded else self.settings.default_backend)
+        self.backend_name = wanted or self.settings.default_backend  # a folder without distilkit.json: its defaults
         if self.lean:
             self.config = FolderConfig(self.folder)
         elif loaded:

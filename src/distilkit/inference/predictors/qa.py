@@ -82,13 +82,6 @@ class QuestionAnswerer(Predictor):
         return make_windows(self.tokenizer, list(questions), list(contexts), s.max_length, doc_stride or s.doc_stride,
                             *([where] if where else []))
 
-    def chunked_windows(self, questions: list[str], contexts: list[str], where=None, doc_stride: int | None = None):
-        """(first question, questions in the chunk, its windows) chunk by chunk (``qa_features.chunks``)."""
-        s = self.settings
-        for first, windows in iter_windows(self.tokenizer, list(questions), list(contexts), s.max_length,
-                                           doc_stride or s.doc_stride, *([where] if where else [])):
-            yield first, (windows.example[-1] + 1) if len(windows) else 0, windows  # every question has a window
-
     def split_encoding(self, split) -> dict:
         encoding = self.windows(split.questions, split.contexts).encoding
         return {k: encoding[k] for k in self.backend.input_names}
@@ -101,11 +94,12 @@ class QuestionAnswerer(Predictor):
         decoded, count = [], 0
         # Chunk by chunk: tokenized windows, their logits and their offsets are kept for one chunk of questions at
         # a time, so memory follows a chunk, not the split (SQuAD dev's 10,570 questions held 5 GB at once).
-        for first, n, windows in self.chunked_windows(questions, contexts, where, doc_stride):
+        for first, last, windows in iter_windows(self.tokenizer, list(questions), list(contexts), s.max_length,
+                                                 doc_stride or s.doc_stride, *([where] if where else [])):
             encoding = {k: windows.encoding[k] for k in self.backend.input_names}
             out = self.run(encoding, progress, "answer", "window")
             decoded += decode(windows, out.get("start_logits", []), out.get("end_logits", []),
-                              list(contexts[first:first + n]), top_k, s.n_best,
+                              list(contexts[first:last]), top_k, s.n_best,
                               max_answer_len or s.max_answer_length or 15, self.align_to_words)
             count += len(windows)
         return decoded, count

@@ -20,6 +20,7 @@ import numpy as np
 from ...errors import DistilkitError
 from ...tasks.entailment import check_template, nli_ids
 from ...tasks.thresholds import softmax
+from ..lean import private_copy
 from ..settings import ModelSettings
 from .base import Predictor, check_texts
 from .zero_shot_base import Scored, ZeroShotBase
@@ -34,14 +35,7 @@ class PairEncoder:
 
     def __init__(self, tokenizer, max_length: int):
         self.tokenizer, self.max_length = tokenizer, max_length
-        backend = getattr(tokenizer, "backend_tokenizer", None)
-        self.fast = None
-        if backend is not None:  # a private copy: never change the shared tokenizer's truncation state
-            from tokenizers import Tokenizer
-
-            self.fast = Tokenizer.from_str(backend.to_str())
-            self.fast.no_truncation()
-            self.fast.no_padding()
+        self.fast = private_copy(tokenizer)  # never change the shared tokenizer's truncation state
         self.special = tokenizer.num_special_tokens_to_add(pair=True)
 
     def encode(self, texts: list[str], hypotheses: list[str], pairs: list[tuple[int, int]]) -> dict[str, list]:

@@ -44,21 +44,16 @@ class EmbedRoute(Route):
         return {"embedding": {"pooling": "+".join(predictor.pooling.modes), "dimension": predictor.dimension}}
 
     def lengths(self, texts: list[str]) -> list[list[int]]:
-        """Untruncated token ids, from a private copy of the predictor's Rust tokenizer. Not the shared tokenizer:
-        a transformers tokenizer call sets truncation on it and then encodes, so a request checked here while the
-        batching thread encodes another would read (or leave) the other's truncation (seen under load: an
-        over-long text passed as short)."""
-        counter = getattr(self, "_counter", None)
-        if counter is None and not hasattr(self.predictor.tokenizer, "backend_tokenizer"):  # a Python tokenizer
-            return self.predictor.tokenizer(texts, truncation=False)["input_ids"]
-        if counter is None:
-            from tokenizers import Tokenizer
+        """Untruncated token ids, from a private copy of the predictor's Rust tokenizer (``lean.private_copy``): a
+        request checked here on the shared one while the batching thread encoded another could read the other's
+        truncation (seen under load: an over-long text passed as short)."""
+        if not hasattr(self, "_counter"):
+            from ...inference.lean import private_copy
 
-            counter = Tokenizer.from_str(self.predictor.tokenizer.backend_tokenizer.to_str())
-            counter.no_truncation()
-            counter.no_padding()
-            self._counter = counter
-        return [e.ids for e in counter.encode_batch(texts)]
+            self._counter = private_copy(self.predictor.tokenizer)
+        if self._counter is None:  # a Python tokenizer: no truncation state shared with the Rust library
+            return self.predictor.tokenizer(texts, truncation=False)["input_ids"]
+        return [e.ids for e in self._counter.encode_batch(texts)]
 
     def prepare(self, body: EmbedBody) -> Work:
         if body.prompt_name is not None:
