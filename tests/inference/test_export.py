@@ -104,8 +104,8 @@ def test_fp32_export_keeps_torch_logits_and_a_forced_export_says_so(toy_runs, to
                                                                      capsys):
     from distilkit.inference import export as export_mod
 
-    real = export_mod._verify
-    monkeypatch.setattr(export_mod, "_verify", lambda *a: {**real(*a), "drop_points": 3.0})  # as if it lost 3 points
+    real = export_mod.verify
+    monkeypatch.setattr(export_mod, "verify", lambda *a: {**real(*a), "drop_points": 3.0})  # as if it lost 3 points
     out = tmp_path / "fp32"
     assert main(["export", str(toy_runs["bert"][0]), "--backend", "onnx", "--output", str(out), "--data",
                  toy_data["validation"], "--force"]) == 0
@@ -129,8 +129,8 @@ def test_export_refusals_leave_nothing_behind(toy_runs, toy_data, tmp_path, caps
 
     run = str(toy_runs["bert"][0])
     out = tmp_path / "refused"
-    real = export_mod._verify
-    monkeypatch.setattr(export_mod, "_verify", lambda *a: {**real(*a), "drop_points": 3.0})
+    real = export_mod.verify
+    monkeypatch.setattr(export_mod, "verify", lambda *a: {**real(*a), "drop_points": 3.0})
     err = _one_line_error(capsys, ["export", run, "--data", toy_data["validation"], "--output", str(out)])
     assert "--max-drop 1.0" in err and "--force" in err
     assert not any(tmp_path.iterdir())  # no output, no temporary folder, no lock file left

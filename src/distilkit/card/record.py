@@ -123,7 +123,8 @@ class RunRecord:
     """Set in folders written by `distilkit export`: what was exported and how it was verified."""
     precision: dict | None = None
     """What ``training.precision`` ran as and why: 'asked', 'ran', 'why' (one line), 'speedup' (bf16 against
-    fp32, where measured), 'check' (after a bf16 run: validation in fp32 and bf16 inference, points) and
+    fp32, where measured), 'check' (after a bf16 run: validation in fp32 and bf16 inference, points),
+    'onnx_check' (with ``training.onnx_graph``: the fp32 ONNX graph against PyTorch on validation) and
     'default_backend' (the folder's)."""
 
     def to_dict(self) -> dict:

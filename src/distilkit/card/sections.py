@@ -284,6 +284,15 @@ def precision_section(precision: dict | None) -> str:
     elif ran == "bf16":
         lines.append("bf16 inference was not checked against fp32 (no labelled validation split), so "
                      "`--backend auto` runs this model in fp32.")
+    graph = precision.get("onnx_check")
+    if graph and graph.get("ok"):
+        lines.append(f"An fp32 ONNX graph (`onnx/model.onnx`) was exported after training and scored against PyTorch "
+                     f"on {graph['examples']} validation examples: {graph['metric']} {graph['drop_points']:.2f} "
+                     f"points apart, top answers agreeing on {100 * graph['agreement']:.1f}%; `--backend auto` runs "
+                     "it for one-off predictions (texts on the command line), which then start without PyTorch.")
+    elif graph:
+        why = graph.get("error") or f"it moved {graph['metric']} by {graph['drop_points']:.2f} points"
+        lines.append(f"The fp32 ONNX graph asked for by `training.onnx_graph` is not used by default: {why}.")
     lines.append(f"Default backend of the folder: `{default}`.")
     return " ".join(lines) + "\n"
 

@@ -110,7 +110,8 @@ def predict(model: str, texts: list[str] | None = None, file: str | None = None,
         return
     if on_empty not in ("error", "skip"):
         raise DistilkitError(f"--on-empty: '{on_empty}' is not one of: error, skip")
-    clf = load_predictor(model, backend, task="text-classification", batch_size=batch_size, threads=threads)
+    clf = load_predictor(model, backend, task="text-classification", batch_size=batch_size, threads=threads,
+                         one_off=bool(texts) and not file)
     if texts:
         for text, preds in zip(texts, clf.predict(texts, top_k=top_k)):
             print(json.dumps({"text": text, "predictions": preds}, ensure_ascii=False))
@@ -197,7 +198,7 @@ def zero_shot(model: str, texts: list[str] | None = None, labels: list[str] | No
     options = {"pooling": pooling} if pooling else {}
     zsc = load_predictor(model, backend, task="zero-shot-classification", method=method, labels=labels,
                          hypothesis_template=hypothesis_template, multi_label=multi_label, batch_size=batch_size,
-                         threads=threads, **options)
+                         threads=threads, one_off=bool(texts) and not file and rows is None, **options)
     if rows is not None:
         fitted = zsc.calibrate(rows, source=calibrate)
         print(json.dumps({"calibration": fitted.as_dict()}), file=sys.stderr)

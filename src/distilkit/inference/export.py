@@ -37,7 +37,7 @@ def _load_sample(predictor, source: str, limit: int, what: str):
     return task, split
 
 
-def _verify(reference, exported, task, split) -> dict:
+def verify(reference, exported, task, split) -> dict:
     """Outputs of both on the sample: agreement, logit difference, metric change (when labelled)."""
     expected, got = reference.outputs(split, progress=False), exported.outputs(split, progress=False)
     result = {"examples": len(split), **reference.compare(expected, got)}
@@ -91,7 +91,7 @@ def export_into(reference, backend: str, folder: Path, data: str | None = None, 
     settings = reference.settings.update(backends={backend: record}, default_backend=backend, weights_sha256=None)
     settings.write(folder)
     exported = PREDICTORS[reference.task](str(folder), backend=backend, threads=threads)
-    verification = _verify(reference, exported, task, split)
+    verification = verify(reference, exported, task, split)
     if verification["drop_points"] > max_drop and not force:
         raise DistilkitError(f"export: {backend} loses {verification['drop_points']:.2f} points of "
                              f"{verification['metric']} on {data or calibration_data} (> --max-drop {max_drop}): "

@@ -83,6 +83,10 @@ class ModelSettings:
     bf16_check: dict | None = None
     """After a bf16 training run: the validation metric in fp32 and in bf16 inference, in points ('metric',
     'fp32', 'bf16', 'drop_points', 'max_drop', 'ok'); the ``auto`` backend runs bf16 only where 'ok' is true."""
+    onnx_check: dict | None = None
+    """After a run with ``training.onnx_graph``: its fp32 ONNX graph (``backends['onnx']``) scored against PyTorch on
+    validation ('examples', 'agreement', 'metric', 'drop_points', 'max_drop', 'ok'; or 'ok' false and 'error' when
+    the export failed); ``auto`` runs that graph for one-off predictions only where 'ok' is true."""
     deployment: dict = field(default_factory=dict)
     """For exported folders: what the export was verified against, and how it did."""
     format_version: int = FORMAT_VERSION

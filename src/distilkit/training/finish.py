@@ -16,6 +16,12 @@ from ..inference.measure import parameters
 from .behaviour import run_suites
 from .history import epoch_table, training_losses
 
+ONNX_CHECK_EXAMPLES = 1000
+"""Validation rows the fp32 ONNX graph is scored on against PyTorch after a run with ``training.onnx_graph``."""
+ONNX_MAX_DROP = 0.1
+"""Points of the validation metric the fp32 graph may lose against PyTorch and still run one-off predictions: fp32
+graphs agree with PyTorch up to float rounding, so anything more means the export went wrong."""
+
 
 @dataclass
 class Trained:
@@ -65,6 +71,9 @@ def write_finished(final: Path, cfg: RunConfig, run: Trained) -> dict:
     precision = run.precision or PrecisionChoice(Precision.FP32, Precision.FP32, "fp32: asked for")
     evaluation, bf16_check, default_backend = _evaluate(trainer.model, run.tokenizer, task, scored, final, tune_on,
                                                         data.train, precision)
+    graph = None
+    if cfg.training.onnx_graph:
+        graph, default_backend = onnx_check(trainer.model, run.tokenizer, task, final, data.validation)
     name = cfg.card.get("model_name") or Path(cfg.training.output_dir).name
     result, wall = run.result, run.wall
     record = RunRecord(
@@ -73,7 +82,8 @@ def write_finished(final: Path, cfg: RunConfig, run: Trained) -> dict:
         config=cfg.to_dict(),
         derived={**_derived(trainer, run.args, run.model, run.n_train), "teacher_logits_s": round(run.teacher_s, 2),
                  "precision": precision.precision.value},
-        precision={**precision.to_dict(), "check": bf16_check, "default_backend": default_backend},
+        precision={**precision.to_dict(), "check": bf16_check, "default_backend": default_backend,
+                   "onnx_check": graph},
         data={name: {"source": s.source, "rows": len(s)} for name, s in {"train": data.train, **scored}.items()
               if s is not None},
         notes=run.notes,
@@ -123,6 +133,37 @@ def _evaluate(model, tokenizer, task, splits: dict, out: Path, tune_on: list[str
         settings = settings.update(default_backend="auto")  # bf16 where the machine runs it fast, else fp32
     settings.update(bf16_check=check).write(out)
     return evaluation, check, settings.default_backend
+
+
+def onnx_check(model, tokenizer, task, out: Path, split) -> tuple[dict, str]:
+    """Export the fp32 ONNX graph into ``out`` (recorded in distilkit.json by the onnx backend) and score up to
+    ``ONNX_CHECK_EXAMPLES`` rows of ``split`` (validation) with it against PyTorch (``inference.export.verify``):
+    stored as distilkit.json's ``onnx_check``, 'ok' while the metric moves at most ``ONNX_MAX_DROP`` points, and
+    then the folder's default backend becomes ``auto`` (which runs the graph for one-off calls only). A graph that
+    cannot be exported is reported in one line, and the run goes on on PyTorch. Returns (check, default backend)."""
+    import sys
+
+    from ..errors import DistilkitError
+    from ..inference import PREDICTORS, ModelSettings
+    from ..inference.export import verify
+
+    try:
+        graph = PREDICTORS[task.name](str(out), backend="onnx", loaded=(model, tokenizer))
+        if split is None:
+            check = {"examples": 0, "metric": None, "drop_points": None, "ok": False,
+                     "error": "no validation split to check the graph on"}
+        else:
+            split = split.subset(ONNX_CHECK_EXAMPLES, seed=0)
+            reference = PREDICTORS[task.name](str(out), backend="torch", loaded=(model, tokenizer))
+            check = verify(reference, graph, task, split)
+            check.update(max_drop=ONNX_MAX_DROP, ok=check["drop_points"] <= ONNX_MAX_DROP)
+    except DistilkitError as exc:
+        check = {"ok": False, "error": str(exc)}
+        print(f"training.onnx_graph: {exc}; the model is saved and runs on PyTorch", file=sys.stderr)
+    current = ModelSettings.read(out)  # as the onnx backend left it: with the graph's record
+    default = "auto" if check["ok"] and current.default_backend == "torch" else current.default_backend
+    current.update(onnx_check=check, default_backend=default).write(out)
+    return check, default
 
 
 def bf16_check(model, tokenizer, task, out: Path, settings, split, fp32_report: dict | None) -> dict | None:

@@ -44,13 +44,13 @@ def load_backend(name: str, source: ModelSource) -> Backend:
     return _entry(name)(source)
 
 
-def torch_free(name: str, settings) -> bool:
+def torch_free(name: str, settings, one_off: bool = False) -> bool:
     """True when backend ``name`` would run the folder of ``settings`` without PyTorch (its class says
-    ``needs_torch = False``); an entry that picks another backend says which through ``resolves_to(settings)``
-    when it can tell without measuring, None otherwise. The predictor then loads without transformers."""
+    ``needs_torch = False``); an entry that picks another backend says which through ``resolves_to(settings,
+    one_off)`` when it can tell without measuring, None otherwise. The predictor then loads without transformers."""
     entry = _entry(name)
     if hasattr(entry, "resolves_to"):
-        picked = entry.resolves_to(settings)
+        picked = entry.resolves_to(settings, one_off)
         return picked is not None and picked != name and torch_free(picked, settings)
     return getattr(entry, "needs_torch", True) is False
 

@@ -1,6 +1,9 @@
 """``auto``: the fastest safe backend for this folder on this machine, chosen when the predictor loads.
 
 1. A folder ``distilkit export`` wrote (its default backend is a graph it verified against PyTorch): that graph.
+   For a one-off call (the CLI with a few texts on its command line), a trained folder's fp32 ONNX graph that was
+   scored against PyTorch after training (``training.onnx_graph``; ``distilkit.json``'s ``onnx_check``): it answers
+   as fp32 PyTorch does and starts in a fraction of a second, where importing PyTorch and transformers takes seconds.
 2. A folder whose bf16 answers were checked on validation after a bf16 run (``distilkit.json``'s ``bf16_check``)
    and stayed within ``hardware.BF16_MAX_DROP`` points of fp32: ``torch-bf16`` where ``hardware.choose`` finds
    bf16 native and measured faster here (a forward pass with bf16 weights), else ``torch``.
@@ -22,8 +25,19 @@ def verified_export(settings: ModelSettings) -> str | None:
     return settings.default_backend if settings.default_backend in settings.backends and verified else None
 
 
-def resolve(settings: ModelSettings, measure: bool = True) -> tuple[str, str]:
-    """(backend name, why) for a folder with ``settings``, on this machine."""
+def checked_graph(settings: ModelSettings) -> str | None:
+    """'onnx' when the folder's fp32 ONNX graph was scored against PyTorch after training and held, else None."""
+    check = settings.onnx_check
+    return "onnx" if check and check.get("ok") and "onnx" in settings.backends else None
+
+
+def resolves_to(settings: ModelSettings, one_off: bool = False) -> str | None:
+    """What ``resolve`` picks when that is known without measuring (rule 1), else None."""
+    return verified_export(settings) or (checked_graph(settings) if one_off else None)
+
+
+def resolve(settings: ModelSettings, measure: bool = True, one_off: bool = False) -> tuple[str, str]:
+    """(backend name, why) for a folder with ``settings``, on this machine; ``one_off``: see rule 1."""
     from . import BY_PRECISION
 
     if verified_export(settings):
@@ -31,6 +45,10 @@ def resolve(settings: ModelSettings, measure: bool = True) -> tuple[str, str]:
         drop = verified.get("drop_points")
         return settings.default_backend, (f"the folder's verified export ({verified.get('metric')} "
                                           f"{'-' if drop is None else f'{drop:.2f}'} points from PyTorch)")
+    if one_off and checked_graph(settings):
+        check = settings.onnx_check
+        return "onnx", (f"one-off call: the folder's fp32 ONNX graph, which starts without PyTorch ({check['metric']} "
+                        f"{check['drop_points']:.2f} points from PyTorch on {check['examples']} validation examples)")
     check = settings.bf16_check
     if not check:
         return BY_PRECISION["fp32"], "fp32: bf16 was never checked on this folder's validation data"
@@ -50,10 +68,10 @@ def auto_backend(source: ModelSource) -> Backend:
         import torch
 
         torch.set_num_threads(source.threads)
-    name, why = resolve(source.settings)
+    name, why = resolve(source.settings, one_off=source.one_off)
     backend = load_backend(name, source)
     backend.requested, backend.why = "auto", why
     return backend
 
 
-auto_backend.resolves_to = verified_export  # known without measuring only for an export (backends.torch_free)
+auto_backend.resolves_to = resolves_to  # known without measuring only for rule 1 (backends.torch_free)

@@ -51,6 +51,8 @@ class ModelSource:
     """CPU threads for the backend (torch intra-op threads / ONNX Runtime intra_op_num_threads)."""
     model: object | None = None
     """An already loaded torch model (training evaluates the model it holds without reloading it)."""
+    one_off: bool = False
+    """A few texts and then exit (the CLI with texts on its command line): ``auto`` prefers what starts fastest."""
 
     def torch_model(self):
         if self.model is None:

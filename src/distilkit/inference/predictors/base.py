@@ -45,8 +45,10 @@ class Predictor:
 
     def __init__(self, model: str, backend: str | None = None, batch_size: int = 64, threads: int | None = None,
                  trust_remote_code: bool = False, settings: ModelSettings | None = None,
-                 loaded: tuple[Any, Any] | None = None):
-        """``loaded``: an in-memory (model, tokenizer) pair, run with the torch backend (training's evaluation)."""
+                 loaded: tuple[Any, Any] | None = None, one_off: bool = False):
+        """``loaded``: an in-memory (model, tokenizer) pair, run with the torch backend (training's evaluation).
+        ``one_off``: a few texts and then exit (the CLI with texts on its command line): ``auto`` prefers the backend
+        that starts fastest (``backends.auto_backend``)."""
         if backend is not None:
             check_backend(backend)
         self.folder = Path(resolve_model(model))
@@ -54,7 +56,7 @@ class Predictor:
         wanted = backend or ("torch" if loaded else settings.default_backend if settings else None)
         # An ONNX graph runs without PyTorch: read the tokenizer and config without transformers (lean.py).
         self.lean = bool(self.lean_load and settings and wanted and not trust_remote_code and usable(self.folder)
-                         and torch_free(wanted, settings))
+                         and torch_free(wanted, settings, one_off))
         """True when this predictor loaded without transformers (``inference.lean``)."""
         if self.lean:
             self.tokenizer = LeanTokenizer(self.folder)
@@ -78,7 +80,7 @@ class Predictor:
             self.config = AutoConfig.from_pretrained(str(self.folder), trust_remote_code=trust_remote_code)
         source = ModelSource(self.folder, self.settings, self.auto_class_name, self.wanted_outputs(),
                              [k for k in INPUT_KEYS if k in self.tokenizer.model_input_names], trust_remote_code,
-                             threads, loaded[0] if loaded else None)
+                             threads, loaded[0] if loaded else None, one_off)
         self.backend = load_backend(self.backend_name, source)
         if self.backend.name != self.backend_name:  # a backend that picks another ('auto'): say what runs
             self.backend_name = f"{self.backend_name} -> {self.backend.name}"
