@@ -17,7 +17,7 @@ from tables.qa import (clinic_generalisation_table, clinic_noans_table, clinic_s
 from tables.robustness import cli_start_table, peak_rss_table, resume_table  # noqa: E402
 from tables.serving import SERVING  # noqa: E402
 from tables.training import (RECIPES, TEACHERS, distill_tables, is_variant, own_data_table, recipe_table,  # noqa: E402
-                             speed_table, train_speed_table)
+                             speed_table, train_profile_table, train_speed_table)
 from tables.ood import OOD  # noqa: E402
 from tables.zero_shot import ZERO_SHOT  # noqa: E402
 
@@ -46,6 +46,10 @@ def main():
         r = results["train_speed"]
         out += ["## Training speed levers: the emotion recipe before and after, one run", ""] + \
             train_speed_table(r) + [""] + provenance(r)
+    if "train_profile" in results:
+        r = results["train_profile"]
+        out += ["## Where a training step's time goes (the emotion recipe's model and batches)", ""] + \
+            train_profile_table(r) + [""] + provenance(r)
     if "distill" in results:
         r = results["distill"]
         out += ["## Knowledge distillation: CLINC150 plus, teacher vs 3-layer students (one run)", ""] + \

@@ -142,3 +142,17 @@ def own_data_table(results: dict) -> list[str]:
 TEACHERS = [("clinc_kd", "A real teacher: mpnet-base on CLINC150 plus, distilled into MiniLM-L6 (one run per row "
              "source)", teacher_kd_table),
             ("emotion_kd", "A real teacher: mpnet-base on emotion, distilled into MiniLM-L6", teacher_kd_table)]
+
+
+def train_profile_table(r: dict) -> list[str]:
+    """Where one emotion-recipe training step spends its time, fp32 and bf16 (bench/train_profile.py)."""
+    m = r["metrics"]
+    lines = ["| phase | fp32 ms/step | share | bf16 ms/step | share |", "|---|---|---|---|---|"]
+    for phase in ("collate", "forward", "backward", "optimizer"):
+        lines.append(f"| {phase} | {m[f'fp32_{phase}_ms_per_step']} | {m[f'fp32_{phase}_share']:.1%} | "
+                     f"{m[f'bf16_{phase}_ms_per_step']} | {m[f'bf16_{phase}_share']:.1%} |")
+    lines.append(f"| **step** | {m['fp32_step_ms']} | | {m['bf16_step_ms']} ({m['bf16_step_speedup']}x) | |")
+    return lines + ["", f"Padding in length-grouped batches: {m['fp32_pad_share']:.1%} of the tokens, the most sequence "
+                    "packing could remove, so packing was not built. One pass over the 2,000 validation rows (each "
+                    f"epoch ends with one): {m['fp32_validation_pass_s']} s fp32, {m['bf16_validation_pass_s']} s bf16. "
+                    f"{r['note'][0].upper()}{r['note'][1:]}."]

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from distilkit.inference.lean import FolderConfig, LeanTokenizer
+from tests.conftest import tiny_config
 
 TEXTS = ["i feel great today", "An AWFUL, terrible day!!", "naïve café — 東京 emoji 🙂 ok",
          "word " * 80, "x", "  leading and trailing spaces  "]
@@ -84,3 +85,50 @@ def test_predict_on_an_export_imports_neither_torch_nor_transformers(int8_export
     lines = done.stdout.strip().splitlines()
     assert done.returncode == 0 and json.loads(lines[-1]) == {"code": 0, "loaded": []}, done.stderr[-2000:]
     assert json.loads(lines[0])["predictions"][0]["label"] == "pos"  # the toy data's sentiment words
+
+
+PREDICT_SCRIPT = ("import sys, json\nfrom distilkit.cli import main\ncode = main(['predict', sys.argv[1], "
+                  "'a happy wonderful day'])\nprint(json.dumps({'code': code, 'loaded': sorted(m for m in "
+                  "('torch', 'transformers') if m in sys.modules)}))")
+
+
+def test_a_run_with_onnx_graph_answers_one_off_calls_without_torch(tiny_bert, toy_data, tmp_path):
+    from distilkit import Classifier, train
+
+    out = tmp_path / "run"
+    train(tiny_config(tiny_bert, toy_data, out, onnx_graph=True, epochs=2))
+    settings = json.loads((out / "distilkit.json").read_text())
+    check = settings["onnx_check"]
+    assert check["ok"] and check["agreement"] == 1.0 and abs(check["drop_points"]) <= 0.1, check
+    assert check["examples"] == min(1000, sum(1 for _ in open(toy_data["validation"])))
+    assert settings["default_backend"] == "auto" and (out / settings["backends"]["onnx"]["file"]).is_file()
+    assert "fp32 ONNX graph (`onnx/model.onnx`) was exported" in (out / "README.md").read_text()
+    one_off, usual = Classifier(str(out), one_off=True), Classifier(str(out))
+    assert one_off.lean and one_off.backend_name == "auto -> onnx" and "one-off call" in one_off.backend_why
+    assert not usual.lean and usual.backend.name == "torch"  # a batch, a server: auto's usual choice (no bf16 here)
+    texts = TEXTS + ["a happy wonderful day", "an awful terrible day"]
+    np.testing.assert_allclose(one_off.logits(texts), usual.logits(texts), atol=1e-4)
+    assert [p[0]["label"] for p in one_off.predict(texts)] == [p[0]["label"] for p in usual.predict(texts)]
+    done = subprocess.run([sys.executable, "-c", PREDICT_SCRIPT, str(out)], capture_output=True, text=True, timeout=120)
+    lines = done.stdout.strip().splitlines()
+    assert done.returncode == 0 and json.loads(lines[-1]) == {"code": 0, "loaded": []}, done.stderr[-2000:]
+    assert json.loads(lines[0])["predictions"][0]["label"] == one_off.predict(["a happy wonderful day"])[0][0]["label"]
+
+
+def test_a_failed_onnx_graph_leaves_a_run_that_predicts_on_torch(tiny_bert, toy_data, tmp_path, monkeypatch, capfd):
+    from distilkit import Classifier, train
+    from distilkit.errors import DistilkitError
+    from distilkit.inference import onnx_graphs
+
+    def refuse(*args, **kwargs):
+        raise DistilkitError("cannot export the model to ONNX (an operator the exporter lacks): use backend 'torch'")
+
+    monkeypatch.setattr(onnx_graphs, "export_onnx", refuse)
+    out = tmp_path / "run"
+    train(tiny_config(tiny_bert, toy_data, out, onnx_graph=True, epochs=1))
+    assert "training.onnx_graph: cannot export the model to ONNX" in capfd.readouterr().err
+    settings = json.loads((out / "distilkit.json").read_text())
+    assert settings["onnx_check"]["ok"] is False and settings["default_backend"] == "torch" and not settings["backends"]
+    assert "is not used by default: cannot export" in (out / "README.md").read_text()
+    one_off = Classifier(str(out), one_off=True)
+    assert not one_off.lean and one_off.backend.name == "torch"

@@ -192,3 +192,22 @@ def test_eval_zero_shot_reports_like_a_classifier(nli_models, tmp_path, capsys):
                                                                str(data)])
     assert "not one of the model's labels" in _cli_error(capsys, ["eval", nli_models["bert"], "--zero-shot", "--data",
                                                                   str(data), "--labels", "joy,finance,sports"])
+
+
+def test_picking_the_method_for_a_folder_of_ours_reads_config_json_without_transformers(nli_models, tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    from distilkit.inference import ModelSettings
+
+    folder = tmp_path / "nli"
+    shutil.copytree(nli_models["bert"], folder)
+    ModelSettings(task="text-classification", max_length=48).write(folder)  # what `distilkit train` leaves beside config.json
+    script = ("import sys, json\nfrom distilkit.inference.predictors import pick\ncls = pick(sys.argv[1], "
+              "'zero-shot-classification', 'text-classification', None, {})\nprint(json.dumps({'picked': cls.method, "
+              "'loaded': sorted(m for m in ('torch', 'transformers') if m in sys.modules)}))")
+    done = subprocess.run([sys.executable, "-c", script, str(folder)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and json.loads(done.stdout) == {"picked": "nli", "loaded": []}, done.stderr[-2000:]
+    # A folder without distilkit.json still goes through transformers' config, which fills in its defaults.
+    assert load_predictor(nli_models["bert"], task="zero-shot-classification", labels=LABELS).method == "nli"

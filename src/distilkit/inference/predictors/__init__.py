@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...errors import DistilkitError
+from ..lean import FolderConfig, usable
 from ..settings import ModelSettings
 from .base import Predictor
 from .classify import Classifier
@@ -103,12 +104,16 @@ def pick(model: str, task: str, found: str, method: str | None, options: dict) -
         raise DistilkitError(f"--method: '{method}' is not one of: {', '.join(method_names(task))}")
     if not any(found in cls.runs() for cls in methods.values()):
         raise DistilkitError(f"{model} is a {found} model: use `distilkit {COMMANDS.get(found, 'eval')}` for it")
-    from transformers import AutoConfig
-
     from ...models import resolve_model
 
     folder = resolve_model(model)
-    config = AutoConfig.from_pretrained(folder, trust_remote_code=options.get("trust_remote_code", False))
+    trust = options.get("trust_remote_code", False)
+    if not trust and usable(Path(folder)) and ModelSettings.read(folder) is not None:  # a folder of ours
+        config = FolderConfig(folder)  # config.json as JSON: a one-off call on an ONNX graph never imports PyTorch
+    else:
+        from transformers import AutoConfig
+
+        config = AutoConfig.from_pretrained(folder, trust_remote_code=trust)
     tried = {method: methods[method]} if method not in (None, AUTO) else methods
     reasons = {}
     for name, cls in tried.items():
