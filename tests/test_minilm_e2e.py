@@ -29,7 +29,12 @@ def test_emotion_recipe_on_a_few_hundred_rows(tmp_path, monkeypatch):
     # faster, fp32 elsewhere), and the default backend follows the bf16 check.
     ran = summary["precision"]
     assert ran["asked"] == "auto" and ran["ran"] in ("bf16", "fp32") and ran["why"].startswith(ran["ran"])
-    assert ran["default_backend"] == ("auto" if ran["check"] and ran["check"]["ok"] else "torch")
+    # The recipe says training.onnx_graph: the real model's fp32 graph, scored against PyTorch on validation, makes
+    # `auto` the default, which runs the graph for one-off calls only.
+    graph = ran["onnx_check"]
+    assert graph["ok"] and graph["agreement"] == 1.0 and graph["examples"] == 300, graph
+    assert ran["default_backend"] == "auto"
+    assert Classifier(str(tmp_path), one_off=True).backend_name == "auto -> onnx"
     clf = Classifier(str(tmp_path), backend="torch")  # fp32: the reference the ONNX graphs are compared with
     assert clf.labels == summary["labels"]
     assert len(clf.predict(["i feel wonderful and loved"], top_k=6)[0]) == 6

@@ -145,13 +145,22 @@ def test_unknown_precision_and_backend_are_one_line_errors(tiny_bert, toy_data, 
 
 def test_the_run_record_and_card_say_which_precision_ran_and_why(monkeypatch, tiny_bert, toy_data, tmp_path):
     """precision auto on a faked AMX CPU measured 2x faster: bf16 trains, validation is scored again in bf16, and
-    the record, the card and distilkit.json say what ran and what the check found."""
-    from distilkit import train
+    the record, the card and distilkit.json say what ran and what the check found; the folder is scored as it runs,
+    in fp32, and its fp32 ONNX graph exports (accelerate leaves a bf16-trained model's forward in bf16 autocast)."""
+    import torch
+
+    from distilkit import Classifier, train
 
     measured = fake_machine(monkeypatch, AMX, 2.0)
     data = {**toy_data, "max_train_samples": 32}
-    summary = train(tiny_config(tiny_bert, data, tmp_path / "out", precision="auto", epochs=1))
+    summary = train(tiny_config(tiny_bert, data, tmp_path / "out", precision="auto", epochs=1, onnx_graph=True))
     assert measured == ["train"]
+    rows = [json.loads(line) for line in open(toy_data["validation"])]
+    clf = Classifier(str(tmp_path / "out"), backend="torch")
+    logits = torch.as_tensor(clf.logits([r["text"] for r in rows]))
+    fresh = torch.nn.functional.cross_entropy(logits, torch.tensor([clf.labels.index(r["label"]) for r in rows]))
+    assert summary["results"]["validation"]["loss"] == pytest.approx(fresh.item(), abs=2e-6)
+    assert summary["precision"]["onnx_check"]["ok"], summary["precision"]["onnx_check"]
     precision = summary["precision"]
     assert precision["asked"] == "auto" and precision["ran"] == "bf16" and summary["derived"]["precision"] == "bf16"
     assert precision["why"] == "bf16: AMX present, a bf16-autocast training step 2.00x fp32 here " \

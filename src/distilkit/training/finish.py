@@ -69,11 +69,14 @@ def write_finished(final: Path, cfg: RunConfig, run: Trained) -> dict:
     scored = {"validation": data.validation, **{n: run.extras[n] for n in tune_on[1:]}, "test": data.test,
               **{n: s for n, s in run.extras.items() if n not in tune_on}}
     precision = run.precision or PrecisionChoice(Precision.FP32, Precision.FP32, "fp32: asked for")
-    evaluation, bf16_check, default_backend = _evaluate(trainer.model, run.tokenizer, task, scored, final, tune_on,
+    # After bf16 training, accelerate has wrapped the model's forward in bf16 autocast: unwrapped, the folder is
+    # scored as it will run (fp32 weights, fp32 arithmetic), and the ONNX exporter traces fp32 matrix products.
+    model = trainer.accelerator.unwrap_model(trainer.model, keep_fp32_wrapper=False)
+    evaluation, bf16_check, default_backend = _evaluate(model, run.tokenizer, task, scored, final, tune_on,
                                                         data.train, precision)
     graph = None
     if cfg.training.onnx_graph:
-        graph, default_backend = onnx_check(trainer.model, run.tokenizer, task, final, data.validation)
+        graph, default_backend = onnx_check(model, run.tokenizer, task, final, data.validation)
     name = cfg.card.get("model_name") or Path(cfg.training.output_dir).name
     result, wall = run.result, run.wall
     record = RunRecord(
