@@ -120,7 +120,9 @@ def test_a_failed_onnx_graph_leaves_a_run_that_predicts_on_torch(tiny_bert, toy_
     from distilkit.errors import DistilkitError
     from distilkit.inference import onnx_graphs
 
-    def refuse(*args, **kwargs):
+    def refuse(model, input_names, output_names, path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"half a graph")  # as a kill of the exporter mid-write would leave it
         raise DistilkitError("cannot export the model to ONNX (an operator the exporter lacks): use backend 'torch'")
 
     monkeypatch.setattr(onnx_graphs, "export_onnx", refuse)
@@ -129,6 +131,7 @@ def test_a_failed_onnx_graph_leaves_a_run_that_predicts_on_torch(tiny_bert, toy_
     assert "training.onnx_graph: cannot export the model to ONNX" in capfd.readouterr().err
     settings = json.loads((out / "distilkit.json").read_text())
     assert settings["onnx_check"]["ok"] is False and settings["default_backend"] == "torch" and not settings["backends"]
+    assert not (out / "onnx").exists()  # nothing half written is left in the folder
     assert "is not used by default: cannot export" in (out / "README.md").read_text()
     one_off = Classifier(str(out), one_off=True)
     assert not one_off.lean and one_off.backend.name == "torch"

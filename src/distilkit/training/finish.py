@@ -144,6 +144,7 @@ def onnx_check(model, tokenizer, task, out: Path, split) -> tuple[dict, str]:
     stored as distilkit.json's ``onnx_check``, 'ok' while the metric moves at most ``ONNX_MAX_DROP`` points, and
     then the folder's default backend becomes ``auto`` (which runs the graph for one-off calls only). A graph that
     cannot be exported is reported in one line, and the run goes on on PyTorch. Returns (check, default backend)."""
+    import shutil
     import sys
 
     from ..errors import DistilkitError
@@ -160,10 +161,14 @@ def onnx_check(model, tokenizer, task, out: Path, split) -> tuple[dict, str]:
             reference = PREDICTORS[task.name](str(out), backend="torch", loaded=(model, tokenizer))
             check = verify(reference, graph, task, split)
             check.update(max_drop=ONNX_MAX_DROP, ok=check["drop_points"] <= ONNX_MAX_DROP)
-    except DistilkitError as exc:
-        check = {"ok": False, "error": str(exc)}
-        print(f"training.onnx_graph: {exc}; the model is saved and runs on PyTorch", file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 - an optional step: whatever the exporter or ONNX Runtime raises, the
+        # trained model is already saved and must be published, not lost to a traceback
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        check = {"ok": False, "error": first if isinstance(exc, DistilkitError) else f"{type(exc).__name__}: {first}"}
+        print(f"training.onnx_graph: {check['error']}; the model is saved and runs on PyTorch", file=sys.stderr)
     current = ModelSettings.read(out)  # as the onnx backend left it: with the graph's record
+    if "onnx" not in current.backends:  # a graph file the failed export may have left half written
+        shutil.rmtree(out / "onnx", ignore_errors=True)
     default = "auto" if check["ok"] and current.default_backend == "torch" else current.default_backend
     current.update(onnx_check=check, default_backend=default).write(out)
     return check, default
