@@ -2,6 +2,7 @@
 featurisation, in one run (issue 31, item 3).
 
     python bench/peak_rss.py [--recipes emotion squad ...] [--steps 20] [--baseline REV --baseline-recipes squad]
+                             [--merge]
 
 Each recipe runs as a user runs it, `distilkit train RECIPE`, in its own process, with every row read and
 featurised, every validation and test set scored and the behaviour tests run, but training stopped after --steps
@@ -13,11 +14,14 @@ run after it, pointed at its folder from this run (``NEEDS``): the KD recipes at
 every training row they compute and cache, as a first run does), clinic-qa at the squad model; clinic-qa's data is
 generated first (`distilkit make-clinic-data data/clinic`, as its recipe says) and universal's pairs are made from
 the whole emotion training set (`distilkit make-nli-data`, 32,000 pairs; the recipe's own mix is the user's choice).
+--merge keeps the last results of recipes not named in --recipes (a rerun of the ones that failed); each
+recipe's commit is in 'commits'.
 Target (issue 31): every recipe <= 2.5 GB peak RSS (squad: 6.0 GB before), metrics unchanged.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -27,7 +31,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, sets, write_result  # noqa: E402
+from common import RESULTS, ROOT, commit, sets, write_result  # noqa: E402
 
 RECIPES = ["squad", "nli", "sst2", "clinc", "emotion", "emotion-zero-shot", "emotion-teacher", "clinc-teacher",
            "emotion-kd-minilm", "clinc-kd-minilm", "clinc-distill", "clinic-qa", "universal"]
@@ -37,12 +41,21 @@ NEEDS = {"emotion-kd-minilm": {"distill.teacher": "emotion-teacher"},
          "clinc-distill": {"model.name": "clinc", "distill.teacher": "clinc"},
          "clinic-qa": {"model.name": "squad"}}
 """recipe -> {field: the recipe whose folder (from this run) the field names}; that recipe runs first."""
-FIRST = {"clinic-qa": ["make-clinic-data", "data/clinic"],
-         "universal": ["make-nli-data", "data/universal/pairs.jsonl", "--source",
-                       "emotion=../shared/data/emotion/train.txt", "--hypothesis-template",
-                       "This example tweet expresses the emotion: {}.", "--max-per-class", "16000",
-                       "--max-per-dataset", "16000"]}
-"""recipe -> the distilkit command that makes its data first (into the repository's ignored data/ folder)."""
+EMOTION_LABELS = "sadness,joy,love,anger,fear,surprise"
+FIRST = {"clinic-qa": [["make-clinic-data", "data/clinic"]],
+         "universal": [["make-nli-data", "data/universal/pairs.jsonl", "--source",
+                        "emotion=../shared/data/emotion/train.txt", "--hypothesis-template",
+                        "This example tweet expresses the emotion: {}.", "--max-per-class", "16000",
+                        "--max-per-dataset", "16000"]],
+         "emotion-zero-shot": [["zero-shot", "{work}/nli", "--labels", EMOTION_LABELS, "--file",
+                                f"../shared/data/emotion/{split}.txt", "--output",
+                                f"runs/zs-emotion/teacher_{name}.jsonl", "--logits"]
+                               for split, name in (("train", "train"), ("val", "validation"))]}
+"""recipe -> the distilkit commands that make its data first (into the repository's ignored data/ and runs/
+folders; ``{work}`` is this run's folder of recipe outputs): emotion-zero-shot's teacher labels come from this
+run's NLI model on the emotion texts (labels unread), as its recipe's steps 1-2 say."""
+AFTER = {"emotion-zero-shot": ["nli"], **{recipe: list(fields.values()) for recipe, fields in NEEDS.items()}}
+"""recipe -> the recipes whose folders it needs from this run (they run first)."""
 
 
 def peak_gb(recipe: str, steps: int, src: Path, out: Path) -> tuple[float, float, int]:
@@ -52,9 +65,9 @@ def peak_gb(recipe: str, steps: int, src: Path, out: Path) -> tuple[float, float
     cmd = [sys.executable, "-m", "distilkit.cli", "train", str(src.parent / "recipes" / f"{recipe}.yaml"),
            "--output-dir", str(out), *sets(f"training.max_steps={steps}", *given)]
     env = {**os.environ, "PYTHONPATH": str(src), "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
-    if recipe in FIRST:
-        subprocess.run([sys.executable, "-m", "distilkit.cli", *FIRST[recipe]], cwd=ROOT, env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+    for first in FIRST.get(recipe, []):
+        subprocess.run([sys.executable, "-m", "distilkit.cli", *(a.format(work=out.parent) for a in first)], cwd=ROOT,
+                       env=env, check=True, stdout=subprocess.DEVNULL)
     print("$", " ".join(cmd), flush=True)
     started = time.time()
     child = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
@@ -69,13 +82,15 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--baseline", help="a git revision to run --baseline-recipes from as well (the code before)")
     ap.add_argument("--baseline-recipes", nargs="+", default=["squad"])
+    ap.add_argument("--merge", action="store_true", help="keep the last results of the recipes not run now (each "
+                    "recipe's commit is recorded under 'commits')")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="peak-rss-"))
     metrics, timings, failed = {}, {}, []
-    missing = sorted({n for r in args.recipes for n in NEEDS.get(r, {}).values()} - set(args.recipes))
+    missing = sorted({n for r in args.recipes for n in AFTER.get(r, [])} - set(args.recipes))
     if missing:
         ap.error(f"--recipes: add {', '.join(missing)} (the folders the others start from)")
-    order = sorted(args.recipes, key=lambda r: r in NEEDS)  # what another starts from runs first
+    order = sorted(args.recipes, key=lambda r: r in AFTER)  # what another starts from runs first
     runs = [(recipe, "", ROOT / "src") for recipe in order]
     if args.baseline:
         tree = work / "baseline"
@@ -95,12 +110,23 @@ def main() -> None:
         if args.baseline:
             subprocess.run(["git", "worktree", "remove", "--force", str(work / "baseline")], cwd=ROOT)
         shutil.rmtree(work, ignore_errors=True)
+    commits = {recipe: commit() for recipe in args.recipes if f"{recipe}_peak_rss_gb" in metrics}
+    if args.merge and (RESULTS / "peak_rss.json").is_file():  # the recipes not run now keep their last figures
+        last = json.loads((RESULTS / "peak_rss.json").read_text())
+        for key, value in last["metrics"].items():
+            recipe = key[:-len("_peak_rss_gb")]
+            if key.endswith("_peak_rss_gb") and recipe not in commits and key != "max_peak_rss_gb":
+                metrics[key], commits[recipe] = value, last.get("commits", {}).get(recipe, last["commit"])
+                timings.setdefault(f"{recipe}_s", last["timings"].get(f"{recipe}_s"))
+        failed = [f for f in last.get("failed", []) if f.split(" ")[0] not in commits and
+                  f.split(" ")[0] not in args.recipes] + failed
     mine = [v for k, v in metrics.items() if not k.endswith("_before_peak_rss_gb")]
     metrics["max_peak_rss_gb"] = max(mine) if mine else float("nan")
     metrics["recipes_over_limit"] = sum(v > LIMIT_GB for v in mine)
     write_result("peak_rss", {
         "dataset": "each recipe's own data (every row read and featurised; validation and test scored)",
         "split": "train, validation, test", "steps": args.steps, "baseline": args.baseline, "failed": failed,
+        "commits": commits,
         "targets": f"every recipe <= {LIMIT_GB} GB peak RSS (issue 31)", "metrics": metrics, "timings": timings})
 
 
