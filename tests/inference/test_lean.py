@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from distilkit.inference.lean import FolderConfig, LeanTokenizer
-from tests.conftest import tiny_config
 
 TEXTS = ["i feel great today", "An AWFUL, terrible day!!", "naïve café — 東京 emoji 🙂 ok",
          "word " * 80, "x", "  leading and trailing spaces  "]
@@ -92,17 +91,38 @@ PREDICT_SCRIPT = ("import sys, json\nfrom distilkit.cli import main\ncode = main
                   "('torch', 'transformers') if m in sys.modules)}))")
 
 
-def test_a_run_with_onnx_graph_answers_one_off_calls_without_torch(tiny_bert, toy_data, tmp_path):
-    from distilkit import Classifier, train
+def _finish_with_graph(toy_runs, toy_data, tmp_path):
+    """What a run with training.onnx_graph does after training (``training.finish.onnx_check``), on a copy of a
+    finished toy run: (folder, check, default backend)."""
+    import shutil
 
-    out = tmp_path / "run"
-    train(tiny_config(tiny_bert, toy_data, out, onnx_graph=True, epochs=2))
-    settings = json.loads((out / "distilkit.json").read_text())
-    check = settings["onnx_check"]
+    from distilkit import Classifier
+    from distilkit.config import DataConfig
+    from distilkit.tasks import get_task
+    from distilkit.training.finish import onnx_check
+
+    folder = tmp_path / "run"
+    shutil.copytree(toy_runs["bert"][0], folder)
+    trained = Classifier(str(folder), backend="torch")
+    task = get_task("text-classification").for_predictor(trained, DataConfig())
+    split = task.load_eval(toy_data["validation"])
+    check, default = onnx_check(trained.backend.model, trained.tokenizer, task, folder, split)
+    return folder, check, default
+
+
+def test_a_run_with_onnx_graph_answers_one_off_calls_without_torch(toy_runs, toy_data, tmp_path):
+    from distilkit import Classifier
+    from distilkit.card.sections import precision_section
+
+    out, check, default = _finish_with_graph(toy_runs, toy_data, tmp_path)
     assert check["ok"] and check["agreement"] == 1.0 and abs(check["drop_points"]) <= 0.1, check
-    assert check["examples"] == min(1000, sum(1 for _ in open(toy_data["validation"])))
-    assert settings["default_backend"] == "auto" and (out / settings["backends"]["onnx"]["file"]).is_file()
-    assert "fp32 ONNX graph (`onnx/model.onnx`) was exported" in (out / "README.md").read_text()
+    assert check["examples"] == sum(1 for _ in open(toy_data["validation"]))
+    settings = json.loads((out / "distilkit.json").read_text())
+    assert settings["onnx_check"] == check and settings["default_backend"] == default == "auto"
+    assert (out / settings["backends"]["onnx"]["file"]).is_file()
+    card = precision_section({"asked": "fp32", "ran": "fp32", "why": "fp32: asked for", "onnx_check": check,
+                              "default_backend": default})
+    assert "An fp32 ONNX graph (`onnx/model.onnx`) was exported after training" in card
     one_off, usual = Classifier(str(out), one_off=True), Classifier(str(out))
     assert one_off.lean and one_off.backend_name == "auto -> onnx" and "one-off call" in one_off.backend_why
     assert not usual.lean and usual.backend.name == "torch"  # a batch, a server: auto's usual choice (no bf16 here)
@@ -115,8 +135,9 @@ def test_a_run_with_onnx_graph_answers_one_off_calls_without_torch(tiny_bert, to
     assert json.loads(lines[0])["predictions"][0]["label"] == one_off.predict(["a happy wonderful day"])[0][0]["label"]
 
 
-def test_a_failed_onnx_graph_leaves_a_run_that_predicts_on_torch(tiny_bert, toy_data, tmp_path, monkeypatch, capfd):
-    from distilkit import Classifier, train
+def test_a_failed_onnx_graph_leaves_a_run_that_predicts_on_torch(toy_runs, toy_data, tmp_path, monkeypatch, capfd):
+    from distilkit import Classifier
+    from distilkit.card.sections import precision_section
     from distilkit.errors import DistilkitError
     from distilkit.inference import onnx_graphs
 
@@ -126,12 +147,13 @@ def test_a_failed_onnx_graph_leaves_a_run_that_predicts_on_torch(tiny_bert, toy_
         raise DistilkitError("cannot export the model to ONNX (an operator the exporter lacks): use backend 'torch'")
 
     monkeypatch.setattr(onnx_graphs, "export_onnx", refuse)
-    out = tmp_path / "run"
-    train(tiny_config(tiny_bert, toy_data, out, onnx_graph=True, epochs=1))
+    out, check, default = _finish_with_graph(toy_runs, toy_data, tmp_path)
     assert "training.onnx_graph: cannot export the model to ONNX" in capfd.readouterr().err
     settings = json.loads((out / "distilkit.json").read_text())
-    assert settings["onnx_check"]["ok"] is False and settings["default_backend"] == "torch" and not settings["backends"]
-    assert not (out / "onnx").exists()  # nothing half written is left in the folder
-    assert "is not used by default: cannot export" in (out / "README.md").read_text()
+    assert settings["onnx_check"]["ok"] is False and settings["default_backend"] == default == "torch"
+    assert not settings["backends"] and not (out / "onnx").exists()  # nothing half written is left in the folder
+    card = precision_section({"asked": "fp32", "ran": "fp32", "why": "fp32: asked for", "onnx_check": check,
+                              "default_backend": default})
+    assert "is not used by default: cannot export the model to ONNX" in card
     one_off = Classifier(str(out), one_off=True)
     assert not one_off.lean and one_off.backend.name == "torch"
