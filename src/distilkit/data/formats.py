@@ -24,7 +24,7 @@ import re
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ..errors import DistilkitError
+from ..errors import DistilkitError, first_line
 from .layouts import LAYOUTS, read_folder
 from .textio import read_lines, read_text
 
@@ -171,7 +171,7 @@ def read_hub(name: str, split: str | None) -> Records:
 
         ds = datasets.load_dataset(repo, config or None, split=split)
     except Exception as exc:  # network, missing config or split: all one-line errors for the user
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = first_line(exc)
         raise DistilkitError(f"cannot load hub dataset '{name}' split '{split}': {first} "
                              "(is the hub reachable, or is it in the local cache?)") from None
     names = ds.features.get("label").names if hasattr(ds.features.get("label"), "names") else None

@@ -21,7 +21,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from ..errors import DistilkitError
+from ..errors import DistilkitError, first_line
 from ..io import PathLock
 from .features import FEATURES
 from .settings import BackendFile, ModelSettings, file_sha256, weights_sha256
@@ -88,7 +88,7 @@ def export_onnx(model, input_names: list[str], output_names: tuple[str, ...], pa
                               output_names=list(output_names), dynamo=True, verbose=False, external_data=False,
                               dynamic_shapes=tuple({0: batch, 1: length} for _ in input_names))
     except Exception as exc:  # the exporter raises many types; the user needs one line
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = first_line(exc)
         raise DistilkitError(f"cannot export the model to ONNX ({first}): use backend 'torch'") from None
     return path
 

@@ -147,7 +147,7 @@ def onnx_check(model, tokenizer, task, out: Path, split) -> tuple[dict, str]:
     import shutil
     import sys
 
-    from ..errors import DistilkitError
+    from ..errors import DistilkitError, first_line
     from ..inference import PREDICTORS, ModelSettings
     from ..inference.export import verify
 
@@ -163,7 +163,7 @@ def onnx_check(model, tokenizer, task, out: Path, split) -> tuple[dict, str]:
             check.update(max_drop=ONNX_MAX_DROP, ok=check["drop_points"] <= ONNX_MAX_DROP)
     except Exception as exc:  # noqa: BLE001 - an optional step: whatever the exporter or ONNX Runtime raises, the
         # trained model is already saved and must be published, not lost to a traceback
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = first_line(exc)
         check = {"ok": False, "error": first if isinstance(exc, DistilkitError) else f"{type(exc).__name__}: {first}"}
         print(f"training.onnx_graph: {check['error']}; the model is saved and runs on PyTorch", file=sys.stderr)
     current = ModelSettings.read(out)  # as the onnx backend left it: with the graph's record

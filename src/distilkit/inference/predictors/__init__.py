@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ...errors import DistilkitError
+from ...errors import DistilkitError, first_line
 from ..lean import FolderConfig, usable
 from ..settings import ModelSettings
 from .base import Predictor
@@ -60,7 +60,7 @@ def task_of(model: str, trust_remote_code: bool = False) -> str:
     try:
         architectures = AutoConfig.from_pretrained(folder, trust_remote_code=trust_remote_code).architectures or []
     except (OSError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = first_line(exc)
         raise DistilkitError(f"{model} is not a model folder ({first}): point at a folder written by "
                              "save_pretrained() or `distilkit train`") from None
     for name, cls in PREDICTORS.items():  # the first predictor of a model class names its task
