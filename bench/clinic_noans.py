@@ -3,6 +3,8 @@ over clinic-stage seeds.
 
     python bench/clinic_noans.py                      # seeds 42 43 44; the general-QA stage is made once
     python bench/clinic_noans.py --seeds 42 --reuse   # keep a stage model (and seed folders) already made
+    python bench/clinic_noans.py --seeds 44 --merge   # add a seed to the committed result (its runs are kept,
+                                                      # each with the commit and machine that measured it)
 
 1. The general-QA stage: recipes/squad.yaml trained into bench/work/squad/seed42 (the recipe's start model;
    skipped where that folder holds a finished run).
@@ -29,7 +31,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, cli, sets, write_result  # noqa: E402
+from common import RESULTS, ROOT, cli, commit, hardware, sets, write_result  # noqa: E402
 
 NO_ANSWER = "<no answer>"  # how a behaviour report writes an answer of none (evaluation/behaviour/subjects.py)
 WORK = ROOT / "bench" / "work" / "clinic_noans"
@@ -82,19 +84,32 @@ def run_seed(seed: int, data: Path, reuse: bool) -> dict:
         metrics[f"{split}_ece"] = round(report["calibration"]["ece"], 4)
     settings = json.loads((out / "distilkit.json").read_text())
     metrics["null_threshold"] = settings.get("null_threshold")
-    return {"seed": seed, "train_s": seconds, "metrics": metrics | behaviour(out)}
+    return {"seed": seed, "train_s": seconds, "commit": commit(), "hardware": hardware(),
+            "metrics": metrics | behaviour(out)}
+
+
+def kept(seeds: list[int]) -> list[dict]:
+    """--merge: the committed result's runs of other seeds, each labelled with the commit and machine that
+    measured it (older results name them once, at the top)."""
+    path = RESULTS / "clinic_noans.json"
+    if not path.is_file():
+        return []
+    old = json.loads(path.read_text())
+    return [{"commit": old["commit"], "hardware": old["hardware"], **run} for run in old["runs"]
+            if run["seed"] not in seeds]
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", nargs="+", type=int, default=[42, 43, 44])
     ap.add_argument("--reuse", action="store_true", help="keep the stage model and seed folders already finished")
+    ap.add_argument("--merge", action="store_true", help="keep the committed result's runs of the seeds not run now")
     args = ap.parse_args()
     stage_s = stage(args.reuse)
     data = WORK / "data"
     if not (data / "train.jsonl").is_file():
         cli("make-clinic-data", str(data))
-    runs = []
+    runs = kept(args.seeds) if args.merge else []
     for seed in args.seeds:  # the result is written after every seed: a run cut short keeps what it measured
         runs.append(run_seed(seed, data, args.reuse))
         write(runs, data, stage_s)
@@ -127,6 +142,7 @@ def write(runs: list[dict], data: Path, stage_s: float) -> None:
         "targets": {**TARGETS, **{f"{k} (at most)": v for k, v in CEILINGS.items()}},
         "metrics": metrics | {f"target_{k}": v for k, v in met.items()}, "seed_range": spread,
         "timings": {"stage_train_s": stage_s, **{f"seed{r['seed']}_train_s": r["train_s"] for r in runs}},
+        "run_commits": {f"seed{r['seed']}": r.get("commit") for r in runs},
         "runs": runs})
 
 
