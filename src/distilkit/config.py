@@ -110,6 +110,11 @@ class TrainingConfig:
     activation memory falls from one copy per layer to about one layer's, for roughly a third more compute per
     step. For long inputs in large batches (question answering's 192-token windows), where activations, not the
     model, set the peak memory."""
+    release_memory: bool = False
+    """Give freed blocks of 1 MB and more straight back to the operating system (glibc's M_MMAP_THRESHOLD, set for
+    the training process; ``training.memory``): peak resident memory then follows the tensors alive at once, not the
+    largest heap the run ever grew. The 110M teachers use it with gradient_checkpointing to stay under 2.5 GB.
+    Costs a page fault per fresh large tensor; without glibc (macOS) it is said once and ignored."""
     onnx_graph: bool = False
     """After training, export the fp32 ONNX graph into MODEL/onnx/ and score it against PyTorch on validation: one-off
     predictions (``distilkit predict MODEL "text"``, ``zero-shot`` with texts on the command line) then run that graph

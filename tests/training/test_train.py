@@ -84,6 +84,77 @@ def test_frozen_embeddings_stay_fixed_under_gradient_checkpointing(tmp_path, tin
         assert not torch.equal(weight, after.encoder.get_parameter(name)), name
 
 
+@pytest.fixture(scope="module")
+def tiny_mpnet(tmp_path_factory) -> str:
+    """A 2-layer random MPNet (the 110M teacher's architecture), which transformers cannot checkpoint itself."""
+    from transformers import AutoModel, MPNetConfig
+
+    from tests.conftest import _tokenizer
+
+    folder = tmp_path_factory.mktemp("tiny-mpnet")
+    torch.manual_seed(0)
+    AutoModel.from_config(MPNetConfig(vocab_size=30527, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                                      intermediate_size=64, max_position_embeddings=130)).save_pretrained(folder)
+    _tokenizer(distilbert=True).save_pretrained(folder)  # MPNet takes no token_type_ids either
+    return str(folder)
+
+
+def test_gradient_checkpointing_wraps_models_transformers_cannot_checkpoint(tmp_path, tiny_mpnet, toy_data,
+                                                                            monkeypatch):
+    """MPNet (mpnet-base, the teachers) has no checkpointing in transformers, whose Trainer stopped with a traceback:
+    distilkit recomputes each of its layers itself (training.checkpointing), with the same arithmetic as a run
+    that keeps the activations, and release_memory runs along."""
+    import torch.utils.checkpoint as checkpoint_module
+    from transformers import AutoModel
+
+    from distilkit.training import checkpointing
+
+    assert not checkpointing.native(AutoModel.from_pretrained(tiny_mpnet))
+    calls = []
+    recompute = checkpoint_module.checkpoint
+    monkeypatch.setattr(checkpoint_module, "checkpoint", lambda *a, **k: calls.append(1) or recompute(*a, **k))
+    plain = train(tiny_config(tiny_mpnet, toy_data, tmp_path / "plain", epochs=1))
+    assert not calls
+    wrapped = train(tiny_config(tiny_mpnet, toy_data, tmp_path / "gc", epochs=1, gradient_checkpointing=True,
+                                release_memory=True))
+    assert len(calls) == wrapped["derived"]["steps_completed"] * 2  # each step, each of the 2 layers
+    assert [loss for _, loss in wrapped["loss_curve"]] == pytest.approx([loss for _, loss in plain["loss_curve"]],
+                                                                        rel=1e-5)
+    assert wrapped["results"]["test"]["accuracy"] == plain["results"]["test"]["accuracy"]
+
+
+def test_gradient_checkpointing_on_a_model_without_layers_is_one_line():
+    from distilkit.errors import DistilkitError
+    from distilkit.training import checkpointing
+
+    with pytest.raises(DistilkitError, match=r"^training.gradient_checkpointing: Linear has no .*set it to false$"):
+        checkpointing.wrap_layers(torch.nn.Linear(2, 2))
+
+
+def test_release_memory_returns_freed_blocks_to_the_system(tmp_path):
+    """In a fresh process: after a 20 MB block is freed, glibc's dynamic threshold serves the next ones from the
+    heap and keeps their pages when they are freed; with release_memory each freed block leaves resident memory."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "blocks.py"
+    script.write_text(
+        "import sys, ctypes, numpy as np\n"
+        "from distilkit.training.memory import release_freed_memory\n"
+        "assert release_freed_memory() if sys.argv[1] == 'release' else True\n"
+        "rss = lambda: int(open('/proc/self/statm').read().split()[1]) * 4096 // 2**20\n"
+        "np.ones(20 * 2**18, dtype=np.float32)  # 20 MB, mapped and freed: raises glibc's threshold\n"
+        "kept, pinned = [], []\n"
+        "for _ in range(6):  # each big block with a small live one above it: the heap cannot shrink from the top\n"
+        "    kept.append(np.ones(20 * 2**18, dtype=np.float32)); pinned.append(np.ones(25000, dtype=np.float32))\n"
+        "before = rss(); del kept\n"
+        "print(before - rss())\n")
+    freed = {mode: int(subprocess.run([sys.executable, str(script), mode], capture_output=True, text=True,
+                                      check=True).stdout) for mode in ("keep", "release")}
+    assert freed["release"] >= 100, freed  # six 20 MB blocks gone from resident memory
+    assert freed["keep"] < freed["release"], freed
+
+
 def test_early_stopping_stops_before_the_last_epoch(tmp_path, tiny_bert, toy_data):
     # Validation accuracy with patience 1: this toy task reaches 1.0 within a few epochs and cannot
     # improve on it (the loss can keep creeping down for all 30), so training must stop early.

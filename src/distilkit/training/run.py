@@ -14,6 +14,7 @@ from ..distill import Distiller, check_layers, keep_layers
 from ..losses import build_loss
 from ..models import load_model, load_tokenizer
 from ..tasks import get_task
+from . import checkpointing, memory
 from .behaviour import load_suites
 from .callbacks import use_stderr_progress
 from .checkpoints import resume_point
@@ -24,8 +25,10 @@ from .preemption import Preempted, Preemption, StopEvaluation, stop_message
 
 
 def training_arguments(cfg: RunConfig, checkpoint_dir: Path, has_validation: bool, metric: str,
-                       precision: Precision = Precision.FP32):
-    """``precision``: what runs (fp32 or bf16), as ``training_precision`` resolved the recipe's."""
+                       precision: Precision = Precision.FP32, native_checkpointing: bool = True):
+    """``precision``: what runs (fp32 or bf16), as ``training_precision`` resolved the recipe's.
+    ``native_checkpointing``: False where the model's layers are checkpointed by ``training.checkpointing``, not
+    by transformers (which would refuse the model)."""
     from transformers import TrainingArguments
 
     t = cfg.training
@@ -44,9 +47,10 @@ def training_arguments(cfg: RunConfig, checkpoint_dir: Path, has_validation: boo
         optim=t.optimizer,
         seed=t.seed,
         bf16=precision is Precision.BF16,
-        gradient_checkpointing=t.gradient_checkpointing,
+        gradient_checkpointing=t.gradient_checkpointing and native_checkpointing,
         # Non-reentrant: gradients reach the layers even with the embeddings frozen (their outputs need no grad).
-        gradient_checkpointing_kwargs={"use_reentrant": False} if t.gradient_checkpointing else None,
+        gradient_checkpointing_kwargs={"use_reentrant": False} if t.gradient_checkpointing and native_checkpointing
+        else None,
         use_cpu=not _has_accelerator(),
         **sampling_kwargs(t.sampling.value),
         length_column_name="length",
@@ -114,6 +118,8 @@ def build_model(cfg: RunConfig, task):
         model = keep_layers(model, cfg.model.keep_layers)
     if cfg.model.freeze is Freeze.EMBEDDINGS:
         model.get_input_embeddings().weight.requires_grad_(False)
+    if cfg.training.gradient_checkpointing and not checkpointing.native(model):
+        checkpointing.wrap_layers(model)  # MPNet: transformers has no checkpointing for it
     return model
 
 
@@ -161,6 +167,7 @@ def _train(cfg: RunConfig, resume_from: str | None, preemption: Preemption, suit
 
     if cfg.training.num_threads:
         torch.set_num_threads(cfg.training.num_threads)
+    memory.apply(cfg.training.release_memory)  # before the data and model are read: their blocks too
     precision = precision or training_precision(cfg)
     transformers.set_seed(cfg.training.seed)
     out = Path(cfg.training.output_dir)
@@ -186,7 +193,8 @@ def _train(cfg: RunConfig, resume_from: str | None, preemption: Preemption, suit
 
     from .trainer import DistilkitTrainer
 
-    args = training_arguments(cfg, checkpoint_dir, val_ds is not None, metric, precision.precision)
+    args = training_arguments(cfg, checkpoint_dir, val_ds is not None, metric, precision.precision,
+                              checkpointing.native(model))
     trainer = DistilkitTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=val_ds,
                                processing_class=tokenizer, data_collator=task.collator(tokenizer),
                                compute_metrics=task.trainer_metrics(data.validation, val_ds) if val_ds else None,
