@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..compat import sampling_kwargs, warmup_kwargs
+from ..compat import checkpointing_kwargs, sampling_kwargs, warmup_kwargs
 from ..config import Checkpoints, Freeze, Precision, RunConfig
 from ..errors import DistilkitError
 from ..hardware import PrecisionChoice, choose, refuse_or_warn
@@ -47,10 +47,7 @@ def training_arguments(cfg: RunConfig, checkpoint_dir: Path, has_validation: boo
         optim=t.optimizer,
         seed=t.seed,
         bf16=precision is Precision.BF16,
-        gradient_checkpointing=t.gradient_checkpointing and native_checkpointing,
-        # Non-reentrant: gradients reach the layers even with the embeddings frozen (their outputs need no grad).
-        gradient_checkpointing_kwargs={"use_reentrant": False} if t.gradient_checkpointing and native_checkpointing
-        else None,
+        **checkpointing_kwargs(t.gradient_checkpointing and native_checkpointing),
         use_cpu=not _has_accelerator(),
         **sampling_kwargs(t.sampling.value),
         length_column_name="length",
