@@ -54,15 +54,17 @@ def peak_rss_table(r: dict) -> list[str]:
     m, t = r["metrics"], r["timings"]
     recipes = [k[:-len("_peak_rss_gb")] for k in m if k.endswith("_peak_rss_gb")
                and not k.endswith("_before_peak_rss_gb") and k != "max_peak_rss_gb"]
-    lines = ["| recipe | peak RSS GB | before the change | seconds |", "|---|---|---|---|"]
+    commits = r.get("commits", {})
+    lines = ["| recipe | peak RSS GB | before the change | seconds | commit |", "|---|---|---|---|---|"]
     for name in recipes:
         before = m.get(f"{name}_before_peak_rss_gb")
         lines.append(f"| {name} | {m[f'{name}_peak_rss_gb']} | {before if before is not None else ''} | "
-                     f"{t.get(f'{name}_s', '')} |")
-    lines.append(f"| **largest** | {m['max_peak_rss_gb']} | | |")
+                     f"{t.get(f'{name}_s', '')} | {commits.get(name, r['commit'])} |")
+    lines.append(f"| **largest** | {m['max_peak_rss_gb']} | | | |")
     failed = f" Failed: {', '.join(r['failed'])}." if r.get("failed") else ""
     return lines + ["", f"Each run: every row read and featurised, validation and test scored, behaviour tests run, "
-                    f"training stopped after {r['steps']} steps."
+                    f"training stopped after {r['steps']} steps. Seconds are not comparable between rows (other work ran "
+                    f"beside some runs); the memory is each child's own maximum."
                     + (f" 'Before': the same recipe from {r['baseline']}, the code before the change."
                        if r.get("baseline") else "")
                     + f" Recipes over 2.5 GB (issue 31's target): {m['recipes_over_limit']} of the "
