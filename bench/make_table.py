@@ -17,7 +17,8 @@ from tables.qa import (clinic_generalisation_table, clinic_noans_table, clinic_s
 from tables.robustness import cli_start_table, peak_rss_table, resume_table  # noqa: E402
 from tables.serving import SERVING  # noqa: E402
 from tables.training import (RECIPES, TEACHERS, distill_tables, is_variant, own_data_table, recipe_table,  # noqa: E402
-                             speed_table, train_profile_table, train_speed_table)
+                             release_memory_table, speed_table, train_profile_table,
+                             train_speed_table)
 from tables.ood import OOD  # noqa: E402
 from tables.zero_shot import ZERO_SHOT  # noqa: E402
 
@@ -50,6 +51,10 @@ def main():
         r = results["train_profile"]
         out += ["## Where a training step's time goes (the emotion recipe's model and batches)", ""] + \
             train_profile_table(r) + [""] + provenance(r)
+    if "release_memory" in results:
+        r = results["release_memory"]
+        out += ["## What training.release_memory costs and saves (one run)", ""] + \
+            release_memory_table(r) + [""] + provenance(r)
     if "distill" in results:
         r = results["distill"]
         out += ["## Knowledge distillation: CLINC150 plus, teacher vs 3-layer students (one run)", ""] + \

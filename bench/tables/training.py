@@ -156,3 +156,16 @@ def train_profile_table(r: dict) -> list[str]:
                     "packing could remove, so packing was not built. One pass over the 2,000 validation rows (each "
                     f"epoch ends with one): {m['fp32_validation_pass_s']} s fp32, {m['bf16_validation_pass_s']} s bf16. "
                     f"{r['note'][0].upper()}{r['note'][1:]}."]
+
+
+def release_memory_table(r: dict) -> list[str]:
+    """Training steps with and without training.release_memory (bench/release_memory.py)."""
+    m = r["metrics"]
+    lines = ["| model (as its recipes train it) | step ms off | step ms on | ratio | peak RSS GB off | on | saved |",
+             "|---|---|---|---|---|---|---|"]
+    for model, how in (("minilm-l6", "embeddings frozen"), ("mpnet-base", "layers checkpointed")):
+        lines.append(f"| {model} ({how}) | {m[f'{model}_off_step_ms']} | {m[f'{model}_on_step_ms']} | "
+                     f"{m[f'{model}_step_time_ratio_on_off']} | {m[f'{model}_off_peak_rss_gb']} | "
+                     f"{m[f'{model}_on_peak_rss_gb']} | {m[f'{model}_peak_rss_saved_gb']} |")
+    return lines + ["", f"Each cell a fresh process, settings alternating over {r['rounds']} rounds; the step time is "
+                    "the median of the rounds' medians, the peak the largest of the rounds'."]
