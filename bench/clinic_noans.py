@@ -142,7 +142,6 @@ def write(runs: list[dict], data: Path, stage_s: float) -> None:
         "targets": {**TARGETS, **{f"{k} (at most)": v for k, v in CEILINGS.items()}},
         "metrics": metrics | {f"target_{k}": v for k, v in met.items()}, "seed_range": spread,
         "timings": {"stage_train_s": stage_s, **{f"seed{r['seed']}_train_s": r["train_s"] for r in runs}},
-        "run_commits": {f"seed{r['seed']}": r.get("commit") for r in runs},
         "runs": runs})
 
 

@@ -6,8 +6,8 @@ uses. A training step allocates and frees hundreds of activation and gradient te
 to the most they ever needed at once *plus* what fragmentation strands, and the process's resident memory
 stays there. Fixing the threshold (``mallopt(M_MMAP_THRESHOLD)``) turns the dynamic rule off: each block of
 ``THRESHOLD`` bytes or more is mapped on allocation and unmapped on free, and the peak follows the tensors alive
-at once (the teacher recipes' peaks with and without it: bench/results/peak_rss.json). The price is a page fault
-per fresh large block.
+at once. The price is a page fault per fresh large block: what it saves and costs per step is
+bench/results/release_memory.json; the teacher recipes' peaks with it, bench/results/peak_rss.json.
 """
 from __future__ import annotations
 
