@@ -3,6 +3,8 @@
     python bench/zero_shot_suite.py --nli bench/work/nli-lingnli_cad \
         --universal bench/work/universal-A bench/work/universal-B [--threads 2] [--default METHOD]
     python bench/zero_shot_suite.py --resummarise     # the summary of the committed cells again (no scoring)
+    python bench/zero_shot_suite.py --extra-nli mpnet=bench/work/nli-mpnet_lingnli_cad --methods nli_mpnet \
+        --backend torch-bf16 --merge    # score one more method; the committed cells of the others are kept
 
 Data sets (bench/zero_shot_data.py): emotion test, SST-2 dev, TweetEval emotion, hate, irony and offensive test,
 SNIPS test, HWU64 fold-1 test (a seeded 500) and CLINC150 in-scope test (a seeded 600; one NLI pass per text
@@ -12,6 +14,7 @@ Methods:
   embedding_minilm   embedding zero-shot, MiniLM-L6, the label descriptions
   embedding_mpnet    the same with mpnet-base (110M)
   nli                a 3-way NLI model (--nli) through entailment
+  nli_NAME           another NLI model the same way (--extra-nli NAME=FOLDER, e.g. mpnet=bench/work/nli-mpnet...)
   universal          Laurer-style universal classifiers (--universal): each scores only the data sets its
                      training left out (bench/universal.py writes heldout.json beside each; checked here against
                      the run's own record of its training sources)
@@ -52,7 +55,7 @@ def template_for(method: str, spec) -> str:
 def load(method: str, model: str, threads: int, spec, backend: str):
     from distilkit import load_predictor
 
-    kind = "nli" if method in ("nli", "universal") else "embedding"
+    kind = "nli" if method.startswith("nli") or method == "universal" else "embedding"
     return load_predictor(model, backend, task="zero-shot-classification", method=kind, threads=threads,
                           batch_size=64, labels=[f"{n}={w}" for n, w in labels_for(method, spec).items()],
                           hypothesis_template=template_for(method, spec))
@@ -180,6 +183,11 @@ def main():
     ap.add_argument("--default", help="the method the targets are checked on (default: the best held-out mean)")
     ap.add_argument("--resummarise", action="store_true", help="only recompute the summary of the committed result")
     ap.add_argument("--sets", nargs="*", help="only these data sets (a partial run; the JSON says so)")
+    ap.add_argument("--extra-nli", nargs="*", default=[], metavar="NAME=FOLDER",
+                    help="more NLI models, scored as method nli_NAME")
+    ap.add_argument("--methods", nargs="*", help="only these methods (default: every one given)")
+    ap.add_argument("--merge", action="store_true", help="keep the committed cells of the methods not scored now "
+                                                        "(each method's run is recorded under method_runs)")
     args = ap.parse_args()
     if args.resummarise:
         return resummarise(args.default)
@@ -194,6 +202,15 @@ def main():
     methods = {"floor": "minilm-l6", "embedding_minilm": "minilm-l6", "embedding_mpnet": args.mpnet}
     if args.nli:
         methods["nli"] = args.nli
+    for item in args.extra_nli:
+        name, _, folder = item.partition("=")
+        methods[f"nli_{name}"] = folder
+    if args.methods:
+        unknown = set(args.methods) - set(methods) - {"universal"}
+        if unknown:
+            sys.exit(f"--methods: {sorted(unknown)} not given (known: {sorted(methods)} and universal)")
+        methods = {m: f for m, f in methods.items() if m in args.methods}
+        args.universal = args.universal if "universal" in args.methods else []
     universal = {name: folder for folder in map(Path, args.universal) for name in held_out(folder, specs)
                  if name in specs}
     metrics, timings, cells = {}, {}, {}
@@ -214,17 +231,41 @@ def main():
         if texts_total and "emotion" in specs:
             metrics[f"{method}_texts_per_s"] = round(len(rows["emotion"]) / timings[f"emotion_{method}_s"], 2) \
                 if f"emotion_{method}_s" in timings else None
-    if args.nli and "emotion" in specs:
+    if "nli" in methods and "emotion" in specs:
         emotion = [r["text"] for r in rows["emotion"]][:1000]
         metrics.update(speed(args.nli, args.threads, emotion, list(specs["emotion"].descriptions)))
+    from common import command, commit, hardware
+
+    models = {**methods, "universal": cells.get("universal", {})} if "universal" in cells or not args.methods \
+        else dict(methods)
+    run = {"command": command(), "commit": commit(), "hardware": hardware(), "backend": args.backend}
+    method_runs = {m: run for m in cells}
+    if args.merge:
+        metrics, timings, models, method_runs = merged(metrics, timings, models, method_runs, set(cells))
     summary, default = summarise(metrics, list(specs), args.default)
     metrics.update(summary)
     write_result("zero_shot_suite", {
         "dataset": {n: s.test for n, s in specs.items()}, "split": "test (SST-2: dev)",
-        "default_method": default, "models": {**methods, "universal": cells.get("universal", {})},
+        "default_method": default, "models": models, "method_runs": method_runs,
         "samples": {n: len(r) for n, r in rows.items()}, "targets": TARGETS,
         "published": {n: s.published for n, s in specs.items() if s.published},
         "metrics": {k: v for k, v in metrics.items() if v is not None}, "timings": timings})
+
+
+def merged(metrics: dict, timings: dict, models: dict, method_runs: dict, scored: set[str]):
+    """The committed result's cells of every method not scored now, beside this run's: each method's run (command,
+    commit, machine, backend) is kept in method_runs, so a merged table names where each cell came from."""
+    path = ROOT / "bench" / "results" / "zero_shot_suite.json"
+    old = json.loads(path.read_text())
+    known = list(old["models"]) + [m for m in scored if m not in old["models"]]
+    mine = lambda key: any(f"_{m}_" in f"_{key}" for m in scored)  # noqa: E731
+    summary_key = lambda k: k.startswith("default_") or "_default_" in k or k.endswith(  # noqa: E731
+        ("_mean_f1_macro", "_beats_floor_everywhere"))
+    cells = {k: v for k, v in old["metrics"].items() if not summary_key(k) and not mine(k)} | metrics
+    runs = {m: old.get("method_runs", {}).get(m, {"command": old["command"], "commit": old["commit"],
+                                                  "hardware": old["hardware"]}) for m in known} | method_runs
+    times = {k: v for k, v in old.get("timings", {}).items() if not mine(k)} | timings
+    return cells, times, {m: models.get(m, old["models"].get(m)) for m in known}, runs
 
 
 if __name__ == "__main__":

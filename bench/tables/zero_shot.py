@@ -10,7 +10,8 @@ NLI_TESTS = [("mnli_half2", "MultiNLI dev-matched, held-out half 2"), ("mnli_ful
 
 def nli_table(r: dict) -> list[str]:
     m, t = r["metrics"], r["timings"]
-    variants = [v for v in ("with_mnli", "lingnli_cad", "lingnli_cad_3ep", "no_mnli") if f"{v}_validation_accuracy" in m]
+    variants = [v for v in ("with_mnli", "lingnli_cad", "lingnli_cad_3ep", "mpnet_lingnli_cad", "no_mnli")
+                if f"{v}_validation_accuracy" in m]
     lines = ["| test set | " + " | ".join(f"{v}: accuracy (macro F1)" for v in variants) + " |",
              "|---|" + "---|" * len(variants)]
     for key, title in NLI_TESTS:
@@ -20,6 +21,11 @@ def nli_table(r: dict) -> list[str]:
     lines.append("| validation (5% of train, model selection) | " +
                  " | ".join(f"{m[f'{v}_validation_accuracy']:.4f}" for v in variants) + " |")
     lines.append("| training time (s) | " + " | ".join(fmt(t[f"{v}_train_runtime_s"]) for v in variants) + " |")
+    runs = {v: r.get("details", {}).get(v, {}) for v in variants}
+    if any("commit" in d for d in runs.values()):
+        lines += ["", "Each variant's run: " + "; ".join(
+            f"{v} at {d['commit']} on {d['hardware'].split(' (')[0]}" for v, d in runs.items() if "commit" in d) +
+            f"; the others at {r['commit']} or before (the JSON's command and commit are the last run's)."]
     if "gap_to_reference_points" in m:
         lines += ["", f"Reference card: {r['reference']['mnli_matched_accuracy']} matched accuracy (393k MultiNLI train "
                   f"pairs); with_mnli on the held-out half: {m['gap_to_reference_points']} points below it."]
@@ -72,7 +78,8 @@ SUITE_SETS = [("emotion", "emotion test"), ("sst2", "SST-2 dev"), ("tweet_emotio
               ("clinc", "CLINC150 in-scope")]
 SUITE_METHODS = [("floor", "floor: untrained MiniLM-L6 embeddings, label names"),
                  ("embedding_minilm", "embedding, MiniLM-L6, descriptions"),
-                 ("embedding_mpnet", "embedding, mpnet-base, descriptions"), ("nli", "NLI (3-way)"),
+                 ("embedding_mpnet", "embedding, mpnet-base, descriptions"), ("nli", "NLI (3-way), MiniLM-L6"),
+                 ("nli_mpnet", "NLI (3-way), mpnet-base"),
                  ("universal", "universal (held out only)")]
 
 
@@ -93,6 +100,10 @@ def zero_shot_suite_table(r: dict) -> list[str]:
     out = lines + ["", "Cells: macro-F1 (accuracy). " + "; ".join(
         f"universal models: {folder} scores {', '.join(n for n, f in r['models']['universal'].items() if f == folder)}"
         for folder in dict.fromkeys(r["models"].get("universal", {}).values()))]
+    if r.get("method_runs"):
+        out += ["", "Where each method's cells come from: " + "; ".join(
+            f"{k}: `{run['command']}` at {run['commit']} on {run['hardware'].split(' (')[0]}"
+            for k, run in r["method_runs"].items()) + "."]
     means = [(k, t) for k, t in methods if f"{k}_mean_f1_macro" in m]
     if means:
         out += ["", "Mean macro-F1 over the nine sets (held out only), and whether the method beats the floor on "
@@ -147,7 +158,7 @@ def zero_shot_speed_table(r: dict) -> list[str]:
 ZERO_SHOT = [("zero_shot_speed", "Zero-shot speed: embedding zero-shot per backend vs transformers' pipeline "
               "(one run)", zero_shot_speed_table),
              ("zero_shot_suite", "Zero-shot suite: nine data sets, each model scored only on data it never saw "
-              "(one run)", zero_shot_suite_table),
+              "(one run per method)", zero_shot_suite_table),
              ("nli", "NLI: recipes/nli.yaml, with and without MultiNLI text (one run per variant)", nli_table),
              ("zero_shot", "Zero-shot classification: distilkit vs transformers' ZeroShotClassificationPipeline "
               "(one run)", zero_shot_table),
