@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS, ROOT, commit, sets, write_result  # noqa: E402
 
 RECIPES = ["squad", "nli", "sst2", "clinc", "emotion", "emotion-zero-shot", "emotion-teacher", "clinc-teacher",
-           "emotion-kd-minilm", "clinc-kd-minilm", "clinc-distill", "clinic-qa", "universal"]
+           "emotion-kd-minilm", "clinc-kd-minilm", "clinc-distill", "clinic-qa", "universal", "nli-mpnet"]
 LIMIT_GB = 2.5
 NEEDS = {"emotion-kd-minilm": {"distill.teacher": "emotion-teacher"},
          "clinc-kd-minilm": {"distill.teacher": "clinc-teacher"},

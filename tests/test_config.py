@@ -153,3 +153,30 @@ def test_to_dict_round_trips():
 def test_recipes_round_trip(recipe):
     cfg = load_recipe(recipe)
     assert config_from_dict(cfg.to_dict()) == cfg
+
+
+def test_a_recipe_takes_its_base_and_overrides_field_by_field(tmp_path):
+    write(tmp_path / "base.yaml", "model:\n  max_length: 64\ndata:\n  train: [a.csv, b.csv]\n  test: t.csv\n"
+                                  "training:\n  epochs: 3\n  learning_rate: 1e-4\n")
+    (tmp_path / "variants").mkdir()
+    path = write(tmp_path / "variants" / "v.yaml", "base: ../base.yaml\ndata:\n  train: [c.csv]\n"
+                                                    "training:\n  epochs: 1\n")
+    cfg = load_recipe(path, ["training.seed=7"])
+    assert cfg.data.train == ["c.csv"]  # a list is replaced, not appended to
+    assert cfg.data.test == "t.csv" and cfg.model.max_length == 64  # the rest comes from the base
+    assert cfg.training.epochs == 1.0 and cfg.training.learning_rate == pytest.approx(1e-4)
+    assert cfg.training.seed == 7  # --set applies on top of both
+
+
+def test_a_missing_or_looping_base_is_one_line(tmp_path):
+    missing = write(tmp_path / "m.yaml", "base: nowhere.yaml\n")
+    assert "base 'nowhere.yaml' not found" in error_of(load_recipe, missing)
+    write(tmp_path / "a.yaml", "base: b.yaml\n")
+    looping = write(tmp_path / "b.yaml", "base: a.yaml\ndata:\n  train: t.csv\n")
+    assert "leads back to itself" in error_of(load_recipe, looping)
+
+
+def test_nli_mpnet_is_nli_on_another_model():
+    mpnet, nli = load_recipe(RECIPES[0].parent / "nli-mpnet.yaml"), load_recipe(RECIPES[0].parent / "nli.yaml")
+    assert mpnet.data.train == nli.data.train and mpnet.data.exclude_overlap == nli.data.exclude_overlap
+    assert mpnet.model.name == "mpnet-base" and mpnet.card["model_name"] != nli.card["model_name"]

@@ -116,10 +116,32 @@ def load_recipe(path: str | Path, overrides: list[str] | None = None) -> RunConf
     path = Path(path)
     if not path.is_file():
         raise DistilkitError(f"recipe {path} not found: pass a YAML file such as recipes/emotion.yaml")
+    return config_from_dict(apply_overrides(_read(path, ()), overrides or []))
+
+
+def _read(path: Path, chain: tuple[Path, ...]) -> dict:
+    """A recipe's mapping, its ``base:`` recipe (a path relative to it) read first and overridden field by field,
+    so a variant states only what differs (recipes/nli-mpnet.yaml is recipes/nli.yaml on another model); lists
+    are replaced, not appended to."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
         raise DistilkitError(f"recipe {path}{where} is not valid YAML: fix the syntax there") from None
-    return config_from_dict(apply_overrides(data, overrides or []))
+    if not isinstance(data, dict) or "base" not in data:
+        return data
+    base = data.pop("base")
+    target = path.parent / str(base)
+    if not isinstance(base, str) or not target.is_file():
+        raise DistilkitError(f"recipe {path}: base '{base}' not found: give a recipe path relative to {path.parent}")
+    if target.resolve() in chain + (path.resolve(),):
+        raise DistilkitError(f"recipe {path}: base '{base}' leads back to itself: remove the loop")
+    return _merged(_read(target, chain + (path.resolve(),)), data)
+
+
+def _merged(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
