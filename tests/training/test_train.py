@@ -123,6 +123,28 @@ def test_gradient_checkpointing_wraps_models_transformers_cannot_checkpoint(tmp_
     assert wrapped["results"]["test"]["accuracy"] == plain["results"]["test"]["accuracy"]
 
 
+def test_a_copy_of_a_checkpointed_model_runs_its_own_weights(tiny_mpnet):
+    """After training, the bf16 check evaluates a bf16 copy of the model: each copied layer must run the copy's
+    weights (a wrapper closed over the original layer mixed bf16 inputs with fp32 weights and stopped the run)."""
+    import copy
+
+    from transformers import AutoModelForSequenceClassification
+
+    from distilkit.training import checkpointing
+
+    model = AutoModelForSequenceClassification.from_pretrained(tiny_mpnet, num_labels=3)
+    assert checkpointing.wrap_layers(model) == 2
+    ids = torch.tensor([[0, 5, 6, 7, 2]])
+    half = copy.deepcopy(model).to(torch.bfloat16).eval()
+    with torch.no_grad():
+        got = half(input_ids=ids).logits
+    assert got.dtype == torch.bfloat16
+    assert all(layer.forward.__self__ is layer for layer in checkpointing.layer_list(half))
+    model.eval()
+    with torch.no_grad():
+        assert torch.allclose(got.float(), model(input_ids=ids).logits, atol=0.05)
+
+
 def test_gradient_checkpointing_on_a_model_without_layers_is_one_line():
     from distilkit.errors import DistilkitError
     from distilkit.training import checkpointing

@@ -11,6 +11,7 @@ call the layer as before.
 from __future__ import annotations
 
 import functools
+import types
 
 from ..errors import DistilkitError
 
@@ -42,18 +43,18 @@ def wrap_layers(model) -> int:
         raise DistilkitError(f"training.gradient_checkpointing: {type(model).__name__} has no checkpointing in "
                              "transformers and no layer list distilkit can wrap: set it to false")
     for layer in layers:
-        layer.forward = _checkpointed(layer, layer.forward)
+        # A method bound to the layer, not a closure over it: a deep copy of the model (the bf16 check after
+        # training evaluates one) re-binds it to the copied layer, where a closure would call the original's
+        # fp32 weights with the copy's bf16 inputs.
+        layer.forward = types.MethodType(_checkpointed_forward, layer)
     return len(layers)
 
 
-def _checkpointed(layer, forward):
+def _checkpointed_forward(layer, *args, **kwargs):
     from torch import is_grad_enabled
     from torch.utils.checkpoint import checkpoint
 
-    @functools.wraps(forward)
-    def run(*args, **kwargs):
-        if layer.training and is_grad_enabled():
-            return checkpoint(forward, *args, use_reentrant=False, **kwargs)
-        return forward(*args, **kwargs)
-
-    return run
+    forward = functools.partial(type(layer).forward, layer)
+    if layer.training and is_grad_enabled():
+        return checkpoint(forward, *args, use_reentrant=False, **kwargs)
+    return forward(*args, **kwargs)
