@@ -32,10 +32,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, write_result  # noqa: E402
+from common import ROOT, command, commit, hardware, write_result  # noqa: E402
 from zero_shot_data import first_words, floor_labels, materialize, suite  # noqa: E402
 
 WORK = ROOT / "bench" / "work" / "zero_shot_suite"
+RESULT = ROOT / "bench" / "results" / "zero_shot_suite.json"
 TARGETS = {"default_beats_floor_everywhere": 1, "emotion_default_f1_macro_over_bart": 0.455,
            "sst2_default_accuracy": 0.85, "mean_default_f1_macro": 0.60, "embedding_speedup_vs_pipeline": 20.0}
 
@@ -157,19 +158,22 @@ def summarise(metrics: dict, names: list[str], default: str | None = None) -> tu
     return out, chosen
 
 
+def is_summary(key: str) -> bool:
+    """A metric summarise() derives from the cells (recomputed, never kept, when cells are re-summarised)."""
+    return key.startswith("default_") or "_default_" in key or key.endswith(
+        ("_mean_f1_macro", "_beats_floor_everywhere"))
+
+
 def resummarise(default: str | None) -> None:
     """Recompute the summary of the committed result (bench/results/zero_shot_suite.json) without scoring again:
     the measured cells are kept as they are, with the command and commit that measured them."""
-    path = ROOT / "bench" / "results" / "zero_shot_suite.json"
-    result = json.loads(path.read_text())
-    summary_key = lambda k: k.startswith("default_") or "_default_" in k or k.endswith(  # noqa: E731
-        ("_mean_f1_macro", "_beats_floor_everywhere"))
-    cells = {k: v for k, v in result["metrics"].items() if not summary_key(k)}
+    result = json.loads(RESULT.read_text())
+    cells = {k: v for k, v in result["metrics"].items() if not is_summary(k)}
     summary, result["default_method"] = summarise(cells, list(result["dataset"]), default)
     result["metrics"] = cells | summary
     result["summarised_by"] = " ".join(["python", *sys.argv])
-    path.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"wrote {path}: default {result['default_method']}")
+    RESULT.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {RESULT}: default {result['default_method']}")
 
 
 def main():
@@ -234,8 +238,6 @@ def main():
     if "nli" in methods and "emotion" in specs:
         emotion = [r["text"] for r in rows["emotion"]][:1000]
         metrics.update(speed(args.nli, args.threads, emotion, list(specs["emotion"].descriptions)))
-    from common import command, commit, hardware
-
     models = {**methods, "universal": cells.get("universal", {})} if "universal" in cells or not args.methods \
         else dict(methods)
     run = {"command": command(), "commit": commit(), "hardware": hardware(), "backend": args.backend}
@@ -255,13 +257,10 @@ def main():
 def merged(metrics: dict, timings: dict, models: dict, method_runs: dict, scored: set[str]):
     """The committed result's cells of every method not scored now, beside this run's: each method's run (command,
     commit, machine, backend) is kept in method_runs, so a merged table names where each cell came from."""
-    path = ROOT / "bench" / "results" / "zero_shot_suite.json"
-    old = json.loads(path.read_text())
+    old = json.loads(RESULT.read_text())
     known = list(old["models"]) + [m for m in scored if m not in old["models"]]
     mine = lambda key: any(f"_{m}_" in f"_{key}" for m in scored)  # noqa: E731
-    summary_key = lambda k: k.startswith("default_") or "_default_" in k or k.endswith(  # noqa: E731
-        ("_mean_f1_macro", "_beats_floor_everywhere"))
-    cells = {k: v for k, v in old["metrics"].items() if not summary_key(k) and not mine(k)} | metrics
+    cells = {k: v for k, v in old["metrics"].items() if not is_summary(k) and not mine(k)} | metrics
     runs = {m: old.get("method_runs", {}).get(m, {"command": old["command"], "commit": old["commit"],
                                                   "hardware": old["hardware"]}) for m in known} | method_runs
     times = {k: v for k, v in old.get("timings", {}).items() if not mine(k)} | timings
